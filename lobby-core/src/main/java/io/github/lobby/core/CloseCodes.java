@@ -1,0 +1,22 @@
+package io.github.lobby.core;
+
+/** The WebSocket close codes (RFC 6455 section 7.4.1) that the protocol uses. */
+public final class CloseCodes {
+
+  /** Normal closure. */
+  public static final int NORMAL = 1000;
+  /** The server is going away (shutdown) or the client timed out. */
+  public static final int GOING_AWAY = 1001;
+  /** The client broke the WebSocket framing rules. */
+  public static final int PROTOCOL_ERROR = 1002;
+  /** A text frame was not valid UTF-8. */
+  public static final int INVALID_PAYLOAD = 1007;
+  /** A policy was violated: a slow consumer or a flooding client. */
+  public static final int POLICY_VIOLATION = 1008;
+  /** A client message was larger than allowed. */
+  public static final int TOO_BIG = 1009;
+  /** The server met an unexpected condition. */
+  public static final int INTERNAL_ERROR = 1011;
+
+  private CloseCodes() {}
+}

@@ -1,0 +1,276 @@
+package io.github.lobby.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The directory of sessions and rooms: one per server.
+ *
+ * <p>Like the Actix tutorial server it mirrors, it keeps two maps, sessions by id and members by
+ * room. It spawns one {@link Session} per connection and one room actor per non-empty room, and
+ * watches every session, so a session always leaves its room, whether it stops cleanly or fails.
+ * Broadcasts do not pass through here: a session sends them straight to its room, which renders
+ * each event once and fans it out, so rooms use every core while this actor handles only joins,
+ * leaves, whispers and admin requests. A room exists while it has members; the last one leaving
+ * stops it.
+ *
+ * <p>Unknown rooms and sessions are ordinary cases: a whisper to nobody is answered to its sender,
+ * a publish to an empty room reports zero deliveries, a lookup of an unknown room is empty.
+ */
+public final class Lobby extends AbstractBehavior<Lobby.Command> {
+
+  /** Messages the Lobby understands. */
+  public sealed interface Command {}
+
+  /**
+   * A new connection: spawn its session and join it to a room. The reply is the session actor, to
+   * which the transport delivers the client's frames.
+   */
+  public record Connect(
+      SessionId id,
+      RoomId room,
+      Mode mode,
+      Transport transport,
+      ActorRef<ActorRef<Session.Command>> replyTo)
+      implements Command {}
+
+  /** Broadcasts a JSON value to every member of a room under the server id. */
+  public record Publish(RoomId room, Payload msg, ActorRef<Published> replyTo) implements Command {}
+
+  /** Asks for one room's members. */
+  public record GetRoom(RoomId room, ActorRef<Optional<RoomView>> replyTo) implements Command {}
+
+  /** Asks for every room with its member count. */
+  public record ListRooms(ActorRef<RoomList> replyTo) implements Command {}
+
+  /** Asks for the number of sessions and rooms. */
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /**
+   * Closes every session with a close code (1001 at shutdown) and refuses new ones; replies once
+   * no session is left.
+   */
+  public record CloseAll(int code, String reason, ActorRef<Done> replyTo) implements Command {}
+
+  /** A session leaves its room; sent by the session itself just before it stops. */
+  record Leave(SessionId id, LeaveReason reason) implements Command {}
+
+  /** A session whispers to another, found by id in any room. */
+  record Whisper(SessionId from, String to, Payload msg) implements Command {}
+
+  private record SessionStopped(SessionId id) implements Command {}
+
+  /** The outcome of a {@link Publish}: how many sessions the message was queued for. */
+  public record Published(RoomId room, int delivered) {}
+
+  /** One room and its members, in join order. */
+  public record RoomView(RoomId room, List<SessionId> members) {
+    /** Copies the list. */
+    public RoomView {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** One line of a {@link RoomList}. */
+  public record RoomSummary(RoomId room, int members) {}
+
+  /** Every room, sorted by name. */
+  public record RoomList(List<RoomSummary> rooms) {
+    /** Copies the list. */
+    public RoomList {
+      rooms = List.copyOf(rooms);
+    }
+  }
+
+  /** How many sessions and rooms the Lobby holds. */
+  public record Stats(int sessions, int rooms) {}
+
+  private record SessionEntry(
+      ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {}
+
+  private record RoomEntry(ActorRef<Room.Command> ref, Set<SessionId> members) {}
+
+  private final LobbySettings settings;
+  private final Codecs codecs;
+  private final Map<SessionId, SessionEntry> sessions = new HashMap<>();
+  private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
+  private final List<ActorRef<Done>> awaitingEmpty = new ArrayList<>();
+  private CloseAll closing;
+  private long roomSeq;
+
+  /**
+   * Creates the Lobby behavior.
+   *
+   * @param settings the {@code lobby} configuration
+   * @param codecs how events are written in each mode
+   */
+  public static Behavior<Command> create(LobbySettings settings, Codecs codecs) {
+    return Behaviors.setup(context -> new Lobby(context, settings, codecs));
+  }
+
+  private Lobby(ActorContext<Command> context, LobbySettings settings, Codecs codecs) {
+    super(context);
+    this.settings = settings;
+    this.codecs = codecs;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Connect.class, this::onConnect)
+        .onMessage(Publish.class, this::onPublish)
+        .onMessage(GetRoom.class, this::onGetRoom)
+        .onMessage(ListRooms.class, this::onListRooms)
+        .onMessage(GetStats.class, this::onGetStats)
+        .onMessage(CloseAll.class, this::onCloseAll)
+        .onMessage(Leave.class, this::onLeave)
+        .onMessage(Whisper.class, this::onWhisper)
+        .onMessage(SessionStopped.class, this::onSessionStopped)
+        .build();
+  }
+
+  private Behavior<Command> onConnect(Connect connect) {
+    SessionId id = connect.id();
+    RoomEntry room = rooms.computeIfAbsent(connect.room(), this::spawnRoom);
+    ActorRef<Session.Command> session =
+        getContext()
+            .spawn(
+                Session.create(
+                    id,
+                    connect.room(),
+                    connect.transport(),
+                    room.ref(),
+                    getContext().getSelf(),
+                    codecs.of(connect.mode()),
+                    settings),
+                "session-" + id);
+    getContext().watchWith(session, new SessionStopped(id));
+    sessions.put(id, new SessionEntry(session, connect.room(), connect.mode(), connect.transport()));
+    room.members().add(id);
+    // The room hears of the join before the session can send anything to it.
+    room.ref().tell(new Room.Join(id, connect.mode(), connect.transport(), session));
+    connect.replyTo().tell(session);
+    getContext().getLog().debug("Session {} joined room {}", id, connect.room());
+    if (closing != null) {
+      session.tell(new Session.Close(closing.code(), closing.reason()));
+    }
+    return this;
+  }
+
+  private RoomEntry spawnRoom(RoomId room) {
+    ActorRef<Room.Command> ref =
+        getContext().spawn(Room.create(room, codecs), "room-" + room.value() + "-" + (++roomSeq));
+    return new RoomEntry(ref, new LinkedHashSet<>());
+  }
+
+  private Behavior<Command> onLeave(Leave leave) {
+    remove(leave.id(), leave.reason());
+    return this;
+  }
+
+  private Behavior<Command> onSessionStopped(SessionStopped stopped) {
+    // Normally the session said Leave before stopping; this covers a session that failed.
+    remove(stopped.id(), LeaveReason.ERROR);
+    return this;
+  }
+
+  private void remove(SessionId id, LeaveReason reason) {
+    SessionEntry entry = sessions.remove(id);
+    if (entry == null) {
+      return;
+    }
+    RoomEntry room = rooms.get(entry.room());
+    room.members().remove(id);
+    room.ref().tell(new Room.Leave(id, reason));
+    if (room.members().isEmpty()) {
+      rooms.remove(entry.room());
+      room.ref().tell(Room.Stop.INSTANCE);
+    }
+    getContext().getLog().debug("Session {} left room {}: {}", id, entry.room(), reason);
+    if (sessions.isEmpty() && !awaitingEmpty.isEmpty()) {
+      awaitingEmpty.forEach(replyTo -> replyTo.tell(Done.getInstance()));
+      awaitingEmpty.clear();
+    }
+  }
+
+  private Behavior<Command> onWhisper(Whisper whisper) {
+    SessionEntry sender = sessions.get(whisper.from());
+    if (sender == null) {
+      return this; // the sender left meanwhile: nobody to answer
+    }
+    Optional<SessionId> targetId = SessionId.parse(whisper.to());
+    SessionEntry target = targetId.map(sessions::get).orElse(null);
+    if (target != null) {
+      ClientEvent event =
+          new ClientEvent.Whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg());
+      offer(target, Frame.render(event, codecs.of(target.mode())));
+    } else {
+      ClientEvent event = new ClientEvent.NoSession(whisper.to());
+      offer(sender, Frame.render(event, codecs.of(sender.mode())));
+    }
+    return this;
+  }
+
+  private static void offer(SessionEntry entry, Frame frame) {
+    if (entry.transport().sendText(frame) == Transport.Offer.FULL) {
+      entry.ref().tell(Session.SlowConsumer.INSTANCE);
+    }
+  }
+
+  private Behavior<Command> onPublish(Publish publish) {
+    RoomEntry room = rooms.get(publish.room());
+    if (room == null) {
+      publish.replyTo().tell(new Published(publish.room(), 0));
+    } else {
+      room.ref().tell(new Room.Publish(settings.serverId(), publish.msg(), publish.replyTo()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetRoom(GetRoom request) {
+    RoomEntry room = rooms.get(request.room());
+    request
+        .replyTo()
+        .tell(
+            Optional.ofNullable(room)
+                .map(r -> new RoomView(request.room(), new ArrayList<>(r.members()))));
+    return this;
+  }
+
+  private Behavior<Command> onListRooms(ListRooms request) {
+    Map<String, RoomSummary> sorted = new TreeMap<>();
+    rooms.forEach((id, room) -> sorted.put(id.value(), new RoomSummary(id, room.members().size())));
+    request.replyTo().tell(new RoomList(new ArrayList<>(sorted.values())));
+    return this;
+  }
+
+  private Behavior<Command> onGetStats(GetStats request) {
+    request.replyTo().tell(new Stats(sessions.size(), rooms.size()));
+    return this;
+  }
+
+  private Behavior<Command> onCloseAll(CloseAll request) {
+    closing = request;
+    if (sessions.isEmpty()) {
+      request.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    awaitingEmpty.add(request.replyTo());
+    getContext().getLog().info("Closing {} sessions with {}", sessions.size(), request.code());
+    sessions.values().forEach(s -> s.ref().tell(new Session.Close(request.code(), request.reason())));
+    return this;
+  }
+}

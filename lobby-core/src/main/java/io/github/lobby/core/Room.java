@@ -1,0 +1,156 @@
+package io.github.lobby.core;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One room: owns its members' transports and fans every event out to them.
+ *
+ * <p>Why one actor per room: a single {@link Lobby} actor runs on one core at a time, so rooms do
+ * the per-message work (render once per mode, offer the shared frame to every member's bounded
+ * queue) while the Lobby stays a directory that only sees joins, leaves, whispers and admin
+ * requests. Different rooms fan out in parallel on all cores. Ordering (PROTOCOL.md section 5)
+ * holds because each sender's broadcasts reach its room actor in the order sent, and the room
+ * offers each of them to every member before it looks at the next message.
+ *
+ * <p>Membership changes come only from the Lobby, so the Lobby's directory and the room agree. A
+ * broadcast from a session that is no longer a member is dropped: nothing is delivered on behalf
+ * of a session after its room was told that it left.
+ */
+final class Room extends AbstractBehavior<Room.Command> {
+
+  /** Messages of a room; all come from the {@link Lobby} or from a member {@link Session}. */
+  sealed interface Command {}
+
+  /** A session joins: it gets the welcome, the others get a join notice. */
+  record Join(SessionId id, Mode mode, Transport transport, ActorRef<Session.Command> session)
+      implements Command {}
+
+  /** A member left; the others are told why. */
+  record Leave(SessionId id, LeaveReason reason) implements Command {}
+
+  /** A member's broadcast. */
+  record Broadcast(SessionId from, Payload msg) implements Command {}
+
+  /** An admin publish under the server id; the reply counts the sessions that got it. */
+  record Publish(SessionId serverId, Payload msg, ActorRef<Lobby.Published> replyTo)
+      implements Command {}
+
+  /** A member asks for the member list. */
+  record ListMembers(SessionId requester) implements Command {}
+
+  /** The room has no members left; sent by the Lobby after the last {@link Leave}. */
+  enum Stop implements Command {
+    INSTANCE
+  }
+
+  private record Member(Mode mode, Transport transport, ActorRef<Session.Command> session) {}
+
+  private final RoomId room;
+  private final Codecs codecs;
+  private final Map<SessionId, Member> members = new LinkedHashMap<>();
+
+  static Behavior<Command> create(RoomId room, Codecs codecs) {
+    return Behaviors.setup(context -> new Room(context, room, codecs));
+  }
+
+  private Room(ActorContext<Command> context, RoomId room, Codecs codecs) {
+    super(context);
+    this.room = room;
+    this.codecs = codecs;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Join.class, this::onJoin)
+        .onMessage(Leave.class, this::onLeave)
+        .onMessage(Broadcast.class, this::onBroadcast)
+        .onMessage(Publish.class, this::onPublish)
+        .onMessage(ListMembers.class, this::onListMembers)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> onJoin(Join join) {
+    Member member = new Member(join.mode(), join.transport(), join.session());
+    fanOut(new ClientEvent.Joined(join.id(), room));
+    members.put(join.id(), member);
+    send(member, new ClientEvent.Welcome(join.id(), room, List.copyOf(members.keySet())));
+    return this;
+  }
+
+  private Behavior<Command> onLeave(Leave leave) {
+    if (members.remove(leave.id()) != null) {
+      fanOut(new ClientEvent.Left(leave.id(), room, leave.reason()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onBroadcast(Broadcast broadcast) {
+    if (members.containsKey(broadcast.from())) {
+      fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
+    } else {
+      getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPublish(Publish publish) {
+    int delivered = fanOut(new ClientEvent.Message(publish.serverId(), room, publish.msg()));
+    publish.replyTo().tell(new Lobby.Published(room, delivered));
+    return this;
+  }
+
+  private Behavior<Command> onListMembers(ListMembers request) {
+    Member member = members.get(request.requester());
+    if (member != null) {
+      send(member, new ClientEvent.Members(room, new ArrayList<>(members.keySet())));
+    }
+    return this;
+  }
+
+  /**
+   * Offers one event to every member, rendering it at most once per mode: the same {@link Frame}
+   * object goes to every member of a mode.
+   *
+   * @return how many members accepted it
+   */
+  private int fanOut(ClientEvent event) {
+    Frame classic = null;
+    Frame json = null;
+    int accepted = 0;
+    for (Member member : members.values()) {
+      Frame frame;
+      if (member.mode() == Mode.CLASSIC) {
+        frame = classic != null ? classic : (classic = Frame.render(event, codecs.classic()));
+      } else {
+        frame = json != null ? json : (json = Frame.render(event, codecs.json()));
+      }
+      if (offer(member, frame)) {
+        accepted++;
+      }
+    }
+    return accepted;
+  }
+
+  private void send(Member member, ClientEvent event) {
+    offer(member, Frame.render(event, codecs.of(member.mode())));
+  }
+
+  private static boolean offer(Member member, Frame frame) {
+    Transport.Offer outcome = member.transport().sendText(frame);
+    if (outcome == Transport.Offer.FULL) {
+      member.session().tell(Session.SlowConsumer.INSTANCE);
+    }
+    return outcome == Transport.Offer.ACCEPTED;
+  }
+}

@@ -1,0 +1,228 @@
+package io.github.lobby.core;
+
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One client connection, independent of the transport that carries it.
+ *
+ * <p>Like the tutorial's WebSocket session actor it keeps the heartbeat and forwards what its
+ * client sends: it decodes each text frame with its mode's codec and sends broadcasts straight to
+ * its room, whispers to the {@link Lobby}, and answers bad input with an {@code error} frame while
+ * the connection stays open. Binary frames are echoed to the sender.
+ *
+ * <p>Every {@code heartbeat-interval} it asks the transport for a Ping; if no frame at all (a Pong
+ * included) arrived for {@code client-timeout}, it closes the connection with 1001. However it
+ * ends (transport closed or failed, timeout, slow consumer, shutdown), it tells the Lobby why
+ * before it stops, and the Lobby tells the room; if it fails instead, the Lobby's watch does.
+ */
+public final class Session extends AbstractBehavior<Session.Command> {
+
+  /** Messages of a session: the client's frames as the transport delivers them, and control. */
+  public sealed interface Command {}
+
+  /**
+   * A complete text message from the client, already checked to be valid UTF-8 and within {@code
+   * max-message-bytes}. The session calls {@link Transport#acknowledge()} once it is processed.
+   */
+  public record ClientText(String text) implements Command {}
+
+  /** A complete binary message from the client; echoed, then acknowledged. */
+  public record ClientBinary(ByteString data) implements Command {}
+
+  /** The client answered a Ping; acknowledged. */
+  public enum ClientPong implements Command {
+    INSTANCE
+  }
+
+  /** Some other frame arrived (a Ping, say): the client is alive; acknowledged. */
+  public enum ClientActivity implements Command {
+    INSTANCE
+  }
+
+  /** The connection ended: the client closed it or the network dropped it. */
+  public enum TransportClosed implements Command {
+    INSTANCE
+  }
+
+  /** The connection failed: a protocol violation or an I/O error; the transport has closed it. */
+  public record TransportFailed(String cause) implements Command {}
+
+  /** Closes the connection with a close code; the Lobby sends this at shutdown. */
+  record Close(int code, String reason) implements Command {}
+
+  /** The transport's outbound queue overflowed; sent by whoever offered the frame. */
+  enum SlowConsumer implements Command {
+    INSTANCE
+  }
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  private final SessionId id;
+  private final RoomId room;
+  private final Transport transport;
+  private final ActorRef<Room.Command> roomRef;
+  private final ActorRef<Lobby.Command> lobby;
+  private final WireCodec codec;
+  private final Duration heartbeatInterval;
+  private final Duration clientTimeout;
+  /** Whether any frame arrived since the last tick. */
+  private boolean heard;
+  /** Time without any frame, counted in whole heartbeat intervals. */
+  private Duration silentFor = Duration.ZERO;
+  /** Whether this session has closed, or learnt the end of, its transport. */
+  private boolean transportDone;
+
+  static Behavior<Command> create(
+      SessionId id,
+      RoomId room,
+      Transport transport,
+      ActorRef<Room.Command> roomRef,
+      ActorRef<Lobby.Command> lobby,
+      WireCodec codec,
+      LobbySettings settings) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers ->
+                    new Session(context, timers, id, room, transport, roomRef, lobby, codec, settings)));
+  }
+
+  private Session(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      SessionId id,
+      RoomId room,
+      Transport transport,
+      ActorRef<Room.Command> roomRef,
+      ActorRef<Lobby.Command> lobby,
+      WireCodec codec,
+      LobbySettings settings) {
+    super(context);
+    this.id = id;
+    this.room = room;
+    this.transport = transport;
+    this.roomRef = roomRef;
+    this.lobby = lobby;
+    this.codec = codec;
+    this.heartbeatInterval = settings.heartbeatInterval();
+    this.clientTimeout = settings.clientTimeout();
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(ClientText.class, this::onClientText)
+        .onMessage(ClientBinary.class, this::onClientBinary)
+        .onMessageEquals(ClientPong.INSTANCE, this::onClientAlive)
+        .onMessageEquals(ClientActivity.INSTANCE, this::onClientAlive)
+        .onMessageEquals(TransportClosed.INSTANCE, this::onTransportClosed)
+        .onMessage(TransportFailed.class, this::onTransportFailed)
+        .onMessage(Close.class, this::onClose)
+        .onMessageEquals(SlowConsumer.INSTANCE, this::onSlowConsumer)
+        .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onClientText(ClientText text) {
+    heard = true;
+    ClientRequest request = codec.decode(text.text());
+    if (request instanceof ClientRequest.Broadcast broadcast) {
+      roomRef.tell(new Room.Broadcast(id, broadcast.msg()));
+    } else if (request instanceof ClientRequest.Whisper whisper) {
+      lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg()));
+    } else if (request == ClientRequest.ListMembers.INSTANCE) {
+      roomRef.tell(new Room.ListMembers(id));
+    } else if (request instanceof ClientRequest.Invalid invalid) {
+      getContext().getLog().debug("Session {} sent an invalid frame: {}", id, invalid.message());
+      if (send(Frame.render(new ClientEvent.Error(invalid.code(), invalid.message()), codec))) {
+        return onSlowConsumer();
+      }
+    }
+    transport.acknowledge();
+    return this;
+  }
+
+  private Behavior<Command> onClientBinary(ClientBinary binary) {
+    heard = true;
+    if (transport.sendBinary(binary.data()) == Transport.Offer.FULL) {
+      return onSlowConsumer();
+    }
+    transport.acknowledge();
+    return this;
+  }
+
+  private Behavior<Command> onClientAlive() {
+    heard = true;
+    transport.acknowledge();
+    return this;
+  }
+
+  private Behavior<Command> onTick() {
+    silentFor = heard ? Duration.ZERO : silentFor.plus(heartbeatInterval);
+    heard = false;
+    if (silentFor.compareTo(clientTimeout) >= 0) {
+      getContext().getLog().debug("Session {} timed out after {} of silence", id, silentFor);
+      return closeAndLeave(CloseCodes.GOING_AWAY, "client timeout", LeaveReason.TIMEOUT);
+    }
+    transport.ping();
+    return this;
+  }
+
+  private Behavior<Command> onTransportClosed() {
+    transportDone = true;
+    return leave(LeaveReason.CLOSED);
+  }
+
+  private Behavior<Command> onTransportFailed(TransportFailed failed) {
+    getContext().getLog().debug("Session {} transport failed: {}", id, failed.cause());
+    transportDone = true;
+    return leave(LeaveReason.ERROR);
+  }
+
+  private Behavior<Command> onClose(Close close) {
+    return closeAndLeave(close.code(), close.reason(), LeaveReason.CLOSED);
+  }
+
+  private Behavior<Command> onSlowConsumer() {
+    getContext().getLog().debug("Session {} is a slow consumer", id);
+    return closeAndLeave(CloseCodes.POLICY_VIOLATION, "slow consumer", LeaveReason.SLOW_CONSUMER);
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (!transportDone) {
+      // Only reached when the session stops without having left (it failed, or the system stops).
+      transport.close(CloseCodes.GOING_AWAY, "session stopped");
+    }
+    return this;
+  }
+
+  /** Queues a frame for this session's own client; returns true when its queue is full. */
+  private boolean send(Frame frame) {
+    return transport.sendText(frame) == Transport.Offer.FULL;
+  }
+
+  private Behavior<Command> closeAndLeave(int code, String reason, LeaveReason leaveReason) {
+    transport.close(code, reason);
+    transportDone = true;
+    return leave(leaveReason);
+  }
+
+  private Behavior<Command> leave(LeaveReason reason) {
+    lobby.tell(new Lobby.Leave(id, reason));
+    getContext().getLog().debug("Session {} leaves room {}: {}", id, room, reason);
+    return Behaviors.stopped();
+  }
+}

@@ -1,0 +1,405 @@
+package io.github.lobby.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.github.lobby.core.ProbeTransport.Closed;
+import io.github.lobby.core.ProbeTransport.Sent;
+import io.github.lobby.core.ProbeTransport.SentBinary;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+class LobbyTest {
+
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  static final LobbySettings SETTINGS =
+      LobbySettings.fromConfig(ConfigFactory.load())
+          // Long enough that no heartbeat interferes with these tests; see HeartbeatTest.
+          .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+
+  static final RoomId ROOM = new RoomId("room-1");
+  static final RoomId OTHER = new RoomId("other");
+
+  ActorRef<Lobby.Command> lobby;
+
+  /** One connected client: its id, its transport probe and its session actor. */
+  record Client(SessionId id, ProbeTransport transport, ActorRef<Session.Command> session) {
+    void says(String text) {
+      session.tell(new Session.ClientText(text));
+    }
+
+    ClientEvent next() {
+      return transport.expectEvent();
+    }
+
+    void expect(ClientEvent event) {
+      transport.expectEvent(event);
+    }
+
+    void expectNothing() {
+      transport.probe.expectNoMessage(Duration.ofMillis(100));
+    }
+  }
+
+  @BeforeEach
+  void startLobby() {
+    lobby = testKit.spawn(Lobby.create(SETTINGS, TestCodec.CODECS));
+  }
+
+  Client connect(RoomId room, Mode mode) {
+    ProbeTransport transport = new ProbeTransport(testKit);
+    SessionId id = SessionId.random();
+    TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
+    lobby.tell(new Lobby.Connect(id, room, mode, transport, reply.ref()));
+    return new Client(id, transport, reply.receiveMessage());
+  }
+
+  Client join(RoomId room) {
+    Client client = connect(room, Mode.CLASSIC);
+    assertInstanceOf(ClientEvent.Welcome.class, client.next());
+    return client;
+  }
+
+  @Test
+  void joinerIsWelcomedWithMembersAndOthersAreToldOfTheJoin() {
+    Client a = connect(ROOM, Mode.CLASSIC);
+    a.expect(new ClientEvent.Welcome(a.id(), ROOM, List.of(a.id())));
+    Client b = connect(ROOM, Mode.JSON);
+    b.expect(new ClientEvent.Welcome(b.id(), ROOM, List.of(a.id(), b.id())));
+    a.expect(new ClientEvent.Joined(b.id(), ROOM));
+    b.expectNothing();
+  }
+
+  @Test
+  void broadcastReachesEveryMemberSenderIncludedAndNoOtherRoom() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next(); // b joined
+    Client elsewhere = join(OTHER);
+
+    a.says("hello");
+
+    ClientEvent expected = new ClientEvent.Message(a.id(), ROOM, new Payload.Text("hello"));
+    a.expect(expected);
+    b.expect(expected);
+    elsewhere.expectNothing();
+  }
+
+  @Test
+  void aBroadcastIsRenderedOncePerModeAndSharedByItsRecipients() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    Client c = connect(ROOM, Mode.JSON);
+    c.next();
+    a.next();
+    b.next();
+    Client d = connect(ROOM, Mode.JSON);
+    d.next();
+    a.next();
+    b.next();
+    c.next();
+
+    a.says("once");
+
+    Frame classicA = a.transport().probe.expectMessageClass(Sent.class).frame();
+    Frame classicB = b.transport().probe.expectMessageClass(Sent.class).frame();
+    Frame jsonC = c.transport().probe.expectMessageClass(Sent.class).frame();
+    Frame jsonD = d.transport().probe.expectMessageClass(Sent.class).frame();
+    assertSame(classicA, classicB);
+    assertSame(jsonC, jsonD);
+    assertNotSame(classicA, jsonC);
+  }
+
+  @Test
+  void jsonPayloadIsBroadcastAsIs() {
+    Client a = join(ROOM);
+    a.says("json {\"x\":[1,2]}");
+    a.expect(new ClientEvent.Message(a.id(), ROOM, new Payload.Json("{\"x\":[1,2]}")));
+  }
+
+  @Test
+  void whisperReachesOnlyItsTargetInAnyRoom() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    Client far = join(OTHER);
+
+    a.says("w " + far.id() + " psst");
+
+    far.expect(new ClientEvent.Whisper(a.id(), far.id(), ROOM, new Payload.Text("psst")));
+    a.expectNothing();
+    b.expectNothing();
+  }
+
+  @Test
+  void whisperToUnknownSessionAnswersOnlyTheSender() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    String nobody = SessionId.random().toString();
+
+    a.says("w " + nobody + " hello?");
+    a.expect(new ClientEvent.NoSession(nobody));
+
+    a.says("w not-a-uuid hello?");
+    a.expect(new ClientEvent.NoSession("not-a-uuid"));
+    b.expectNothing();
+  }
+
+  @Test
+  void adminPublishReachesEveryMemberUnderTheServerIdAndCountsThem() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    Client elsewhere = join(OTHER);
+    TestProbe<Lobby.Published> reply = testKit.createTestProbe();
+    Payload stats = new Payload.Json("[{\"product_line_id\":1}]");
+
+    lobby.tell(new Lobby.Publish(ROOM, stats, reply.ref()));
+
+    reply.expectMessage(new Lobby.Published(ROOM, 2));
+    ClientEvent expected = new ClientEvent.Message(SETTINGS.serverId(), ROOM, stats);
+    a.expect(expected);
+    b.expect(expected);
+    elsewhere.expectNothing();
+  }
+
+  @Test
+  void adminPublishToAnEmptyRoomDeliversToNobody() {
+    TestProbe<Lobby.Published> reply = testKit.createTestProbe();
+    lobby.tell(new Lobby.Publish(new RoomId("empty"), new Payload.Json("1"), reply.ref()));
+    reply.expectMessage(new Lobby.Published(new RoomId("empty"), 0));
+  }
+
+  @Test
+  void membersRequestIsAnsweredToTheRequesterOnly() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+
+    b.says("members");
+
+    b.expect(new ClientEvent.Members(ROOM, List.of(a.id(), b.id())));
+    a.expectNothing();
+  }
+
+  @Test
+  void invalidFrameIsAnsweredWithAnErrorAndTheSessionStays() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+
+    a.says("bad");
+    a.expect(new ClientEvent.Error("bad_request", "bad frame"));
+    b.expectNothing();
+
+    a.says("still here");
+    ClientEvent expected = new ClientEvent.Message(a.id(), ROOM, new Payload.Text("still here"));
+    a.expect(expected);
+    b.expect(expected);
+  }
+
+  @Test
+  void binaryIsEchoedToTheSenderOnly() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    ByteString data = ByteString.fromArray(new byte[] {0, 1, (byte) 0xff});
+
+    a.session().tell(new Session.ClientBinary(data));
+
+    a.transport().probe.expectMessage(new SentBinary(data));
+    b.expectNothing();
+  }
+
+  @Test
+  void everyProcessedClientMessageIsAcknowledged() {
+    Client a = join(ROOM);
+    a.says("one");
+    a.says("bad");
+    a.session().tell(Session.ClientPong.INSTANCE);
+    a.session().tell(Session.ClientActivity.INSTANCE);
+    a.session().tell(new Session.ClientBinary(ByteString.fromString("b")));
+    a.next();
+    a.next();
+    a.transport().probe.expectMessageClass(SentBinary.class);
+    a.transport()
+        .probe
+        .awaitAssert(
+            () -> {
+              assertEquals(5, a.transport().acknowledged.get());
+              return null;
+            });
+  }
+
+  @Test
+  void closedTransportMakesTheSessionLeaveAndStop() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    TestProbe<Object> watcher = testKit.createTestProbe();
+
+    b.session().tell(Session.TransportClosed.INSTANCE);
+
+    a.expect(new ClientEvent.Left(b.id(), ROOM, LeaveReason.CLOSED));
+    watcher.expectTerminated(b.session());
+    b.expectNothing(); // nothing is sent on a closed transport
+  }
+
+  @Test
+  void failedTransportLeavesWithReasonError() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+
+    b.session().tell(new Session.TransportFailed("connection reset"));
+
+    a.expect(new ClientEvent.Left(b.id(), ROOM, LeaveReason.ERROR));
+    testKit.createTestProbe().expectTerminated(b.session());
+  }
+
+  @Test
+  void aSessionThatStopsWithoutLeavingIsStillRemovedFromItsRoom() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+
+    b.says("crash");
+
+    a.expect(new ClientEvent.Left(b.id(), ROOM, LeaveReason.ERROR));
+    b.transport().probe.expectMessage(new Closed(CloseCodes.GOING_AWAY, "session stopped"));
+  }
+
+  @Test
+  void nothingIsDeliveredToASessionAfterItLeft() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    b.session().tell(Session.TransportClosed.INSTANCE);
+    a.next(); // b left
+
+    a.says("after");
+
+    a.next();
+    b.expectNothing();
+  }
+
+  @Test
+  void emptyRoomsVanish() {
+    Client a = join(ROOM);
+    Client b = join(OTHER);
+    assertEquals(new Lobby.Stats(2, 2), stats());
+
+    a.session().tell(Session.TransportClosed.INSTANCE);
+    b.session().tell(Session.TransportClosed.INSTANCE);
+
+    TestProbe<Optional<Lobby.RoomView>> reply = testKit.createTestProbe();
+    reply.awaitAssert(
+        () -> {
+          assertEquals(new Lobby.Stats(0, 0), stats());
+          return null;
+        });
+    lobby.tell(new Lobby.GetRoom(ROOM, reply.ref()));
+    reply.expectMessage(Optional.empty());
+  }
+
+  @Test
+  void aRoomCanBeJoinedAgainAfterItVanished() {
+    Client a = join(ROOM);
+    a.session().tell(Session.TransportClosed.INSTANCE);
+    testKit.createTestProbe().expectTerminated(a.session());
+
+    Client b = connect(ROOM, Mode.CLASSIC);
+    b.expect(new ClientEvent.Welcome(b.id(), ROOM, List.of(b.id())));
+    b.says("hi");
+    b.expect(new ClientEvent.Message(b.id(), ROOM, new Payload.Text("hi")));
+  }
+
+  @Test
+  void roomViewAndListShowMembersInJoinOrder() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    Client c = join(OTHER);
+
+    TestProbe<Optional<Lobby.RoomView>> view = testKit.createTestProbe();
+    lobby.tell(new Lobby.GetRoom(ROOM, view.ref()));
+    view.expectMessage(Optional.of(new Lobby.RoomView(ROOM, List.of(a.id(), b.id()))));
+
+    TestProbe<Lobby.RoomList> list = testKit.createTestProbe();
+    lobby.tell(new Lobby.ListRooms(list.ref()));
+    list.expectMessage(
+        new Lobby.RoomList(
+            List.of(new Lobby.RoomSummary(OTHER, 1), new Lobby.RoomSummary(ROOM, 2))));
+    assertEquals(c.id(), c.id());
+  }
+
+  @Test
+  void aSlowConsumerIsClosedWith1008AndTheRoomIsTold() {
+    Client a = join(ROOM);
+    Client slow = join(ROOM);
+    a.next();
+    slow.transport().full.set(true);
+
+    a.says("flood");
+
+    a.expect(new ClientEvent.Message(a.id(), ROOM, new Payload.Text("flood")));
+    slow.transport().probe.expectMessage(new Closed(CloseCodes.POLICY_VIOLATION, "slow consumer"));
+    a.expect(new ClientEvent.Left(slow.id(), ROOM, LeaveReason.SLOW_CONSUMER));
+    testKit.createTestProbe().expectTerminated(slow.session());
+  }
+
+  @Test
+  void closeAllClosesEverySessionWith1001AndRepliesWhenNoneIsLeft() {
+    Client a = join(ROOM);
+    Client b = join(OTHER);
+    TestProbe<Done> done = testKit.createTestProbe();
+
+    lobby.tell(new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", done.ref()));
+
+    a.transport().probe.expectMessage(new Closed(CloseCodes.GOING_AWAY, "server shutting down"));
+    b.transport().probe.expectMessage(new Closed(CloseCodes.GOING_AWAY, "server shutting down"));
+    done.expectMessage(Done.getInstance());
+    assertEquals(new Lobby.Stats(0, 0), stats());
+
+    Client late = connect(ROOM, Mode.CLASSIC);
+    late.next(); // welcome, then closed at once
+    late.transport().probe.expectMessage(new Closed(CloseCodes.GOING_AWAY, "server shutting down"));
+  }
+
+  @Test
+  void sessionsSurviveEachOthersMisbehaviour() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+    b.session().tell(new Session.TransportFailed("boom"));
+    a.next();
+    a.says("fine");
+    assertTrue(a.next() instanceof ClientEvent.Message);
+  }
+
+  Lobby.Stats stats() {
+    TestProbe<Lobby.Stats> reply = testKit.createTestProbe();
+    lobby.tell(new Lobby.GetStats(reply.ref()));
+    return reply.receiveMessage();
+  }
+}

@@ -1,0 +1,84 @@
+package io.github.lobby.core;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.util.ByteString;
+
+/** A transport that reports everything the actors do with it to a probe. */
+final class ProbeTransport implements Transport {
+
+  /** What the actors did with the transport. */
+  sealed interface Out {}
+
+  /** A text frame was queued. */
+  record Sent(Frame frame) implements Out {
+    ClientEvent event() {
+      return frame.event();
+    }
+  }
+
+  /** A binary frame was queued. */
+  record SentBinary(ByteString data) implements Out {}
+
+  /** A Ping was requested. */
+  enum Pinged implements Out {
+    INSTANCE
+  }
+
+  /** The connection was closed. */
+  record Closed(int code, String reason) implements Out {}
+
+  final TestProbe<Out> probe;
+  final AtomicInteger acknowledged = new AtomicInteger();
+  /** When set, text and binary offers answer FULL. */
+  final AtomicBoolean full = new AtomicBoolean();
+
+  ProbeTransport(ActorTestKit testKit) {
+    this.probe = testKit.createTestProbe(Out.class);
+  }
+
+  @Override
+  public Offer sendText(Frame frame) {
+    if (full.get()) {
+      return Offer.FULL;
+    }
+    probe.ref().tell(new Sent(frame));
+    return Offer.ACCEPTED;
+  }
+
+  @Override
+  public Offer sendBinary(ByteString data) {
+    if (full.get()) {
+      return Offer.FULL;
+    }
+    probe.ref().tell(new SentBinary(data));
+    return Offer.ACCEPTED;
+  }
+
+  @Override
+  public void ping() {
+    probe.ref().tell(Pinged.INSTANCE);
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    probe.ref().tell(new Closed(code, reason));
+  }
+
+  @Override
+  public void acknowledge() {
+    acknowledged.incrementAndGet();
+  }
+
+  /** Expects the next thing done to be a text frame and returns its event. */
+  ClientEvent expectEvent() {
+    return probe.expectMessageClass(Sent.class).event();
+  }
+
+  /** Expects the next thing done to be a text frame carrying this event. */
+  void expectEvent(ClientEvent event) {
+    org.junit.jupiter.api.Assertions.assertEquals(event, expectEvent());
+  }
+}

@@ -1,0 +1,37 @@
+package io.github.lobby.core;
+
+/**
+ * A codec for actor tests, which assert on events rather than wire text (the HTTP module tests the
+ * real wire codecs). Client syntax: {@code members}; {@code w <to> <text>}; {@code json <value>};
+ * {@code bad} (an invalid frame); {@code crash} (the codec throws, a bug); anything else is broadcast as text.
+ */
+final class TestCodec implements WireCodec {
+
+  static final Codecs CODECS = new Codecs(new TestCodec(), new TestCodec());
+
+  @Override
+  public String render(ClientEvent event) {
+    return event.toString();
+  }
+
+  @Override
+  public ClientRequest decode(String text) {
+    if (text.equals("members")) {
+      return ClientRequest.ListMembers.INSTANCE;
+    }
+    if (text.equals("crash")) {
+      throw new IllegalStateException("test codec crash");
+    }
+    if (text.equals("bad")) {
+      return new ClientRequest.Invalid("bad_request", "bad frame");
+    }
+    if (text.startsWith("w ")) {
+      String[] parts = text.split(" ", 3);
+      return new ClientRequest.Whisper(parts[1], new Payload.Text(parts.length > 2 ? parts[2] : ""));
+    }
+    if (text.startsWith("json ")) {
+      return new ClientRequest.Broadcast(new Payload.Json(text.substring(5)));
+    }
+    return new ClientRequest.Broadcast(new Payload.Text(text));
+  }
+}
