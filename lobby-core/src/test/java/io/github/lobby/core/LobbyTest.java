@@ -389,8 +389,8 @@ class LobbyTest {
             Duration.ofSeconds(3),
             out ->
                 out.equals(new Closed(CloseCodes.GOING_AWAY, "server shutting down"))
-                    ? org.apache.pekko.actor.testkit.typed.FishingOutcome.complete()
-                    : org.apache.pekko.actor.testkit.typed.FishingOutcome.continueAndIgnore());
+                    ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                    : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
   }
 
   @Test
