@@ -1,0 +1,254 @@
+package io.github.lobby.http;
+
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.http.codec.AdminJson;
+import io.github.lobby.http.codec.AdminJson.BadBody;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+
+/**
+ * The admin API and health check (PROTOCOL.md section 4). Stateless: every answer comes from an
+ * ask to the {@link Lobby}; a Lobby that does not answer within {@code ask-timeout} gives 503.
+ */
+final class AdminRoutes extends AllDirectives {
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Lobby.Command> lobby;
+  private final HttpSettings http;
+  private final RoomId statisticsRoom;
+  private final byte[] tokenDigest;
+
+  AdminRoutes(ActorSystem<?> system, ActorRef<Lobby.Command> lobby, HttpSettings http) {
+    this.system = system;
+    this.lobby = lobby;
+    this.http = http;
+    this.statisticsRoom = new RoomId(http.statisticsRoom());
+    this.tokenDigest = sha256(http.adminToken());
+  }
+
+  /** The admin and health routes. */
+  Route route() {
+    return concat(
+        path("health", () -> concat(get(this::health), methodNotAllowed("GET"))),
+        path(
+            "dailyDashBoard",
+            () ->
+                concat(
+                    post(() -> admin(() -> jsonBody(AdminJson::statistics, p -> publish(statisticsRoom, p)))),
+                    methodNotAllowed("POST"))),
+        pathPrefix(
+            "rooms",
+            () ->
+                concat(
+                    pathEnd(() -> concat(get(() -> admin(this::listRooms)), methodNotAllowed("GET"))),
+                    pathPrefix(
+                        PathMatchers.segment(),
+                        name ->
+                            room(
+                                name,
+                                room ->
+                                    concat(
+                                        pathEnd(
+                                            () ->
+                                                concat(
+                                                    get(() -> admin(() -> getRoom(room))),
+                                                    methodNotAllowed("GET"))),
+                                        path(
+                                            "messages",
+                                            () ->
+                                                concat(
+                                                    post(
+                                                        () ->
+                                                            admin(
+                                                                () ->
+                                                                    jsonBody(
+                                                                        AdminJson::anyValue,
+                                                                        p -> publish(room, p)))),
+                                                    methodNotAllowed("POST")))))))));
+  }
+
+  private Route health() {
+    return asked(
+        AskPattern.ask(lobby, Lobby.GetStats::new, http.askTimeout(), system.scheduler()),
+        stats ->
+            complete(
+                StatusCodes.OK,
+                HttpErrors.json(new AdminJson.Health("ok", stats.sessions(), stats.rooms()))));
+  }
+
+  private Route listRooms() {
+    return asked(
+        AskPattern.ask(lobby, Lobby.ListRooms::new, http.askTimeout(), system.scheduler()),
+        list ->
+            complete(
+                StatusCodes.OK,
+                HttpErrors.json(
+                    new AdminJson.Rooms(
+                        list.rooms().stream()
+                            .map(r -> new AdminJson.RoomCount(r.room().value(), r.members()))
+                            .toList()))));
+  }
+
+  private Route getRoom(RoomId room) {
+    CompletionStage<Optional<Lobby.RoomView>> view =
+        AskPattern.ask(
+            lobby, replyTo -> new Lobby.GetRoom(room, replyTo), http.askTimeout(), system.scheduler());
+    return asked(
+        view,
+        found ->
+            found
+                .<Route>map(
+                    v ->
+                        complete(
+                            StatusCodes.OK,
+                            HttpErrors.json(
+                                new AdminJson.RoomMembers(
+                                    room.value(),
+                                    v.members().stream().map(SessionId::toString).toList()))))
+                .orElseGet(
+                    () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no room " + room.value()))));
+  }
+
+  private Route publish(RoomId room, Payload payload) {
+    CompletionStage<Lobby.Published> reply =
+        AskPattern.ask(
+            lobby,
+            replyTo -> new Lobby.Publish(room, payload, replyTo),
+            http.askTimeout(),
+            system.scheduler());
+    return asked(
+        reply,
+        published ->
+            complete(
+                StatusCodes.OK,
+                HttpErrors.json(new AdminJson.Delivered(room.value(), published.delivered()))));
+  }
+
+  /** A parser of a request body that reports what is wrong with it. */
+  @FunctionalInterface
+  private interface BodyParser {
+    Payload parse(byte[] body) throws BadBody;
+  }
+
+  /** Reads a JSON body under {@code max-body}: 415, 413 and 400 before {@code inner} runs. */
+  private Route jsonBody(BodyParser parser, Function<Payload, Route> inner) {
+    return extractRequestEntity(
+        entity -> {
+          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+            return complete(
+                HttpErrors.error(
+                    StatusCodes.UNSUPPORTED_MEDIA_TYPE, "the body must be application/json"));
+          }
+          if (entity.getContentLengthOption().orElse(0L) > http.maxBody()) {
+            return tooLarge();
+          }
+          CompletionStage<HttpEntity.Strict> strict =
+              entity.toStrict(http.askTimeout().toMillis(), http.maxBody(), system);
+          return onComplete(
+              strict,
+              result -> {
+                if (result.isFailure()) {
+                  return isSizeLimit(result.failed().get())
+                      ? tooLarge()
+                      : complete(HttpErrors.error(StatusCodes.BAD_REQUEST, "the body could not be read"));
+                }
+                try {
+                  return inner.apply(parser.parse(result.get().getData().toArray()));
+                } catch (BadBody e) {
+                  return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+                }
+              });
+        });
+  }
+
+  private static boolean isSizeLimit(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof EntityStreamSizeException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Route tooLarge() {
+    return complete(
+        HttpErrors.error(
+            StatusCodes.PAYLOAD_TOO_LARGE, "the body is larger than " + http.maxBody() + " bytes"));
+  }
+
+  /** Runs {@code inner} only for a request with the right bearer token, else 401. */
+  private Route admin(java.util.function.Supplier<Route> inner) {
+    return extractRequest(
+        request -> {
+          if (authorized(request)) {
+            return inner.get();
+          }
+          return complete(
+              HttpErrors.error(StatusCodes.UNAUTHORIZED, "a valid admin bearer token is required")
+                  .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "lobby"))));
+        });
+  }
+
+  /** Compares digests, so the comparison takes the same time whatever the token's length. */
+  private boolean authorized(HttpRequest request) {
+    Optional<HttpHeader> header = request.getHeader("Authorization");
+    if (header.isEmpty()) {
+      return false;
+    }
+    String value = header.get().value();
+    if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    return MessageDigest.isEqual(tokenDigest, sha256(value.substring(7).trim()));
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
+  /** Validates a room name from the path: 400 when it is not a valid name. */
+  private Route room(String name, Function<RoomId, Route> inner) {
+    Optional<String> problem = RoomId.problem(name);
+    if (problem.isPresent()) {
+      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, problem.get()));
+    }
+    return inner.apply(new RoomId(name));
+  }
+
+  private Route methodNotAllowed(String allowed) {
+    return complete(
+        HttpErrors.error(StatusCodes.METHOD_NOT_ALLOWED, "only " + allowed + " is allowed here"));
+  }
+
+  /** Completes with the outcome of an ask, or 503 when the actor did not answer. */
+  private <T> Route asked(CompletionStage<T> reply, Function<T, Route> inner) {
+    return onComplete(
+        reply,
+        result -> result.isSuccess() ? inner.apply(result.get()) : complete(HttpErrors.unavailable()));
+  }
+}

@@ -1,0 +1,79 @@
+package io.github.lobby.http;
+
+import io.github.lobby.http.codec.AdminJson;
+import io.github.lobby.http.codec.WireJson;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+
+/**
+ * Every HTTP error answer in one place: a status with the JSON body {@code
+ * {"error":"<code>","message":"<text>"}} of PROTOCOL.md section 4.
+ */
+final class HttpErrors {
+
+  private HttpErrors() {}
+
+  /** A JSON entity holding the given wire record. */
+  static HttpEntity.Strict json(Object body) {
+    return HttpEntities.create(ContentTypes.APPLICATION_JSON, WireJson.write(body));
+  }
+
+  /** An error response with its stable code derived from the status. */
+  static HttpResponse error(StatusCode status, String message) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(json(new AdminJson.ErrorBody(code(status), message)));
+  }
+
+  /** The stable machine-readable code of a status. */
+  static String code(StatusCode status) {
+    int value = status.intValue();
+    if (value == 400) {
+      return "bad_request";
+    } else if (value == 401) {
+      return "unauthorized";
+    } else if (value == 403) {
+      return "forbidden";
+    } else if (value == 404) {
+      return "not_found";
+    } else if (value == 405) {
+      return "method_not_allowed";
+    } else if (value == 413) {
+      return "payload_too_large";
+    } else if (value == 415) {
+      return "unsupported_media_type";
+    } else if (value == 503) {
+      return "unavailable";
+    } else if (value >= 500) {
+      return "internal_error";
+    }
+    return "error";
+  }
+
+  /**
+   * Pekko HTTP's default rejection answers (404, 405, 400 for malformed headers, ...) with their
+   * plain-text bodies turned into the JSON error body.
+   */
+  static RejectionHandler rejectionHandler() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            response -> {
+              String text =
+                  response.entity() instanceof HttpEntity.Strict strict
+                      ? strict.getData().utf8String()
+                      : response.status().reason();
+              return response.withEntity(
+                  json(new AdminJson.ErrorBody(code(response.status()), text)));
+            });
+  }
+
+  /** A 503 for an actor that did not answer in time. */
+  static HttpResponse unavailable() {
+    return error(StatusCodes.SERVICE_UNAVAILABLE, "the server is busy, try again");
+  }
+}

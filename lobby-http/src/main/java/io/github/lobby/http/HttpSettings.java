@@ -1,0 +1,82 @@
+package io.github.lobby.http;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+
+/**
+ * The {@code lobby.http} configuration, read once at start and checked.
+ *
+ * @param host address to bind
+ * @param port port to bind, 0 for any free port
+ * @param adminToken bearer token of the admin API
+ * @param adminTokenGenerated whether the token was generated because none was configured
+ * @param statisticsRoom room of {@code POST /dailyDashBoard}
+ * @param maxBody largest admin request body in bytes
+ * @param askTimeout how long routes wait for the Lobby
+ * @param closeTimeout how long a server-initiated close waits for the client's Close
+ * @param shutdownTimeout how long stopping waits for sessions to close
+ * @param maxConnections Pekko HTTP's connection limit for the binding
+ * @param backlog the listen backlog of the binding
+ */
+public record HttpSettings(
+    String host,
+    int port,
+    String adminToken,
+    boolean adminTokenGenerated,
+    String statisticsRoom,
+    int maxBody,
+    Duration askTimeout,
+    Duration closeTimeout,
+    Duration shutdownTimeout,
+    int maxConnections,
+    int backlog) {
+
+  /**
+   * Reads {@code lobby.http} from a configuration that includes this module's {@code
+   * reference.conf}.
+   *
+   * @throws ConfigException when a key is missing or has a bad value
+   */
+  public static HttpSettings fromConfig(Config config) {
+    Config c = config.getConfig("lobby.http");
+    String token = c.getString("admin-token");
+    boolean generated = token.isBlank();
+    if (generated) {
+      byte[] random = new byte[24];
+      new SecureRandom().nextBytes(random);
+      token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+    int port = c.getInt("port");
+    if (port < 0 || port > 65535) {
+      throw new ConfigException.BadValue("lobby.http.port", "must be 0 to 65535, was " + port);
+    }
+    long maxBody = c.getBytes("max-body");
+    if (maxBody < 1 || maxBody > Integer.MAX_VALUE) {
+      throw new ConfigException.BadValue("lobby.http.max-body", "must be 1 B to 2 GiB");
+    }
+    return new HttpSettings(
+        c.getString("host"),
+        port,
+        token,
+        generated,
+        c.getString("statistics-room"),
+        (int) maxBody,
+        c.getDuration("ask-timeout"),
+        c.getDuration("close-timeout"),
+        c.getDuration("shutdown-timeout"),
+        c.getInt("max-connections"),
+        c.getInt("backlog"));
+  }
+
+  /** Hides the token, so that logging the settings never logs it. */
+  @Override
+  public String toString() {
+    return "HttpSettings[host=" + host + ", port=" + port + ", statisticsRoom=" + statisticsRoom
+        + ", maxBody=" + maxBody + ", askTimeout=" + askTimeout + ", closeTimeout=" + closeTimeout
+        + ", shutdownTimeout=" + shutdownTimeout + ", maxConnections=" + maxConnections
+        + ", backlog=" + backlog + "]";
+  }
+}

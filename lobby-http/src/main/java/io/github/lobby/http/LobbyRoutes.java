@@ -1,0 +1,121 @@
+package io.github.lobby.http;
+
+import com.typesafe.config.Config;
+import io.github.lobby.core.Codecs;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.http.codec.ClassicCodec;
+import io.github.lobby.http.codec.JsonModeCodec;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Every HTTP route of a Lobby server: WebSocket rooms at {@code GET /{room}}, the admin API and
+ * the health check. Holds no state of its own but the connection count that {@code
+ * lobby.max-sessions} is checked against; mount {@link #route()} alone, or next to your own
+ * routes, in a server you bind yourself (see {@code LobbyServer} for one that does it all).
+ */
+public final class LobbyRoutes extends AllDirectives {
+
+  private final LobbySettings settings;
+  private final HttpSettings http;
+  private final AdminRoutes admin;
+  private final SessionFlow.Context context;
+
+  private LobbyRoutes(
+      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
+    this.settings = settings;
+    this.http = http;
+    this.admin = new AdminRoutes(system, lobby, http);
+    this.context =
+        new SessionFlow.Context(lobby, system.scheduler(), settings, http, new AtomicInteger());
+  }
+
+  /**
+   * Creates the routes for a Lobby actor that the caller spawned with {@link #codecs()}.
+   *
+   * @param config a configuration with the {@code lobby} section (usually the system's)
+   */
+  public static LobbyRoutes create(
+      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, Config config) {
+    return new LobbyRoutes(
+        system, lobby, LobbySettings.fromConfig(config), HttpSettings.fromConfig(config));
+  }
+
+  /** Creates the routes from settings already read. */
+  public static LobbyRoutes create(
+      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
+    return new LobbyRoutes(system, lobby, settings, http);
+  }
+
+  /** The wire codecs of both modes, to spawn the Lobby with: {@code Lobby.create(settings, codecs())}. */
+  public static Codecs codecs() {
+    return new Codecs(ClassicCodec.INSTANCE, JsonModeCodec.INSTANCE);
+  }
+
+  /** The HTTP settings in force, including the admin token. */
+  public HttpSettings httpSettings() {
+    return http;
+  }
+
+  /** How many WebSocket connections are open now. */
+  public int activeConnections() {
+    return context.activeConnections().get();
+  }
+
+  /** The complete route; every error is answered with the JSON error body. */
+  public Route route() {
+    return handleRejections(
+        HttpErrors.rejectionHandler(),
+        () ->
+            concat(
+                admin.route(),
+                pathPrefix("rooms", () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no such resource"))),
+                extractRequest(this::room)));
+  }
+
+  /** {@code GET /{room}}: validates, then upgrades to a session of the chosen mode. */
+  private Route room(HttpRequest request) {
+    String path = request.getUri().path();
+    String name = path.startsWith("/") ? path.substring(1) : path;
+    Optional<String> problem = RoomId.problem(name);
+    if (problem.isPresent()) {
+      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, problem.get()));
+    }
+    if (!request.method().name().equals("GET")) {
+      return complete(
+          HttpErrors.error(StatusCodes.METHOD_NOT_ALLOWED, "a room is joined with GET and a WebSocket upgrade"));
+    }
+    Optional<WebSocketUpgrade> upgrade = EngineFrames.upgradeOf(request);
+    if (upgrade.isEmpty()) {
+      return complete(
+          HttpErrors.error(
+              StatusCodes.BAD_REQUEST, "GET /{room} expects a WebSocket upgrade request"));
+    }
+    if (context.activeConnections().get() >= settings.maxSessions()) {
+      return complete(
+          HttpErrors.error(
+              StatusCodes.SERVICE_UNAVAILABLE,
+              "the server is at its connection limit of " + settings.maxSessions()));
+    }
+    boolean json =
+        StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
+            .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
+    Mode mode = json ? Mode.JSON : Mode.CLASSIC;
+    return complete(
+        EngineFrames.accept(
+            upgrade.get(),
+            SessionFlow.create(context, new RoomId(name), mode),
+            json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
+  }
+}

@@ -1,0 +1,147 @@
+package io.github.lobby.http;
+
+import com.typesafe.config.Config;
+import io.github.lobby.core.CloseCodes;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbySettings;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Lobby server inside an ActorSystem you own: the Lobby actor, the routes and the
+ * HTTP binding, with a clean stop that closes every session with 1001 before the binding goes.
+ *
+ * <pre>{@code
+ * LobbyServer server = LobbyServer.start(system, system.settings().config())
+ *     .toCompletableFuture().join();
+ * // ... later, or let CoordinatedShutdown do it:
+ * server.stop();
+ * }</pre>
+ */
+public final class LobbyServer {
+
+  private static final Logger log = LoggerFactory.getLogger(LobbyServer.class);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Lobby.Command> lobby;
+  private final LobbyRoutes routes;
+  private final ServerBinding binding;
+  private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
+
+  private LobbyServer(
+      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbyRoutes routes, ServerBinding binding) {
+    this.system = system;
+    this.lobby = lobby;
+    this.routes = routes;
+    this.binding = binding;
+  }
+
+  /** Starts a server configured by the system's own configuration. */
+  public static CompletionStage<LobbyServer> start(ActorSystem<?> system) {
+    return start(system, system.settings().config());
+  }
+
+  /**
+   * Spawns the Lobby actor (named {@code lobby}), binds {@code lobby.http.host:port} and hooks
+   * {@link #stop()} into the system's CoordinatedShutdown.
+   *
+   * @param config a configuration with the {@code lobby} section; checked before anything starts
+   */
+  public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config) {
+    LobbySettings settings = LobbySettings.fromConfig(config);
+    HttpSettings http = HttpSettings.fromConfig(config);
+    ActorRef<Lobby.Command> lobby =
+        system.systemActorOf(Lobby.create(settings, LobbyRoutes.codecs()), "lobby", Props.empty());
+    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
+    ServerSettings serverSettings =
+        ServerSettings.create(system.settings().config())
+            .withMaxConnections(http.maxConnections())
+            .withBacklog(http.backlog());
+    return Http.get(system)
+        .newServerAt(http.host(), http.port())
+        .withSettings(serverSettings)
+        .bind(routes.route())
+        .thenApply(
+            binding -> {
+              LobbyServer server = new LobbyServer(system, lobby, routes, binding);
+              CoordinatedShutdown.get(system)
+                  .addTask(
+                      CoordinatedShutdown.PhaseServiceUnbind(),
+                      "lobby-stop-" + binding.localAddress().getPort(),
+                      server::stop);
+              log.info("Lobby listening on {}", binding.localAddress());
+              if (http.adminTokenGenerated()) {
+                log.info(
+                    "No lobby.http.admin-token configured; generated admin token for this run: {}",
+                    http.adminToken());
+              }
+              return server;
+            });
+  }
+
+  /** The address the server is bound to (useful with port 0). */
+  public InetSocketAddress localAddress() {
+    return binding.localAddress();
+  }
+
+  /** The bearer token of the admin API (configured or generated). */
+  public String adminToken() {
+    return routes.httpSettings().adminToken();
+  }
+
+  /** The Lobby actor, to publish to rooms or query them from your own actors. */
+  public ActorRef<Lobby.Command> lobby() {
+    return lobby;
+  }
+
+  /** The routes being served. */
+  public LobbyRoutes routes() {
+    return routes;
+  }
+
+  /**
+   * Stops accepting connections, closes every session with 1001 and waits (up to {@code
+   * shutdown-timeout}) for them to leave, then terminates the binding. Idempotent.
+   */
+  public CompletionStage<Done> stop() {
+    CompletableFuture<Done> done = new CompletableFuture<>();
+    if (!stopping.compareAndSet(null, done)) {
+      return stopping.get();
+    }
+    HttpSettings http = routes.httpSettings();
+    binding
+        .unbind()
+        .thenCompose(
+            unbound ->
+                AskPattern.<Lobby.Command, Done>ask(
+                    lobby,
+                    replyTo -> new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
+                    http.shutdownTimeout(),
+                    system.scheduler()))
+        .exceptionally(
+            error -> {
+              log.warn("Sessions did not all close within {}", http.shutdownTimeout());
+              return Done.getInstance();
+            })
+        .thenCompose(closed -> binding.terminate(http.closeTimeout()))
+        .whenComplete(
+            (terminated, error) -> {
+              log.info("Lobby on {} stopped", binding.localAddress());
+              done.complete(Done.getInstance());
+            });
+    return done;
+  }
+}

@@ -1,0 +1,142 @@
+package io.github.lobby.http.codec;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.lobby.core.ClientEvent;
+import io.github.lobby.core.ClientRequest;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.WireCodec;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JSON wire format ({@code lobby.v1.json}, PROTOCOL.md section 3): one object per frame with a
+ * {@code type}. Server frames carry exactly the fields the protocol lists. Client frames that are
+ * not an object of a known type with the right fields decode to {@link ClientRequest.Invalid}
+ * with code {@code bad_request} and a message naming the problem; fields the protocol does not
+ * know are ignored.
+ */
+public final class JsonModeCodec implements WireCodec {
+
+  /** The WebSocket subprotocol that selects this codec. */
+  public static final String SUBPROTOCOL = "lobby.v1.json";
+
+  /** The shared instance; the codec is stateless. */
+  public static final JsonModeCodec INSTANCE = new JsonModeCodec();
+
+  private static final String BAD_REQUEST = "bad_request";
+
+  private JsonModeCodec() {}
+
+  @JsonPropertyOrder({"type", "id", "room_id", "members"})
+  record Welcome(
+      String type, String id, @JsonProperty("room_id") String roomId, List<String> members) {}
+
+  @JsonPropertyOrder({"type", "id", "room_id"})
+  record Joined(String type, String id, @JsonProperty("room_id") String roomId) {}
+
+  @JsonPropertyOrder({"type", "id", "room_id", "reason"})
+  record Left(String type, String id, @JsonProperty("room_id") String roomId, String reason) {}
+
+  @JsonPropertyOrder({"type", "id", "room_id", "msg"})
+  record Message(String type, String id, @JsonProperty("room_id") String roomId, Payload msg) {}
+
+  @JsonPropertyOrder({"type", "id", "to", "room_id", "msg"})
+  record Whisper(
+      String type, String id, String to, @JsonProperty("room_id") String roomId, Payload msg) {}
+
+  @JsonPropertyOrder({"type", "room_id", "members"})
+  record Members(String type, @JsonProperty("room_id") String roomId, List<String> members) {}
+
+  @JsonPropertyOrder({"type", "code", "message"})
+  record Error(String type, String code, String message) {}
+
+  @Override
+  public String render(ClientEvent event) {
+    return WireJson.write(wire(event));
+  }
+
+  private static Object wire(ClientEvent event) {
+    if (event instanceof ClientEvent.Message m) {
+      return new Message("message", m.from().toString(), m.room().value(), m.msg());
+    } else if (event instanceof ClientEvent.Whisper w) {
+      return new Whisper(
+          "whisper", w.from().toString(), w.to().toString(), w.room().value(), w.msg());
+    } else if (event instanceof ClientEvent.Welcome w) {
+      return new Welcome("welcome", w.id().toString(), w.room().value(), ids(w.members()));
+    } else if (event instanceof ClientEvent.Joined j) {
+      return new Joined("joined", j.id().toString(), j.room().value());
+    } else if (event instanceof ClientEvent.Left l) {
+      return new Left("left", l.id().toString(), l.room().value(), l.reason().wireName());
+    } else if (event instanceof ClientEvent.Members m) {
+      return new Members("members", m.room().value(), ids(m.members()));
+    } else if (event instanceof ClientEvent.NoSession n) {
+      return new Error("error", "no_session", "no session " + n.target());
+    } else if (event instanceof ClientEvent.Error e) {
+      return new Error("error", e.code(), e.message());
+    }
+    throw new IllegalArgumentException("unknown event " + event.getClass().getName());
+  }
+
+  private static List<String> ids(List<SessionId> ids) {
+    return ids.stream().map(SessionId::toString).toList();
+  }
+
+  @Override
+  public ClientRequest decode(String text) {
+    Optional<JsonNode> parsed = WireJson.parse(text);
+    if (parsed.isEmpty()) {
+      return invalid("the frame is not valid JSON");
+    }
+    JsonNode node = parsed.get();
+    if (!node.isObject()) {
+      return invalid("the frame must be a JSON object with a \"type\"");
+    }
+    JsonNode type = node.get("type");
+    if (type == null || !type.isTextual()) {
+      return invalid("field \"type\" is missing or not a string");
+    }
+    switch (type.textValue()) {
+      case "message":
+        return message(node);
+      case "whisper":
+        return whisper(node);
+      case "members":
+        return ClientRequest.ListMembers.INSTANCE;
+      default:
+        return invalid(
+            "unknown type \"" + shorten(type.textValue()) + "\"; expected message, whisper or members");
+    }
+  }
+
+  private static ClientRequest message(JsonNode node) {
+    JsonNode msg = node.get("msg");
+    if (msg == null) {
+      return invalid("a message needs a field \"msg\"");
+    }
+    return new ClientRequest.Broadcast(WireJson.payload(msg));
+  }
+
+  private static ClientRequest whisper(JsonNode node) {
+    JsonNode to = node.get("to");
+    if (to == null || !to.isTextual() || SessionId.parse(to.textValue()).isEmpty()) {
+      return invalid("a whisper needs a field \"to\" holding a session id (a UUID)");
+    }
+    JsonNode msg = node.get("msg");
+    if (msg == null) {
+      return invalid("a whisper needs a field \"msg\"");
+    }
+    return new ClientRequest.Whisper(to.textValue(), WireJson.payload(msg));
+  }
+
+  private static ClientRequest invalid(String message) {
+    return new ClientRequest.Invalid(BAD_REQUEST, message);
+  }
+
+  /** Keeps echoed client input short, so an error frame never grows with the request. */
+  private static String shorten(String text) {
+    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+  }
+}

@@ -1,0 +1,98 @@
+package io.github.lobby.http.codec;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import io.github.lobby.core.Payload;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/**
+ * The one configured Jackson {@link ObjectMapper} of the project, and the few operations on it
+ * that the codecs and the admin API share.
+ *
+ * <p>Parsing is strict: duplicate keys are an error, numbers keep their exact value (so that a
+ * value out of a field's range is seen as such, and a broadcast repeats exactly what was posted),
+ * and nothing is coerced.
+ */
+public final class WireJson {
+
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .addModule(new SimpleModule("lobby-wire").addSerializer(Payload.class, new PayloadSerializer()))
+          .build();
+
+  private WireJson() {}
+
+  /** Returns the shared mapper; thread-safe, never reconfigure it. */
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  /** Writes a wire record as compact JSON text. */
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      // Wire records hold only strings, lists and validated JSON: this is a programming error.
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Parses JSON text into a tree.
+   *
+   * @return the tree, or empty when the text is not exactly one JSON value
+   */
+  public static Optional<JsonNode> parse(String text) {
+    try {
+      JsonNode node = MAPPER.readTree(text);
+      return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Parses JSON bytes into a tree, or empty when they are not exactly one JSON value. */
+  public static Optional<JsonNode> parse(byte[] bytes) {
+    try {
+      JsonNode node = MAPPER.readTree(bytes);
+      return node == null || node.isMissingNode() ? Optional.empty() : Optional.of(node);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Turns a parsed JSON value into a payload that is broadcast exactly as compact JSON. */
+  public static Payload.Json payload(JsonNode node) {
+    return new Payload.Json(write(node));
+  }
+
+  /** Writes a {@link Payload}: text as a JSON string, JSON as the value it already is. */
+  private static final class PayloadSerializer extends StdSerializer<Payload> {
+    PayloadSerializer() {
+      super(Payload.class);
+    }
+
+    @Override
+    public void serialize(Payload value, JsonGenerator gen, SerializerProvider provider)
+        throws IOException {
+      if (value instanceof Payload.Text text) {
+        gen.writeString(text.value());
+      } else {
+        gen.writeRawValue(((Payload.Json) value).json());
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.github.lobby.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A minimal WebSocket client over a plain socket, for what the JDK client cannot do: never answer
+ * Pings, stop reading, send invalid UTF-8, unmasked frames, reserved bits or stray continuations.
+ */
+final class RawClient implements AutoCloseable {
+
+  /** One frame as received. */
+  record Frame(int opcode, byte[] payload) {
+    String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+
+    int closeCode() {
+      return ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+    }
+  }
+
+  final Socket socket;
+  final DataInputStream in;
+  final OutputStream out;
+  final String statusLine;
+
+  RawClient(int port, String path) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(15_000);
+    in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+    out = socket.getOutputStream();
+    byte[] key = new byte[16];
+    ThreadLocalRandom.current().nextBytes(key);
+    String request =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
+            + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    out.write(request.getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    statusLine = readHeaders(in);
+  }
+
+  private static String readHeaders(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.write(b);
+      matched = (b == '\r' || b == '\n') ? matched + 1 : 0;
+    }
+    String text = head.toString(StandardCharsets.US_ASCII);
+    return text.substring(0, Math.max(0, text.indexOf("\r\n")));
+  }
+
+  /** Sends one frame with full control over its header bits. */
+  void sendFrame(int opcode, byte[] payload, boolean fin, boolean masked, int rsv)
+      throws IOException {
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    frame.write((fin ? 0x80 : 0) | (rsv << 4) | opcode);
+    int maskBit = masked ? 0x80 : 0;
+    if (payload.length < 126) {
+      frame.write(maskBit | payload.length);
+    } else if (payload.length < 65536) {
+      frame.write(maskBit | 126);
+      frame.write(payload.length >> 8);
+      frame.write(payload.length);
+    } else {
+      frame.write(maskBit | 127);
+      for (int i = 7; i >= 0; i--) {
+        frame.write((int) ((long) payload.length >> (8 * i)));
+      }
+    }
+    byte[] body = payload.clone();
+    if (masked) {
+      byte[] mask = new byte[4];
+      ThreadLocalRandom.current().nextBytes(mask);
+      frame.write(mask);
+      for (int i = 0; i < body.length; i++) {
+        body[i] ^= mask[i & 3];
+      }
+    }
+    frame.write(body);
+    out.write(frame.toByteArray());
+    out.flush();
+  }
+
+  void sendText(String text) throws IOException {
+    sendFrame(0x1, text.getBytes(StandardCharsets.UTF_8), true, true, 0);
+  }
+
+  /** Reads the next frame, whatever it is. */
+  Frame readFrame() throws IOException {
+    int b0 = in.readUnsignedByte();
+    int b1 = in.readUnsignedByte();
+    long length = b1 & 0x7f;
+    if (length == 126) {
+      length = in.readUnsignedShort();
+    } else if (length == 127) {
+      length = in.readLong();
+    }
+    byte[] payload = new byte[(int) length];
+    in.readFully(payload);
+    return new Frame(b0 & 0x0f, payload);
+  }
+
+  /** Reads frames until a Close frame, answering nothing, and returns its code. */
+  int readUntilClose() throws IOException {
+    while (true) {
+      Frame frame = readFrame();
+      if (frame.opcode() == 0x8) {
+        return frame.closeCode();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

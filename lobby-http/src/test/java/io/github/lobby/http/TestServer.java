@@ -1,0 +1,79 @@
+package io.github.lobby.http;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/** A real Lobby server on 127.0.0.1 and a free port, in its own ActorSystem. */
+final class TestServer implements AutoCloseable {
+
+  static final String TOKEN = "test-admin-token";
+
+  final ActorSystem<Void> system;
+  final LobbyServer server;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  TestServer(String extraConfig) {
+    Config config =
+        ConfigFactory.parseString(extraConfig)
+            .withFallback(
+                ConfigFactory.parseString(
+                    "lobby.http { host = 127.0.0.1, port = 0, admin-token = \"" + TOKEN + "\" }\n"
+                        + "pekko.loglevel = WARNING\n"))
+            .withFallback(ConfigFactory.load());
+    system = ActorSystem.create(Behaviors.empty(), "test", config);
+    server = LobbyServer.start(system).toCompletableFuture().join();
+  }
+
+  TestServer() {
+    this("");
+  }
+
+  URI ws(String path) {
+    return URI.create("ws://127.0.0.1:" + port() + path);
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port() + path);
+  }
+
+  int port() {
+    return server.localAddress().getPort();
+  }
+
+  HttpResponse<String> send(HttpRequest.Builder request) {
+    try {
+      return http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  HttpResponse<String> adminGet(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + TOKEN).GET());
+  }
+
+  HttpResponse<String> adminPost(String path, String json) {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+}
