@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -525,10 +524,5 @@ final class SessionFlow {
     payload[1] = (byte) code;
     System.arraycopy(text, 0, payload, 2, length);
     return ByteString.fromArrayUnsafe(payload);
-  }
-
-  /** Exposed for the timer key check in tests of close timing. */
-  static Duration closeTimeout(HttpSettings settings) {
-    return settings.closeTimeout();
   }
 }
