@@ -119,6 +119,22 @@ class WebSocketTest {
   }
 
   @Test
+  void aConnectionLostWithoutACloseFrameIsToldToTheRoom() throws Exception {
+    String room = room();
+    JdkClient a = JdkClient.connect(server, "/" + room);
+    a.welcomeId();
+    RawClient lost = new RawClient(server.port(), "/" + room);
+    String welcome = lost.readFrame().text();
+    String lostId = welcome.substring("your id is ".length());
+    a.expect(lostId + " just joined!");
+
+    lost.socket.setSoLinger(true, 0); // reset, no Close frame
+    lost.close();
+
+    a.expect(lostId + " disconnected.");
+  }
+
+  @Test
   void binaryIsEchoedToTheSenderOnly() {
     String room = room();
     JdkClient a = JdkClient.connect(server, "/" + room);
