@@ -44,6 +44,18 @@ class WebSocketTest {
     return "{\"id\":\"" + id + "\",\"msg\":" + msg + ",\"room_id\":\"" + room + "\"}";
   }
 
+  /** Two classic members of one room, each having read its welcome, a also the join of b. */
+  record Pair(JdkClient a, String aId, JdkClient b, String bId) {}
+
+  static Pair pair(String room) {
+    JdkClient a = JdkClient.connect(server, "/" + room);
+    String aId = a.welcomeId();
+    JdkClient b = JdkClient.connect(server, "/" + room);
+    String bId = b.welcomeId();
+    a.expect(bId + " just joined!");
+    return new Pair(a, aId, b, bId);
+  }
+
   @Test
   void classicJoinWelcomesTheJoinerAndTellsTheOthers() {
     String room = room();
@@ -59,11 +71,10 @@ class WebSocketTest {
   @Test
   void classicTextIsBroadcastToEveryMemberSenderIncluded() {
     String room = room();
-    JdkClient a = JdkClient.connect(server, "/" + room);
-    String aId = a.welcomeId();
-    JdkClient b = JdkClient.connect(server, "/" + room);
-    b.welcomeId();
-    a.next();
+    Pair pair = pair(room);
+    JdkClient a = pair.a();
+    String aId = pair.aId();
+    JdkClient b = pair.b();
 
     a.send("hello \"world\" \\ ü");
 
@@ -75,11 +86,10 @@ class WebSocketTest {
   @Test
   void classicWhisperReachesOnlyItsTargetInAnyRoom() {
     String room = room();
-    JdkClient a = JdkClient.connect(server, "/" + room);
-    String aId = a.welcomeId();
-    JdkClient b = JdkClient.connect(server, "/" + room);
-    b.welcomeId();
-    a.next();
+    Pair pair = pair(room);
+    JdkClient a = pair.a();
+    String aId = pair.aId();
+    JdkClient b = pair.b();
     JdkClient far = JdkClient.connect(server, "/" + room());
     String farId = far.welcomeId();
 
@@ -107,11 +117,10 @@ class WebSocketTest {
   @Test
   void leavingIsToldToTheRemainingMembers() {
     String room = room();
-    JdkClient a = JdkClient.connect(server, "/" + room);
-    a.welcomeId();
-    JdkClient b = JdkClient.connect(server, "/" + room);
-    String bId = b.welcomeId();
-    a.next();
+    Pair pair = pair(room);
+    JdkClient a = pair.a();
+    JdkClient b = pair.b();
+    String bId = pair.bId();
 
     b.close();
 
@@ -137,11 +146,9 @@ class WebSocketTest {
   @Test
   void binaryIsEchoedToTheSenderOnly() {
     String room = room();
-    JdkClient a = JdkClient.connect(server, "/" + room);
-    a.welcomeId();
-    JdkClient b = JdkClient.connect(server, "/" + room);
-    b.welcomeId();
-    a.next();
+    Pair pair = pair(room);
+    JdkClient a = pair.a();
+    JdkClient b = pair.b();
     byte[] data = {0, 1, 2, (byte) 0xff};
 
     a.socket.sendBinary(ByteBuffer.wrap(data), true).join();
