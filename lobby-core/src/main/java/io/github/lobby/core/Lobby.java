@@ -216,18 +216,14 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (target != null) {
       ClientEvent event =
           new ClientEvent.Whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg());
-      offer(target, Frame.render(event, codecs.of(target.mode())));
+      Frame frame = Frame.render(event, codecs.of(target.mode()));
+      Session.offer(target.transport(), target.ref(), frame);
     } else {
       ClientEvent event = new ClientEvent.NoSession(whisper.to());
-      offer(sender, Frame.render(event, codecs.of(sender.mode())));
+      Frame frame = Frame.render(event, codecs.of(sender.mode()));
+      Session.offer(sender.transport(), sender.ref(), frame);
     }
     return this;
-  }
-
-  private static void offer(SessionEntry entry, Frame frame) {
-    if (entry.transport().sendText(frame) == Transport.Offer.FULL) {
-      entry.ref().tell(Session.SlowConsumer.INSTANCE);
-    }
   }
 
   private Behavior<Command> onPublish(Publish publish) {

@@ -66,18 +66,6 @@ public record LobbySettings(
         serverId, interval, timeout, maxMessageBytes, outboundBuffer, maxSessions, inboundWindow);
   }
 
-  /** Returns a copy with another outbound buffer size. */
-  public LobbySettings withOutboundBuffer(int frames) {
-    return new LobbySettings(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        frames,
-        maxSessions,
-        inboundWindow);
-  }
-
   private static SessionId serverId(Config c) {
     String text = c.getString("server-id");
     try {

@@ -135,7 +135,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       } else {
         frame = json != null ? json : (json = Frame.render(event, codecs.json()));
       }
-      if (offer(member, frame)) {
+      if (Session.offer(member.transport(), member.session(), frame)) {
         accepted++;
       }
     }
@@ -143,14 +143,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private void send(Member member, ClientEvent event) {
-    offer(member, Frame.render(event, codecs.of(member.mode())));
-  }
-
-  private static boolean offer(Member member, Frame frame) {
-    Transport.Offer outcome = member.transport().sendText(frame);
-    if (outcome == Transport.Offer.FULL) {
-      member.session().tell(Session.SlowConsumer.INSTANCE);
-    }
-    return outcome == Transport.Offer.ACCEPTED;
+    Frame frame = Frame.render(event, codecs.of(member.mode()));
+    Session.offer(member.transport(), member.session(), frame);
   }
 }

@@ -147,9 +147,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
       roomRef.tell(new Room.ListMembers(id));
     } else if (request instanceof ClientRequest.Invalid invalid) {
       getContext().getLog().debug("Session {} sent an invalid frame: {}", id, invalid.message());
-      if (send(Frame.render(new ClientEvent.Error(invalid.code(), invalid.message()), codec))) {
-        return onSlowConsumer();
-      }
+      Frame error = Frame.render(new ClientEvent.Error(invalid.code(), invalid.message()), codec);
+      offer(transport, getContext().getSelf(), error);
     }
     transport.acknowledge();
     return this;
@@ -209,9 +208,18 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return this;
   }
 
-  /** Queues a frame for this session's own client; returns true when its queue is full. */
-  private boolean send(Frame frame) {
-    return transport.sendText(frame) == Transport.Offer.FULL;
+  /**
+   * Offers a frame to a session's transport; when the queue is full, tells the session, which
+   * then closes its client as a slow consumer. Rooms and the Lobby deliver through this.
+   *
+   * @return whether the frame was queued
+   */
+  static boolean offer(Transport transport, ActorRef<Command> session, Frame frame) {
+    Transport.Offer outcome = transport.sendText(frame);
+    if (outcome == Transport.Offer.FULL) {
+      session.tell(SlowConsumer.INSTANCE);
+    }
+    return outcome == Transport.Offer.ACCEPTED;
   }
 
   private Behavior<Command> closeAndLeave(int code, String reason, LeaveReason leaveReason) {

@@ -90,59 +90,55 @@ final class AdminRoutes extends AllDirectives {
 
   private Route health() {
     return asked(
-        AskPattern.ask(lobby, Lobby.GetStats::new, http.askTimeout(), system.scheduler()),
-        stats ->
-            complete(
-                StatusCodes.OK,
-                HttpErrors.json(new AdminJson.Health("ok", stats.sessions(), stats.rooms()))));
+        ask(Lobby.GetStats::new),
+        stats -> ok(new AdminJson.Health("ok", stats.sessions(), stats.rooms())));
   }
 
   private Route listRooms() {
     return asked(
-        AskPattern.ask(lobby, Lobby.ListRooms::new, http.askTimeout(), system.scheduler()),
+        ask(Lobby.ListRooms::new),
         list ->
-            complete(
-                StatusCodes.OK,
-                HttpErrors.json(
-                    new AdminJson.Rooms(
-                        list.rooms().stream()
-                            .map(r -> new AdminJson.RoomCount(r.room().value(), r.members()))
-                            .toList()))));
+            ok(
+                new AdminJson.Rooms(
+                    list.rooms().stream()
+                        .map(r -> new AdminJson.RoomCount(r.room().value(), r.members()))
+                        .toList())));
   }
 
   private Route getRoom(RoomId room) {
     CompletionStage<Optional<Lobby.RoomView>> view =
-        AskPattern.ask(
-            lobby, replyTo -> new Lobby.GetRoom(room, replyTo), http.askTimeout(), system.scheduler());
+        ask(replyTo -> new Lobby.GetRoom(room, replyTo));
     return asked(
         view,
         found ->
             found
-                .<Route>map(
+                .map(
                     v ->
-                        complete(
-                            StatusCodes.OK,
-                            HttpErrors.json(
-                                new AdminJson.RoomMembers(
-                                    room.value(),
-                                    v.members().stream().map(SessionId::toString).toList()))))
+                        ok(
+                            new AdminJson.RoomMembers(
+                                room.value(),
+                                v.members().stream().map(SessionId::toString).toList())))
                 .orElseGet(
-                    () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no room " + room.value()))));
+                    () ->
+                        complete(
+                            HttpErrors.error(StatusCodes.NOT_FOUND, "no room " + room.value()))));
   }
 
   private Route publish(RoomId room, Payload payload) {
     CompletionStage<Lobby.Published> reply =
-        AskPattern.ask(
-            lobby,
-            replyTo -> new Lobby.Publish(room, payload, replyTo),
-            http.askTimeout(),
-            system.scheduler());
+        ask(replyTo -> new Lobby.Publish(room, payload, replyTo));
     return asked(
-        reply,
-        published ->
-            complete(
-                StatusCodes.OK,
-                HttpErrors.json(new AdminJson.Delivered(room.value(), published.delivered()))));
+        reply, published -> ok(new AdminJson.Delivered(room.value(), published.delivered())));
+  }
+
+  /** Asks the Lobby, failing after {@code ask-timeout}. */
+  private <T> CompletionStage<T> ask(Function<ActorRef<T>, Lobby.Command> message) {
+    return AskPattern.ask(lobby, message::apply, http.askTimeout(), system.scheduler());
+  }
+
+  /** A 200 with a JSON wire record as body. */
+  private Route ok(Object body) {
+    return complete(StatusCodes.OK, HttpErrors.json(body));
   }
 
   /** A parser of a request body that reports what is wrong with it. */
@@ -233,11 +229,9 @@ final class AdminRoutes extends AllDirectives {
 
   /** Validates a room name from the path: 400 when it is not a valid name. */
   private Route room(String name, Function<RoomId, Route> inner) {
-    Optional<String> problem = RoomId.problem(name);
-    if (problem.isPresent()) {
-      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, problem.get()));
-    }
-    return inner.apply(new RoomId(name));
+    return HttpErrors.invalidRoom(name)
+        .map(this::complete)
+        .orElseGet(() -> inner.apply(new RoomId(name)));
   }
 
   private Route methodNotAllowed(String allowed) {

@@ -1,7 +1,9 @@
 package io.github.lobby.http;
 
+import io.github.lobby.core.RoomId;
 import io.github.lobby.http.codec.AdminJson;
 import io.github.lobby.http.codec.WireJson;
+import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -33,26 +35,22 @@ final class HttpErrors {
   /** The stable machine-readable code of a status. */
   static String code(StatusCode status) {
     int value = status.intValue();
-    if (value == 400) {
-      return "bad_request";
-    } else if (value == 401) {
-      return "unauthorized";
-    } else if (value == 403) {
-      return "forbidden";
-    } else if (value == 404) {
-      return "not_found";
-    } else if (value == 405) {
-      return "method_not_allowed";
-    } else if (value == 413) {
-      return "payload_too_large";
-    } else if (value == 415) {
-      return "unsupported_media_type";
-    } else if (value == 503) {
-      return "unavailable";
-    } else if (value >= 500) {
-      return "internal_error";
-    }
-    return "error";
+    return switch (value) {
+      case 400 -> "bad_request";
+      case 401 -> "unauthorized";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 413 -> "payload_too_large";
+      case 415 -> "unsupported_media_type";
+      case 503 -> "unavailable";
+      default -> value >= 500 ? "internal_error" : "error";
+    };
+  }
+
+  /** The 400 answer for a room name from a path, or empty when the name is valid. */
+  static Optional<HttpResponse> invalidRoom(String name) {
+    return RoomId.problem(name).map(problem -> error(StatusCodes.BAD_REQUEST, problem));
   }
 
   /**

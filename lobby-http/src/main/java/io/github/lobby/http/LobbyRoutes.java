@@ -14,6 +14,7 @@ import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -88,9 +89,9 @@ public final class LobbyRoutes extends AllDirectives {
   private Route room(HttpRequest request) {
     String path = request.getUri().path();
     String name = path.startsWith("/") ? path.substring(1) : path;
-    Optional<String> problem = RoomId.problem(name);
-    if (problem.isPresent()) {
-      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, problem.get()));
+    Optional<HttpResponse> invalid = HttpErrors.invalidRoom(name);
+    if (invalid.isPresent()) {
+      return complete(invalid.get());
     }
     if (!request.method().name().equals("GET")) {
       return complete(

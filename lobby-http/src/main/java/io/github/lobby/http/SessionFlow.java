@@ -143,7 +143,6 @@ final class SessionFlow {
       private OutFrame closeFrame;
       private boolean peerClosed;
       private String failure;
-      private boolean counted;
 
       // The message being reassembled: opcode (-1: none), bytes so far.
       private int messageOpcode = -1;
@@ -196,7 +195,6 @@ final class SessionFlow {
       @Override
       public void preStart() {
         context.activeConnections().incrementAndGet();
-        counted = true;
         AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
                 context.lobby(),
                 replyTo -> new Lobby.Connect(id, room, mode, this, replyTo),
@@ -218,9 +216,7 @@ final class SessionFlow {
       public void postStop() {
         closedForOffers = true;
         queue.clear();
-        if (counted) {
-          context.activeConnections().decrementAndGet();
-        }
+        context.activeConnections().decrementAndGet();
         Object previous = handoff.getAndSet(STOPPED);
         if (previous instanceof ActorRef<?> ref) {
           @SuppressWarnings("unchecked")
