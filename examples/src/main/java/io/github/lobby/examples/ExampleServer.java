@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The runnable Lobby server: binds {@code lobby.http.host:port} (127.0.0.1:8081 unless {@code
  * LOBBY_HOST}, {@code LOBBY_PORT} or {@code -Dlobby.http.port=...} say otherwise) and stops
- * cleanly on Ctrl-C, closing every session with 1001.
+ * cleanly on Ctrl-C, closing every session with 1001. Serves the browser client at {@code GET /}.
  */
 public final class ExampleServer {
 
@@ -21,7 +21,7 @@ public final class ExampleServer {
   public static void main(String[] args) {
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby");
-    LobbyServer.start(system)
+    LobbyServer.start(system, system.settings().config(), WebClient.route())
         .whenComplete(
             (server, error) -> {
               if (error != null) {

@@ -16,6 +16,8 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,17 @@ public final class LobbyServer {
    * @param config a configuration with the {@code lobby} section; checked before anything starts
    */
   public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config) {
+    return start(system, config, null);
+  }
+
+  /**
+   * Like {@link #start(ActorSystem, Config)}, also serving routes of your own. They are tried
+   * before the Lobby's routes, which answer every other path (a one-segment path is a room), so
+   * yours should match only what they are for and reject the rest.
+   *
+   * @param own routes served next to the Lobby's, or {@code null} for none
+   */
+  public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config, Route own) {
     LobbySettings settings = LobbySettings.fromConfig(config);
     HttpSettings http = HttpSettings.fromConfig(config);
     ActorRef<Lobby.Command> lobby =
@@ -73,7 +86,7 @@ public final class LobbyServer {
     return Http.get(system)
         .newServerAt(http.host(), http.port())
         .withSettings(serverSettings)
-        .bind(routes.route())
+        .bind(own == null ? routes.route() : Directives.concat(own, routes.route()))
         .thenApply(
             binding -> {
               LobbyServer server = new LobbyServer(system, lobby, routes, binding);
