@@ -17,6 +17,8 @@ public final class CloseCodes {
   public static final int TOO_BIG = 1009;
   /** The server met an unexpected condition. */
   public static final int INTERNAL_ERROR = 1011;
+  /** The server is at a connection limit; the client may try again later. */
+  public static final int TRY_AGAIN_LATER = 1013;
 
   private CloseCodes() {}
 }

@@ -17,6 +17,8 @@ import java.util.UUID;
  * @param outboundBuffer how many frames may wait for a slow client before it is closed
  * @param maxSessions the connection limit ({@link Integer#MAX_VALUE} when unlimited)
  * @param inboundWindow how many client messages may wait for their session at once
+ * @param maxInboundPerSecond messages a client may send per second, sustained, before it is
+ *     closed with 1008 ({@link Integer#MAX_VALUE} when unlimited); bursts up to one second's worth
  */
 public record LobbySettings(
     SessionId serverId,
@@ -25,7 +27,8 @@ public record LobbySettings(
     int maxMessageBytes,
     int outboundBuffer,
     int maxSessions,
-    int inboundWindow) {
+    int inboundWindow,
+    int maxInboundPerSecond) {
 
   /** Checks every value. */
   public LobbySettings {
@@ -36,6 +39,7 @@ public record LobbySettings(
     atLeast(outboundBuffer, 1, "outbound-buffer");
     atLeast(maxSessions, 1, "max-sessions");
     atLeast(inboundWindow, 1, "inbound-window");
+    atLeast(maxInboundPerSecond, 1, "max-inbound-per-second");
   }
 
   /**
@@ -53,8 +57,9 @@ public record LobbySettings(
           c.getDuration("client-timeout"),
           bytes(c, "max-message-bytes"),
           c.getInt("outbound-buffer"),
-          maxSessions(c),
-          c.getInt("inbound-window"));
+          unlimitedOrInt(c, "max-sessions"),
+          c.getInt("inbound-window"),
+          unlimitedOrInt(c, "max-inbound-per-second"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
@@ -63,7 +68,27 @@ public record LobbySettings(
   /** Returns a copy with another heartbeat interval and client timeout. */
   public LobbySettings withHeartbeat(Duration interval, Duration timeout) {
     return new LobbySettings(
-        serverId, interval, timeout, maxMessageBytes, outboundBuffer, maxSessions, inboundWindow);
+        serverId,
+        interval,
+        timeout,
+        maxMessageBytes,
+        outboundBuffer,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond);
+  }
+
+  /** Returns a copy with another inbound rate limit. */
+  public LobbySettings withMaxInboundPerSecond(int limit) {
+    return new LobbySettings(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        outboundBuffer,
+        maxSessions,
+        inboundWindow,
+        limit);
   }
 
   private static SessionId serverId(Config c) {
@@ -75,11 +100,11 @@ public record LobbySettings(
     }
   }
 
-  private static int maxSessions(Config c) {
-    if ("unlimited".equals(c.getValue("max-sessions").unwrapped())) {
+  private static int unlimitedOrInt(Config c, String key) {
+    if ("unlimited".equals(c.getValue(key).unwrapped())) {
       return Integer.MAX_VALUE;
     }
-    return c.getInt("max-sessions");
+    return c.getInt(key);
   }
 
   private static int bytes(Config c, String key) {

@@ -17,7 +17,8 @@ import org.apache.pekko.util.ByteString;
  * <p>Like the tutorial's WebSocket session actor it keeps the heartbeat and forwards what its
  * client sends: it decodes each text frame with its mode's codec and sends broadcasts straight to
  * its room, whispers to the {@link Lobby}, and answers bad input with an {@code error} frame while
- * the connection stays open. Binary frames are echoed to the sender.
+ * the connection stays open. Binary frames are echoed to the sender. Every client frame counts
+ * against {@code max-inbound-per-second}; a client over it is closed with 1008 {@code rate limit}.
  *
  * <p>Every {@code heartbeat-interval} it asks the transport for a Ping; if no frame at all (a Pong
  * included) arrived for {@code client-timeout}, it closes the connection with 1001. However it
@@ -82,6 +83,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
   private Duration silentFor = Duration.ZERO;
   /** Whether this session has closed, or learnt the end of, its transport. */
   private boolean transportDone;
+  private final InboundRate inboundRate;
 
   static Behavior<Command> create(
       SessionId id,
@@ -117,6 +119,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     this.codec = codec;
     this.heartbeatInterval = settings.heartbeatInterval();
     this.clientTimeout = settings.clientTimeout();
+    this.inboundRate = new InboundRate(settings.maxInboundPerSecond(), System::nanoTime);
     timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
   }
 
@@ -138,6 +141,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private Behavior<Command> onClientText(ClientText text) {
     heard = true;
+    if (!inboundRate.tryAcquire()) {
+      return onRateLimit();
+    }
     ClientRequest request = codec.decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
       roomRef.tell(new Room.Broadcast(id, broadcast.msg()));
@@ -156,6 +162,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private Behavior<Command> onClientBinary(ClientBinary binary) {
     heard = true;
+    if (!inboundRate.tryAcquire()) {
+      return onRateLimit();
+    }
     if (transport.sendBinary(binary.data()) == Transport.Offer.FULL) {
       return onSlowConsumer();
     }
@@ -165,8 +174,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
   private Behavior<Command> onClientAlive() {
     heard = true;
+    if (!inboundRate.tryAcquire()) {
+      return onRateLimit();
+    }
     transport.acknowledge();
     return this;
+  }
+
+  private Behavior<Command> onRateLimit() {
+    getContext().getLog().debug("Session {} exceeded the inbound rate limit", id);
+    return closeAndLeave(CloseCodes.POLICY_VIOLATION, "rate limit", LeaveReason.ERROR);
   }
 
   private Behavior<Command> onTick() {

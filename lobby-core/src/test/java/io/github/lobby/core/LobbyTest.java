@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -364,6 +365,36 @@ class LobbyTest {
     slow.transport().probe.expectMessage(new Closed(CloseCodes.POLICY_VIOLATION, "slow consumer"));
     a.expect(new ClientEvent.Left(slow.id(), ROOM, LeaveReason.SLOW_CONSUMER));
     testKit.createTestProbe().expectTerminated(slow.session());
+  }
+
+  @Test
+  void aClientOverTheInboundRateIsClosedWith1008AndTheRoomKeepsWhatCameBefore() {
+    lobby = testKit.spawn(Lobby.create(SETTINGS.withMaxInboundPerSecond(5), TestCodec.CODECS));
+    Client witness = join(ROOM);
+    Client flooder = join(ROOM);
+    witness.next();
+
+    for (int i = 0; i < 50; i++) {
+      flooder.says("m" + i);
+    }
+
+    // The burst allowance (one second's worth) passes in order, then the flooder is cut off.
+    int delivered = 0;
+    ClientEvent event;
+    while ((event = witness.next()) instanceof ClientEvent.Message message) {
+      assertEquals(new Payload.Text("m" + delivered), message.msg());
+      delivered++;
+    }
+    assertTrue(delivered >= 5 && delivered < 50, "delivered " + delivered);
+    assertEquals(new ClientEvent.Left(flooder.id(), ROOM, LeaveReason.ERROR), event);
+    flooder.transport().probe.fishForMessage(
+        Duration.ofSeconds(3),
+        out ->
+            out.equals(new Closed(CloseCodes.POLICY_VIOLATION, "rate limit"))
+                ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore());
+    testKit.createTestProbe().expectTerminated(flooder.session());
+    witness.expectNothing();
   }
 
   @Test

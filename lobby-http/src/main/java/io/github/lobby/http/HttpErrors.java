@@ -43,6 +43,7 @@ final class HttpErrors {
       case 405 -> "method_not_allowed";
       case 413 -> "payload_too_large";
       case 415 -> "unsupported_media_type";
+      case 429 -> "too_many_connections";
       case 503 -> "unavailable";
       default -> value >= 500 ? "internal_error" : "error";
     };

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * The {@code lobby.http} configuration, read once at start and checked.
@@ -20,6 +21,9 @@ import java.util.Base64;
  * @param shutdownTimeout how long stopping waits for sessions to close
  * @param maxConnections Pekko HTTP's connection limit for the binding
  * @param backlog the listen backlog of the binding
+ * @param allowedOrigins the WebSocket {@code Origin}s accepted; empty accepts any
+ * @param maxConnectionsPerIp connection limit per client address ({@link Integer#MAX_VALUE}
+ *     when unlimited)
  */
 public record HttpSettings(
     String host,
@@ -32,7 +36,14 @@ public record HttpSettings(
     Duration closeTimeout,
     Duration shutdownTimeout,
     int maxConnections,
-    int backlog) {
+    int backlog,
+    List<String> allowedOrigins,
+    int maxConnectionsPerIp) {
+
+  /** Copies the origin list. */
+  public HttpSettings {
+    allowedOrigins = List.copyOf(allowedOrigins);
+  }
 
   /**
    * Reads {@code lobby.http} from a configuration that includes this module's {@code
@@ -68,7 +79,33 @@ public record HttpSettings(
         c.getDuration("close-timeout"),
         c.getDuration("shutdown-timeout"),
         c.getInt("max-connections"),
-        c.getInt("backlog"));
+        c.getInt("backlog"),
+        origins(c),
+        perIp(c));
+  }
+
+  private static List<String> origins(Config c) {
+    List<String> origins = c.getStringList("allowed-origins");
+    for (String origin : origins) {
+      if (!origin.equals(origin.strip()) || origin.isEmpty() || origin.endsWith("/")) {
+        throw new ConfigException.BadValue(
+            "lobby.http.allowed-origins",
+            "an origin is scheme://host[:port] without a path, was \"" + origin + "\"");
+      }
+    }
+    return origins;
+  }
+
+  private static int perIp(Config c) {
+    if ("unlimited".equals(c.getValue("max-connections-per-ip").unwrapped())) {
+      return Integer.MAX_VALUE;
+    }
+    int limit = c.getInt("max-connections-per-ip");
+    if (limit < 1) {
+      throw new ConfigException.BadValue(
+          "lobby.http.max-connections-per-ip", "must be at least 1 or \"unlimited\"");
+    }
+    return limit;
   }
 
   /** Hides the token, so that logging the settings never logs it. */
@@ -77,6 +114,7 @@ public record HttpSettings(
     return "HttpSettings[host=" + host + ", port=" + port + ", statisticsRoom=" + statisticsRoom
         + ", maxBody=" + maxBody + ", askTimeout=" + askTimeout + ", closeTimeout=" + closeTimeout
         + ", shutdownTimeout=" + shutdownTimeout + ", maxConnections=" + maxConnections
-        + ", backlog=" + backlog + "]";
+        + ", backlog=" + backlog + ", allowedOrigins=" + allowedOrigins
+        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + "]";
   }
 }

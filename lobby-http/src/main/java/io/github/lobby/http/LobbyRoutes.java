@@ -8,13 +8,16 @@ import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
+import java.net.InetAddress;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -39,7 +42,12 @@ public final class LobbyRoutes extends AllDirectives {
     this.http = http;
     this.admin = new AdminRoutes(system, lobby, http);
     this.context =
-        new SessionFlow.Context(lobby, system.scheduler(), settings, http, new AtomicInteger());
+        new SessionFlow.Context(
+            lobby,
+            system.scheduler(),
+            settings,
+            http,
+            new Admission(settings.maxSessions(), http.maxConnectionsPerIp()));
   }
 
   /**
@@ -71,7 +79,7 @@ public final class LobbyRoutes extends AllDirectives {
 
   /** How many WebSocket connections are open now. */
   public int activeConnections() {
-    return context.activeConnections().get();
+    return context.admission().total();
   }
 
   /** The complete route; every error is answered with the JSON error body. */
@@ -103,11 +111,25 @@ public final class LobbyRoutes extends AllDirectives {
           HttpErrors.error(
               StatusCodes.BAD_REQUEST, "GET /{room} expects a WebSocket upgrade request"));
     }
-    if (context.activeConnections().get() >= settings.maxSessions()) {
+    Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
+    if (origin.isPresent()
+        && !http.allowedOrigins().isEmpty()
+        && http.allowedOrigins().stream().noneMatch(origin.get()::equalsIgnoreCase)) {
       return complete(
-          HttpErrors.error(
-              StatusCodes.SERVICE_UNAVAILABLE,
-              "the server is at its connection limit of " + settings.maxSessions()));
+          HttpErrors.error(StatusCodes.FORBIDDEN, "WebSocket connections from this origin are not allowed"));
+    }
+    Optional<InetAddress> address =
+        request.getAttribute(AttributeKeys.remoteAddress).flatMap(RemoteAddress::getAddress);
+    Optional<Admission.Refusal> refused = context.admission().check(address);
+    if (refused.isPresent()) {
+      return complete(
+          refused.get() == Admission.Refusal.SERVER_FULL
+              ? HttpErrors.error(
+                  StatusCodes.SERVICE_UNAVAILABLE,
+                  "the server is at its connection limit of " + settings.maxSessions())
+              : HttpErrors.error(
+                  StatusCodes.TOO_MANY_REQUESTS,
+                  "this address has " + http.maxConnectionsPerIp() + " connections, the most allowed"));
     }
     boolean json =
         StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
@@ -116,7 +138,7 @@ public final class LobbyRoutes extends AllDirectives {
     return complete(
         EngineFrames.accept(
             upgrade.get(),
-            SessionFlow.create(context, new RoomId(name), mode),
+            SessionFlow.create(context, new RoomId(name), mode, address),
             json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
   }
 }

@@ -11,11 +11,13 @@ import io.github.lobby.core.SessionId;
 import io.github.lobby.core.Transport;
 import io.github.lobby.http.EngineFrames.InPart;
 import io.github.lobby.http.EngineFrames.OutFrame;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,11 +70,12 @@ final class SessionFlow {
       Scheduler scheduler,
       LobbySettings settings,
       HttpSettings http,
-      AtomicInteger activeConnections) {}
+      Admission admission) {}
 
   /** Creates the frame handler of one connection. */
-  static Flow<InPart, OutFrame, NotUsed> create(Context context, RoomId room, Mode mode) {
-    return Flow.fromGraph(new ConnectionStage(context, room, mode));
+  static Flow<InPart, OutFrame, NotUsed> create(
+      Context context, RoomId room, Mode mode, Optional<InetAddress> address) {
+    return Flow.fromGraph(new ConnectionStage(context, room, mode, address));
   }
 
   private static final class ConnectionStage extends GraphStage<FlowShape<InPart, OutFrame>> {
@@ -82,11 +85,13 @@ final class SessionFlow {
     private final Context context;
     private final RoomId room;
     private final Mode mode;
+    private final Optional<InetAddress> address;
 
-    ConnectionStage(Context context, RoomId room, Mode mode) {
+    ConnectionStage(Context context, RoomId room, Mode mode, Optional<InetAddress> address) {
       this.context = context;
       this.room = room;
       this.mode = mode;
+      this.address = address;
     }
 
     @Override
@@ -143,6 +148,7 @@ final class SessionFlow {
       private OutFrame closeFrame;
       private boolean peerClosed;
       private String failure;
+      private boolean admitted;
 
       // The message being reassembled: opcode (-1: none), bytes so far.
       private int messageOpcode = -1;
@@ -194,7 +200,18 @@ final class SessionFlow {
 
       @Override
       public void preStart() {
-        context.activeConnections().incrementAndGet();
+        Optional<Admission.Refusal> refused = context.admission().admit(address);
+        if (refused.isPresent()) {
+          // Upgrades that all passed the route's check at once: the limit holds here.
+          failure = "refused at a connection limit";
+          sendClose(
+              CloseCodes.TRY_AGAIN_LATER,
+              refused.get() == Admission.Refusal.SERVER_FULL
+                  ? "server full"
+                  : "too many connections from this address");
+          return;
+        }
+        admitted = true;
         AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
                 context.lobby(),
                 replyTo -> new Lobby.Connect(id, room, mode, this, replyTo),
@@ -216,7 +233,9 @@ final class SessionFlow {
       public void postStop() {
         closedForOffers = true;
         queue.clear();
-        context.activeConnections().decrementAndGet();
+        if (admitted) {
+          context.admission().release(address);
+        }
         Object previous = handoff.getAndSet(STOPPED);
         if (previous instanceof ActorRef<?> ref) {
           @SuppressWarnings("unchecked")

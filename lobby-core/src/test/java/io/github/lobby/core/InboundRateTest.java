@@ -1,0 +1,42 @@
+package io.github.lobby.core;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class InboundRateTest {
+
+  private final AtomicLong now = new AtomicLong(1_000_000_000L);
+
+  @Test
+  void aBurstOfOneSecondsWorthPassesThenTheSustainedRate() {
+    InboundRate rate = new InboundRate(10, now::get);
+    for (int i = 0; i < 10; i++) {
+      assertTrue(rate.tryAcquire(), "burst message " + i);
+    }
+    assertFalse(rate.tryAcquire());
+    now.addAndGet(100_000_000L); // 0.1 s refills one message
+    assertTrue(rate.tryAcquire());
+    assertFalse(rate.tryAcquire());
+  }
+
+  @Test
+  void idleTimeRefillsNoMoreThanTheBurst() {
+    InboundRate rate = new InboundRate(3, now::get);
+    now.addAndGet(3_600_000_000_000L);
+    for (int i = 0; i < 3; i++) {
+      assertTrue(rate.tryAcquire());
+    }
+    assertFalse(rate.tryAcquire());
+  }
+
+  @Test
+  void unlimitedNeverRefuses() {
+    InboundRate rate = new InboundRate(Integer.MAX_VALUE, now::get);
+    for (int i = 0; i < 100_000; i++) {
+      assertTrue(rate.tryAcquire());
+    }
+  }
+}
