@@ -95,8 +95,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     }
   }
 
-  /** How many sessions and rooms the Lobby holds. */
-  public record Stats(int sessions, int rooms) {}
+  /**
+   * How many sessions and rooms the Lobby holds.
+   *
+   * @param sessions sessions in the directory
+   * @param rooms rooms with at least one member
+   * @param liveActors session and room actors of this Lobby still alive; {@code sessions + rooms}
+   *     once every departure has been processed, so a larger figure that stays is a leak
+   */
+  public record Stats(int sessions, int rooms, int liveActors) {}
 
   private record SessionEntry(
       ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {}
@@ -254,7 +261,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats request) {
-    request.replyTo().tell(new Stats(sessions.size(), rooms.size()));
+    request
+        .replyTo()
+        .tell(new Stats(sessions.size(), rooms.size(), getContext().getChildren().size()));
     return this;
   }
 

@@ -25,7 +25,12 @@ final class JdkClient implements WebSocket.Listener {
   final WebSocket socket;
 
   JdkClient(URI uri, String subprotocol) {
-    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+    this(HttpClient.newHttpClient(), uri, subprotocol);
+  }
+
+  /** A client on a shared HttpClient (one selector thread for many sockets). */
+  JdkClient(HttpClient http, URI uri, String subprotocol) {
+    WebSocket.Builder builder = http.newWebSocketBuilder();
     if (subprotocol != null) {
       builder.subprotocols(subprotocol);
     }

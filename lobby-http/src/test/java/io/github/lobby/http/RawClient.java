@@ -33,6 +33,15 @@ final class RawClient implements AutoCloseable {
   final String statusLine;
 
   RawClient(int port, String path) throws IOException {
+    this(port, path, "");
+  }
+
+  /**
+   * Opens a connection and sends an upgrade request for {@code path}.
+   *
+   * @param extraHeaders further header lines, each ending in CRLF (an Origin, a subprotocol)
+   */
+  RawClient(int port, String path, String extraHeaders) throws IOException {
     socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(15_000);
     in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
@@ -42,7 +51,7 @@ final class RawClient implements AutoCloseable {
     String request =
         "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
             + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
-            + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+            + "\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     statusLine = readHeaders(in);
@@ -122,6 +131,27 @@ final class RawClient implements AutoCloseable {
         return frame.closeCode();
       }
     }
+  }
+
+  /** Whether the upgrade was accepted (101). */
+  boolean upgraded() {
+    return statusLine.startsWith("HTTP/1.1 101");
+  }
+
+  /** The HTTP status code of the answer to the upgrade request. */
+  int status() {
+    return Integer.parseInt(statusLine.split(" ")[1]);
+  }
+
+  /** Sends a Close frame with a code, as a well-behaved client ends. */
+  void sendClose(int code) throws IOException {
+    sendFrame(0x8, new byte[] {(byte) (code >> 8), (byte) code}, true, true, 0);
+  }
+
+  /** Drops the connection with a TCP reset: no Close frame, no FIN. */
+  void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
   }
 
   @Override

@@ -6,8 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import io.github.lobby.core.Lobby;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /** A real Lobby server on 127.0.0.1 and a free port, in its own ActorSystem. */
@@ -69,6 +71,31 @@ final class TestServer implements AutoCloseable {
             .header("Authorization", "Bearer " + TOKEN)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
+  /** The Lobby's own counts, live actors included. */
+  Lobby.Stats stats() {
+    return AskPattern.<Lobby.Command, Lobby.Stats>ask(
+            server.lobby(), Lobby.GetStats::new, Duration.ofSeconds(5), system.scheduler())
+        .toCompletableFuture()
+        .join();
+  }
+
+  /** Waits up to 20 seconds for the Lobby to reach these counts. */
+  void awaitStats(Lobby.Stats expected) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    Lobby.Stats now = stats();
+    while (!now.equals(expected) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      now = stats();
+    }
+    if (!now.equals(expected)) {
+      throw new AssertionError("expected " + expected + " but the Lobby has " + now);
+    }
   }
 
   @Override

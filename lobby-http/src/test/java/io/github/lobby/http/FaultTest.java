@@ -1,0 +1,324 @@
+package io.github.lobby.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.http.codec.WireJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Faults end to end, over real sockets: resets, half-closes, floods, churn, shutdown. */
+class FaultTest {
+
+  private static final String ROOM_ID = "room_id";
+
+  /** The next JSON frame of a JSON-mode client. */
+  private static JsonNode json(JdkClient client) {
+    return WireJson.parse(client.next()).orElseThrow();
+  }
+
+  @Test
+  void fiveHundredClientsResettingAtOnceEachLeaveOnceAndNothingLeaks() throws Exception {
+    try (TestServer server = new TestServer()) {
+      String room = "resets";
+      List<JdkClient> witnesses = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        JdkClient w = JdkClient.connectJson(server, "/" + room);
+        assertEquals("welcome", json(w).get("type").asText());
+        witnesses.add(w);
+      }
+      for (int i = 0; i < witnesses.size(); i++) {
+        for (int j = i + 1; j < witnesses.size(); j++) {
+          assertEquals("joined", json(witnesses.get(i)).get("type").asText());
+        }
+      }
+      List<RawClient> doomed = new ArrayList<>();
+      for (int i = 0; i < 500; i++) {
+        RawClient c = new RawClient(server.port(), "/" + room);
+        assertTrue(c.upgraded(), c.statusLine);
+        doomed.add(c);
+      }
+      Set<String> joined = new HashSet<>();
+      for (JdkClient w : witnesses) {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 500; i++) {
+          JsonNode event = json(w);
+          assertEquals("joined", event.get("type").asText());
+          seen.add(event.get("id").asText());
+        }
+        assertEquals(500, seen.size());
+        if (joined.isEmpty()) {
+          joined.addAll(seen);
+        }
+        assertEquals(joined, seen);
+      }
+      server.awaitStats(new Lobby.Stats(503, 1, 504));
+
+      for (RawClient c : doomed) {
+        c.reset();
+      }
+
+      for (JdkClient w : witnesses) {
+        Set<String> left = new HashSet<>();
+        for (int i = 0; i < 500; i++) {
+          JsonNode event = json(w);
+          assertEquals("left", event.get("type").asText(), event.toString());
+          assertTrue(left.add(event.get("id").asText()), "told twice: " + event);
+          assertEquals(room, event.get(ROOM_ID).asText());
+        }
+        assertEquals(joined, left);
+        w.expectNothing();
+      }
+      server.awaitStats(new Lobby.Stats(3, 1, 4));
+      assertEquals(3, server.server.routes().activeConnections());
+
+      // The room still works for those who stayed.
+      witnesses.get(0).send("{\"type\":\"message\",\"msg\":\"still here\"}");
+      for (JdkClient w : witnesses) {
+        assertEquals("still here", json(w).get("msg").asText());
+      }
+    }
+  }
+
+  @Test
+  void aHalfClosedClientLeavesWhileTheRoomKeepsEveryMessageInOrder() throws Exception {
+    try (TestServer server = new TestServer()) {
+      String room = "halfclose";
+      JdkClient sender = JdkClient.connectJson(server, "/" + room);
+      json(sender);
+      JdkClient witness = JdkClient.connectJson(server, "/" + room);
+      json(witness);
+      json(sender);
+      RawClient half = new RawClient(server.port(), "/" + room);
+      String halfId = json(witness).get("id").asText();
+      json(sender);
+
+      half.socket.shutdownOutput(); // FIN without a Close frame: nothing more will come
+      for (int i = 0; i < 100; i++) {
+        sender.send("{\"type\":\"message\",\"msg\":" + i + "}");
+      }
+
+      int expected = 0;
+      boolean sawLeave = false;
+      while (expected < 100 || !sawLeave) {
+        JsonNode event = json(witness);
+        if (event.get("type").asText().equals("left")) {
+          assertEquals(halfId, event.get("id").asText());
+          sawLeave = true;
+        } else {
+          assertEquals(expected++, event.get("msg").asInt(), event.toString());
+        }
+      }
+      witness.expectNothing();
+      server.awaitStats(new Lobby.Stats(2, 1, 3));
+      half.close();
+    }
+  }
+
+  @Test
+  void aFloodingClientIsClosedWith1008RateLimitAndTheRoomGetsEverythingElse() throws Exception {
+    try (TestServer server = new TestServer("lobby.max-inbound-per-second = 200")) {
+      String room = "flood";
+      JdkClient witness = JdkClient.connectJson(server, "/" + room);
+      json(witness);
+      JdkClient publisher = JdkClient.connectJson(server, "/" + room);
+      String publisherId = json(publisher).get("id").asText();
+      json(witness);
+      RawClient flooder = new RawClient(server.port(), "/" + room);
+      json(witness);
+      json(publisher);
+
+      ExecutorService threads = Executors.newFixedThreadPool(2);
+      Future<?> flood =
+          threads.submit(
+              () -> {
+                try {
+                  for (int i = 0; i < 5_000; i++) {
+                    flooder.sendText("flood " + i);
+                  }
+                } catch (IOException expectedOnceCut) {
+                  // the server stops reading, then drops the connection
+                }
+                return null;
+              });
+      Future<RawClient.Frame> closeFrame =
+          threads.submit(
+              () -> {
+                while (true) {
+                  RawClient.Frame frame = flooder.readFrame();
+                  if (frame.opcode() == 0x8) {
+                    return frame;
+                  }
+                }
+              });
+      for (int i = 0; i < 100; i++) {
+        publisher.send("{\"type\":\"message\",\"msg\":" + i + "}");
+        Thread.sleep(5);
+      }
+
+      RawClient.Frame close = closeFrame.get(20, TimeUnit.SECONDS);
+      assertEquals(1008, close.closeCode());
+      assertEquals("rate limit", new String(close.payload(), 2, close.payload().length - 2, StandardCharsets.UTF_8));
+      int next = 0;
+      boolean sawLeave = false;
+      while (next < 100 || !sawLeave) {
+        JsonNode event = json(witness);
+        String type = event.get("type").asText();
+        if (type.equals("left")) {
+          assertEquals("error", event.get("reason").asText());
+          sawLeave = true;
+        } else if (event.get("id").asText().equals(publisherId)) {
+          assertEquals(next++, event.get("msg").asInt(), "publisher's messages in order");
+        }
+      }
+      flood.get(20, TimeUnit.SECONDS);
+      threads.shutdownNow();
+      flooder.close();
+      server.awaitStats(new Lobby.Stats(2, 1, 3));
+    }
+  }
+
+  @Test
+  void tenThousandConnectDisconnectCyclesLeaveNoSessionAndNoHeapBehind() throws Exception {
+    try (TestServer server = new TestServer()) {
+      churn(server, 4, 250); // warm up: classes, pools, JIT
+      long before = heapAfterGc();
+
+      churn(server, 4, 2_500);
+
+      server.awaitStats(new Lobby.Stats(0, 0, 0));
+      JsonNode health = WireJson.parse(server.get("/health").body()).orElseThrow();
+      assertEquals(0, health.get("sessions").asInt());
+      assertEquals(0, health.get("rooms").asInt());
+      assertEquals(0, server.server.routes().activeConnections());
+      long after = heapAfterGc();
+      long grown = after - before;
+      System.out.printf(
+          "churn: 10,000 cycles, heap after full GC %d KiB before, %d KiB after%n",
+          before >> 10, after >> 10);
+      assertTrue(
+          grown < 32L << 20,
+          "heap after a full GC grew by " + (grown >> 10) + " KiB over 10,000 cycles");
+    }
+  }
+
+  /** Each of {@code threads} clients connects, reads its welcome and closes, {@code cycles} times. */
+  private static void churn(TestServer server, int threads, int cycles) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      String room = "churn-" + t % 2;
+      done.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < cycles; i++) {
+                  try (RawClient c = new RawClient(server.port(), "/" + room)) {
+                    assertTrue(c.upgraded(), c.statusLine);
+                    assertTrue(c.readFrame().text().startsWith("your id is "));
+                    c.sendClose(1000);
+                    if (i % 2 == 0) {
+                      c.readUntilClose(); // half of them wait for the server's Close
+                    }
+                  }
+                }
+                return null;
+              }));
+    }
+    for (Future<?> f : done) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+  }
+
+  private static long heapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  @Test
+  void stoppingTheProcessUnderLoadClosesAThousandSessionsWith1001AndExits() throws Exception {
+    Process process =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ServerProcess.class.getName())
+            .redirectErrorStream(true)
+            .start();
+    try {
+      BufferedReader output =
+          new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      while ((line = output.readLine()) != null && !line.startsWith("PORT ")) {
+        // start-up output
+      }
+      assertTrue(line != null, "the server process printed its port");
+      int port = Integer.parseInt(line.substring(5));
+      Thread drain = new Thread(() -> output.lines().forEach(l -> {}));
+      drain.setDaemon(true);
+      drain.start();
+
+      HttpClient shared = HttpClient.newHttpClient();
+      List<JdkClient> clients = new ArrayList<>();
+      for (int i = 0; i < 1_000; i++) {
+        clients.add(new JdkClient(shared, URI.create("ws://127.0.0.1:" + port + "/load-" + i % 10), null));
+      }
+      AtomicBoolean publishing = new AtomicBoolean(true);
+      Thread publisher =
+          new Thread(
+              () -> {
+                int n = 0;
+                while (publishing.get()) {
+                  clients.get(n % 10).socket.sendText("tick " + n++, true);
+                  try {
+                    Thread.sleep(2);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      publisher.start();
+      for (JdkClient c : clients) {
+        c.nextMessage(); // every client is receiving
+      }
+
+      long stopAt = System.nanoTime();
+      process.destroy(); // SIGTERM
+      for (JdkClient c : clients) {
+        assertEquals(1001, c.awaitClose(Duration.ofSeconds(20)));
+      }
+      long closedAfter = System.nanoTime() - stopAt;
+      publishing.set(false);
+      publisher.join();
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process exits");
+      assertTrue(
+          closedAfter < Duration.ofSeconds(20).toNanos(),
+          "all closed within the shutdown bound, took " + closedAfter / 1_000_000 + " ms");
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+}
