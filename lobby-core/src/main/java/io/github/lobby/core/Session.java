@@ -144,7 +144,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     if (!inboundRate.tryAcquire()) {
       return onRateLimit();
     }
-    ClientRequest request = codec.decode(text.text());
+    ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
       roomRef.tell(new Room.Broadcast(id, broadcast.msg()));
     } else if (request instanceof ClientRequest.Whisper whisper) {
@@ -158,6 +158,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
     transport.acknowledge();
     return this;
+  }
+
+  /** Decodes with the mode's codec; a codec that throws must not take the session down. */
+  private ClientRequest decode(String text) {
+    try {
+      return codec.decode(text);
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("Session {}: the codec failed on a client frame", id, e);
+      return new ClientRequest.Invalid("bad_request", "the message could not be read");
+    }
   }
 
   private Behavior<Command> onClientBinary(ClientBinary binary) {
