@@ -3,7 +3,8 @@ package io.github.lobby.core;
 import java.util.Optional;
 
 /**
- * The name of a room: 1 to 128 characters from {@code A-Z a-z 0-9 - _ . ~ :}.
+ * The name of a room: 1 to 128 characters from {@code A-Z a-z 0-9 - _ . ~ :}, other than the dot
+ * segments {@code .} and {@code ..}.
  *
  * <p>The constructor rejects anything else, so an invalid name can never reach an actor.
  *
@@ -44,6 +45,10 @@ public record RoomId(String value) {
                     + " allowed are A-Z a-z 0-9 - _ . ~ :",
                 (int) c, i));
       }
+    }
+    if (value.equals(".") || value.equals("..")) {
+      // Dot segments: URL normalization (RFC 3986 section 5.2.4) removes them on the way.
+      return Optional.of("room name \"" + value + "\" is a dot segment, which URLs cannot carry");
     }
     return Optional.empty();
   }

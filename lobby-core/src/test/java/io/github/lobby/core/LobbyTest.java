@@ -283,10 +283,25 @@ class LobbyTest {
     Client b = join(ROOM);
     a.next();
 
-    b.says("crash");
+    b.says("fail");
 
     a.expect(new ClientEvent.Left(b.id(), ROOM, LeaveReason.ERROR));
     b.transport().probe.expectMessage(new Closed(CloseCodes.GOING_AWAY, "session stopped"));
+  }
+
+  @Test
+  void aCodecThatThrowsOnAFrameIsAnsweredWithAnErrorAndTheSessionStays() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    a.next();
+
+    b.says("crash");
+    b.says("still here");
+
+    b.expect(new ClientEvent.Error("bad_request", "the message could not be read"));
+    ClientEvent next = new ClientEvent.Message(b.id(), ROOM, new Payload.Text("still here"));
+    b.expect(next);
+    a.expect(next);
   }
 
   @Test

@@ -3,7 +3,8 @@ package io.github.lobby.core;
 /**
  * A codec for actor tests, which assert on events rather than wire text (the HTTP module tests the
  * real wire codecs). Client syntax: {@code members}; {@code w <to> <text>}; {@code json <value>};
- * {@code bad} (an invalid frame); {@code crash} (the codec throws, a bug); anything else is broadcast as text.
+ * {@code bad} (an invalid frame); {@code crash} (the codec throws an exception, a bug); {@code fail}
+ * (the codec throws an Error, which stops the session); anything else is broadcast as text.
  */
 final class TestCodec implements WireCodec {
 
@@ -21,6 +22,9 @@ final class TestCodec implements WireCodec {
     }
     if (text.equals("crash")) {
       throw new IllegalStateException("test codec crash");
+    }
+    if (text.equals("fail")) {
+      throw new AssertionError("test codec failure");
     }
     if (text.equals("bad")) {
       return new ClientRequest.Invalid("bad_request", "bad frame");

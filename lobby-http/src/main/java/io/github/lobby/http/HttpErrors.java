@@ -43,8 +43,12 @@ final class HttpErrors {
       case 405 -> "method_not_allowed";
       case 413 -> "payload_too_large";
       case 415 -> "unsupported_media_type";
+      case 414 -> "uri_too_long";
       case 429 -> "too_many_connections";
+      case 431 -> "headers_too_large";
+      case 501 -> "not_implemented";
       case 503 -> "unavailable";
+      case 505 -> "http_version_not_supported";
       default -> value >= 500 ? "internal_error" : "error";
     };
   }

@@ -82,7 +82,10 @@ public final class LobbyServer {
     ServerSettings serverSettings =
         ServerSettings.create(system.settings().config())
             .withMaxConnections(http.maxConnections())
-            .withBacklog(http.backlog());
+            .withBacklog(http.backlog())
+            // The per-address connection limit needs the peer address of each request.
+            .withRemoteAddressAttribute(true)
+            .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
     return Http.get(system)
         .newServerAt(http.host(), http.port())
         .withSettings(serverSettings)

@@ -69,7 +69,7 @@ class CodecTest {
 
   @Test
   void jsonModeKeepsTrailingZerosOfDecimals() {
-    // Found by BadInputProperties: 1.0 used to be relayed as 1, a float turned integer.
+    // Found by BadInputPropertyTest: 1.0 used to be relayed as 1, a float turned integer.
     assertEquals(
         new ClientRequest.Broadcast(new Payload.Json("[1.0,0.50,1E+400]")),
         JsonModeCodec.INSTANCE.decode("{\"type\":\"message\",\"msg\":[1.0,0.50,1E400]}"));

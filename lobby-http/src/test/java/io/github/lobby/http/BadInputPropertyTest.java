@@ -34,7 +34,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * the server's code. Each try ends with a sync message that both clients must see next, which
  * proves that nothing else was sent in between.
  */
-class BadInputProperties {
+class BadInputPropertyTest {
 
   /** Plain Jackson, as any client would parse our frames. */
   private static final ObjectMapper PLAIN = new ObjectMapper();
@@ -129,7 +129,7 @@ class BadInputProperties {
         Arbitraries.oneOf(
             Arbitraries.of("\"message\"", "\"whisper\"", "\"members\"", "null", "1", "[]", "{}",
                 "\"MESSAGE\"", "\"\""),
-            text().map(BadInputProperties::quote));
+            text().map(BadInputPropertyTest::quote));
     Arbitrary<String> to =
         Arbitraries.oneOf(
             Arbitraries.create(() -> quote(UUID.randomUUID().toString())),
@@ -154,7 +154,7 @@ class BadInputProperties {
         shaped,
         shaped.map(s -> s + " trailing"),
         shaped.map(s -> s.replaceFirst("\\{", "{\"type\":\"members\",")), // duplicate keys
-        Arbitraries.integers().between(1, 3_000).map(BadInputProperties::deep),
+        Arbitraries.integers().between(1, 3_000).map(BadInputPropertyTest::deep),
         Arbitraries.integers().between(1, 3_000).map(n -> "{\"type\":\"message\",\"msg\":" + deep(n) + "}"),
         Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(3_000)
             .map(n -> "{\"type\":\"message\",\"msg\":" + n.replaceFirst("^0+(?=.)", "") + "}"),
@@ -175,7 +175,7 @@ class BadInputProperties {
   private static Arbitrary<String> jsonValue(int depth) {
     Arbitrary<String> scalar =
         Arbitraries.oneOf(
-            text().map(BadInputProperties::quote),
+            text().map(BadInputPropertyTest::quote),
             Arbitraries.longs().map(String::valueOf),
             Arbitraries.doubles().map(d -> Double.isFinite(d) ? String.valueOf(d) : "0"),
             Arbitraries.of("true", "false", "null"));
@@ -196,7 +196,7 @@ class BadInputProperties {
 
   /** Unicode text that a client can send (no unpaired surrogates). */
   private static Arbitrary<String> text() {
-    return Arbitraries.strings().all().ofMaxLength(40).filter(BadInputProperties::encodable);
+    return Arbitraries.strings().all().ofMaxLength(40).filter(BadInputPropertyTest::encodable);
   }
 
   private static boolean encodable(String s) {
@@ -230,7 +230,7 @@ class BadInputProperties {
             Arbitraries.strings().all().ofMaxLength(200),
             Arbitraries.strings().all().ofMinLength(10_000).ofMaxLength(20_000),
             Arbitraries.of("", "\\w", "\\w ", "\\w\t", "\\", "{\"type\":\"message\"}", "\u0000"))
-        .filter(BadInputProperties::encodable)
+        .filter(BadInputPropertyTest::encodable)
         .filter(s -> !(s.startsWith("\\w") && s.length() > 2 && Character.isWhitespace(s.charAt(2))
             && !s.substring(2).isBlank()));
   }
@@ -251,7 +251,7 @@ class BadInputProperties {
     return Arbitraries.oneOf(
         Arbitraries.create(() -> UUID.randomUUID().toString()),
         Arbitraries.strings().all().ofMinLength(1).ofMaxLength(60)
-            .filter(BadInputProperties::encodable)
+            .filter(BadInputPropertyTest::encodable)
             .filter(s -> s.chars().noneMatch(Character::isWhitespace)));
   }
 
@@ -292,7 +292,7 @@ class BadInputProperties {
   @Provide
   Arbitrary<String> adminBodies() {
     return Arbitraries.oneOf(
-        jsonModeFrames(), jsonValue(), Arbitraries.integers().between(1, 3_000).map(BadInputProperties::deep));
+        jsonModeFrames(), jsonValue(), Arbitraries.integers().between(1, 3_000).map(BadInputPropertyTest::deep));
   }
 
   @Property(tries = 200)
@@ -325,7 +325,7 @@ class BadInputProperties {
     Arbitrary<String[]> good =
         Combinators.combine(
                 Arbitraries.integers().map(String::valueOf),
-                Arbitraries.oneOf(text().map(BadInputProperties::quote), Arbitraries.just("null")),
+                Arbitraries.oneOf(text().map(BadInputPropertyTest::quote), Arbitraries.just("null")),
                 Arbitraries.oneOf(Arbitraries.longs().map(String::valueOf), Arbitraries.just("null")),
                 Arbitraries.oneOf(
                     Arbitraries.bigDecimals().ofScale(2).map(d -> d.toPlainString()), Arbitraries.just("null")))
