@@ -5,6 +5,7 @@ import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,8 +80,13 @@ public final class LobbyServer {
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(Lobby.create(settings, LobbyRoutes.codecs()), "lobby", Props.empty());
     LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
+    ServerSettings defaults = ServerSettings.create(system.settings().config());
     ServerSettings serverSettings =
-        ServerSettings.create(system.settings().config())
+        defaults
+            // Each connection sends one request, the upgrade: caching header values (random
+            // WebSocket keys) only copies the header parser's tables into every connection.
+            .withParserSettings(
+                defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
             .withMaxConnections(http.maxConnections())
             .withBacklog(http.backlog())
             // The per-address connection limit needs the peer address of each request.
