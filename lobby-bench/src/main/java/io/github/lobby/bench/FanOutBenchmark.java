@@ -90,7 +90,9 @@ public class FanOutBenchmark {
             ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
     LobbySettings settings =
         LobbySettings.fromConfig(system.settings().config())
-            .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+            .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2))
+            // The sender broadcasts far faster than any client may: no inbound limit here.
+            .withMaxInboundPerSecond(Integer.MAX_VALUE);
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs()), "lobby", org.apache.pekko.actor.typed.Props.empty());
