@@ -69,10 +69,11 @@ class CodecTest {
 
   @Test
   void jsonModeKeepsTrailingZerosOfDecimals() {
-    // Found by BadInputPropertyTest: 1.0 used to be relayed as 1, a float turned integer.
+    // Found by BadInputPropertyTest: 1.0 and 2.18034336721281E14 used to be relayed as integers.
     assertEquals(
-        new ClientRequest.Broadcast(new Payload.Json("[1.0,0.50,1E+400]")),
-        JsonModeCodec.INSTANCE.decode("{\"type\":\"message\",\"msg\":[1.0,0.50,1E400]}"));
+        new ClientRequest.Broadcast(new Payload.Json("[1.0,0.50,1E+400,218034336721281.0,7]")),
+        JsonModeCodec.INSTANCE.decode(
+            "{\"type\":\"message\",\"msg\":[1.0,0.50,1E400,2.18034336721281E14,7]}"));
   }
 
   @Test

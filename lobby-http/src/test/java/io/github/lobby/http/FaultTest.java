@@ -31,6 +31,25 @@ class FaultTest {
 
   private static final String ROOM_ID = "room_id";
 
+  /**
+   * Reads a witness until it has seen messages 0 to {@code count - 1} from {@code senderId} in
+   * that order (other senders' messages are skipped) and one {@code left} notice, which it returns.
+   */
+  private static JsonNode expectInOrderAndOneLeave(JdkClient witness, String senderId, int count) {
+    int next = 0;
+    JsonNode left = null;
+    while (next < count || left == null) {
+      JsonNode event = json(witness);
+      if (event.get("type").asText().equals("left")) {
+        assertEquals(null, left, "one leave only: " + event);
+        left = event;
+      } else if (event.get("id").asText().equals(senderId)) {
+        assertEquals(next++, event.get("msg").asInt(), "in order: " + event);
+      }
+    }
+    return left;
+  }
+
   /** The next JSON frame of a JSON-mode client. */
   private static JsonNode json(JdkClient client) {
     return WireJson.parse(client.next()).orElseThrow();
@@ -104,7 +123,7 @@ class FaultTest {
     try (TestServer server = new TestServer()) {
       String room = "halfclose";
       JdkClient sender = JdkClient.connectJson(server, "/" + room);
-      json(sender);
+      String senderId = json(sender).get("id").asText();
       JdkClient witness = JdkClient.connectJson(server, "/" + room);
       json(witness);
       json(sender);
@@ -117,20 +136,41 @@ class FaultTest {
         sender.send("{\"type\":\"message\",\"msg\":" + i + "}");
       }
 
-      int expected = 0;
-      boolean sawLeave = false;
-      while (expected < 100 || !sawLeave) {
-        JsonNode event = json(witness);
-        if (event.get("type").asText().equals("left")) {
-          assertEquals(halfId, event.get("id").asText());
-          sawLeave = true;
-        } else {
-          assertEquals(expected++, event.get("msg").asInt(), event.toString());
-        }
-      }
+      assertEquals(halfId, expectInOrderAndOneLeave(witness, senderId, 100).get("id").asText());
       witness.expectNothing();
       server.awaitStats(new Lobby.Stats(2, 1, 3));
       half.close();
+    }
+  }
+
+  @Test
+  void aClientThatNeverAnswersPingsTimesOutWhileTheRoomKeepsEveryMessageInOrder() throws Exception {
+    try (TestServer server =
+        new TestServer("lobby.heartbeat-interval = 200ms\nlobby.client-timeout = 600ms")) {
+      String room = "nopong";
+      JdkClient sender = JdkClient.connectJson(server, "/" + room);
+      String senderId = json(sender).get("id").asText();
+      JdkClient witness = JdkClient.connectJson(server, "/" + room);
+      json(witness);
+      json(sender);
+      RawClient mute = new RawClient(server.port(), "/" + room); // reads, never answers a Ping
+      String muteId = json(witness).get("id").asText();
+      json(sender);
+      ExecutorService reader = Executors.newSingleThreadExecutor();
+      Future<Integer> closeCode = reader.submit(mute::readUntilClose);
+
+      for (int i = 0; i < 100; i++) {
+        sender.send("{\"type\":\"message\",\"msg\":" + i + "}");
+        Thread.sleep(15); // spread over the timeout
+      }
+
+      assertEquals(1001, closeCode.get(10, TimeUnit.SECONDS));
+      JsonNode left = expectInOrderAndOneLeave(witness, senderId, 100);
+      assertEquals(muteId, left.get("id").asText());
+      assertEquals("timeout", left.get("reason").asText());
+      reader.shutdownNow();
+      mute.close();
+      server.awaitStats(new Lobby.Stats(2, 1, 3));
     }
   }
 
@@ -178,18 +218,7 @@ class FaultTest {
       RawClient.Frame close = closeFrame.get(20, TimeUnit.SECONDS);
       assertEquals(1008, close.closeCode());
       assertEquals("rate limit", new String(close.payload(), 2, close.payload().length - 2, StandardCharsets.UTF_8));
-      int next = 0;
-      boolean sawLeave = false;
-      while (next < 100 || !sawLeave) {
-        JsonNode event = json(witness);
-        String type = event.get("type").asText();
-        if (type.equals("left")) {
-          assertEquals("error", event.get("reason").asText());
-          sawLeave = true;
-        } else if (event.get("id").asText().equals(publisherId)) {
-          assertEquals(next++, event.get("msg").asInt(), "publisher's messages in order");
-        }
-      }
+      assertEquals("error", expectInOrderAndOneLeave(witness, publisherId, 100).get("reason").asText());
       flood.get(20, TimeUnit.SECONDS);
       threads.shutdownNow();
       flooder.close();

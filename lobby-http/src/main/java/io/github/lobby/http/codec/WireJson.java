@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ValueNode;
+import java.math.BigDecimal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
@@ -30,13 +33,28 @@ public final class WireJson {
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          // Numbers travel as written: 1.0 stays 1.0 rather than becoming 1.
+          // Numbers keep their kind and digits: 1.0 stays 1.0 rather than becoming 1.
           .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .nodeFactory(new FloatKeepingNodeFactory())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .addModule(new SimpleModule("lobby-wire").addSerializer(Payload.class, new PayloadSerializer()))
           .build();
 
   private WireJson() {}
+
+  /**
+   * Keeps a number written as a float a float: {@code 2.5E14} parses to a decimal of scale 0,
+   * which would be written back as the integer {@code 250000000000000}; it is written as {@code
+   * 250000000000000.0} instead, so that clients in typed languages see the kind that was sent.
+   */
+  private static final class FloatKeepingNodeFactory extends JsonNodeFactory {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public ValueNode numberNode(BigDecimal value) {
+      return super.numberNode(value != null && value.scale() == 0 ? value.setScale(1) : value);
+    }
+  }
 
   /** Returns the shared mapper; thread-safe, never reconfigure it. */
   public static ObjectMapper mapper() {
