@@ -5,6 +5,7 @@ import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -114,6 +115,27 @@ public final class LobbyServer {
             });
   }
 
+  /**
+   * Completes when every WebSocket connection has finished its close handshake (each ends within
+   * {@code close-timeout} of its Close), or after {@code patience}: terminating the binding
+   * earlier would cut Close frames still on their way.
+   */
+  private CompletionStage<Done> connectionsClosed(Duration patience) {
+    CompletableFuture<Done> done = new CompletableFuture<>();
+    long deadline = System.nanoTime() + patience.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          if (routes.activeConnections() == 0 || System.nanoTime() >= deadline) {
+            done.complete(Done.getInstance());
+          } else {
+            system.scheduler().scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
+          }
+        };
+    check[0].run();
+    return done;
+  }
+
   /** The address the server is bound to (useful with port 0). */
   public InetSocketAddress localAddress() {
     return binding.localAddress();
@@ -158,6 +180,7 @@ public final class LobbyServer {
               log.warn("Sessions did not all close within {}", http.shutdownTimeout());
               return Done.getInstance();
             })
+        .thenCompose(closed -> connectionsClosed(http.closeTimeout().plusMillis(500)))
         .thenCompose(closed -> binding.terminate(http.closeTimeout()))
         .whenComplete(
             (terminated, error) -> {

@@ -262,7 +262,10 @@ final class SessionFlow {
       // ---- inbound ----
 
       private void maybePull() {
-        if (session != null && inFlight < window && !isClosed(in) && !hasBeenPulled(in)) {
+        // Once closing, keep reading (data is dropped) so that the client's Close is seen and the
+        // socket is not closed with unread bytes, which would reset it under our Close frame.
+        boolean reading = closeSent || (session != null && inFlight < window);
+        if (reading && !isClosed(in) && !hasBeenPulled(in)) {
           pull(in);
         }
       }
@@ -436,6 +439,7 @@ final class SessionFlow {
         controlFrames.add(closeFrame);
         scheduleOnce(CLOSE_TIMER, context.http().closeTimeout());
         tryPush();
+        maybePull();
       }
 
       private void tryPush() {

@@ -175,6 +175,33 @@ class FaultTest {
   }
 
   @Test
+  void afterTheServersCloseItReadsOnToTheClientsCloseInsteadOfWaitingForTheTimeout()
+      throws Exception {
+    try (TestServer server =
+        new TestServer(
+            "lobby.http.close-timeout = 60s\nlobby.inbound-window = 2\nlobby.max-inbound-per-second = 5")) {
+      RawClient client = new RawClient(server.port(), "/closing");
+      client.readFrame(); // welcome
+      for (int i = 0; i < 40; i++) {
+        // over the rate limit: the session closes and stops, with messages still on their way
+        client.sendText("message " + i);
+      }
+      RawClient.Frame close;
+      do {
+        close = client.readFrame();
+      } while (close.opcode() != 0x8);
+      assertEquals(1008, close.closeCode());
+      client.sendClose(1000);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (server.server.routes().activeConnections() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(0, server.server.routes().activeConnections(), "ended by the handshake, not the 60 s timeout");
+      client.close();
+    }
+  }
+
+  @Test
   void aFloodingClientIsClosedWith1008RateLimitAndTheRoomGetsEverythingElse() throws Exception {
     try (TestServer server = new TestServer("lobby.max-inbound-per-second = 200")) {
       String room = "flood";
