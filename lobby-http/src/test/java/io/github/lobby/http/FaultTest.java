@@ -50,6 +50,21 @@ class FaultTest {
     return left;
   }
 
+  /** A JSON-mode sender and witness, then a raw client, in one room, every join notice read. */
+  private record Trio(JdkClient sender, String senderId, JdkClient witness, RawClient raw, String rawId) {}
+
+  private static Trio trio(TestServer server, String room) throws IOException {
+    JdkClient sender = JdkClient.connectJson(server, "/" + room);
+    String senderId = json(sender).get("id").asText();
+    JdkClient witness = JdkClient.connectJson(server, "/" + room);
+    json(witness);
+    json(sender);
+    RawClient raw = new RawClient(server.port(), "/" + room);
+    String rawId = json(witness).get("id").asText();
+    json(sender);
+    return new Trio(sender, senderId, witness, raw, rawId);
+  }
+
   /** The next JSON frame of a JSON-mode client. */
   private static JsonNode json(JdkClient client) {
     return WireJson.parse(client.next()).orElseThrow();
@@ -121,22 +136,17 @@ class FaultTest {
   @Test
   void aHalfClosedClientLeavesWhileTheRoomKeepsEveryMessageInOrder() throws Exception {
     try (TestServer server = new TestServer()) {
-      String room = "halfclose";
-      JdkClient sender = JdkClient.connectJson(server, "/" + room);
-      String senderId = json(sender).get("id").asText();
-      JdkClient witness = JdkClient.connectJson(server, "/" + room);
-      json(witness);
-      json(sender);
-      RawClient half = new RawClient(server.port(), "/" + room);
-      String halfId = json(witness).get("id").asText();
-      json(sender);
+      Trio room = trio(server, "halfclose");
+      JdkClient sender = room.sender();
+      JdkClient witness = room.witness();
+      RawClient half = room.raw();
 
       half.socket.shutdownOutput(); // FIN without a Close frame: nothing more will come
       for (int i = 0; i < 100; i++) {
         sender.send("{\"type\":\"message\",\"msg\":" + i + "}");
       }
 
-      assertEquals(halfId, expectInOrderAndOneLeave(witness, senderId, 100).get("id").asText());
+      assertEquals(room.rawId(), expectInOrderAndOneLeave(witness, room.senderId(), 100).get("id").asText());
       witness.expectNothing();
       server.awaitStats(new Lobby.Stats(2, 1, 3));
       half.close();
@@ -147,15 +157,10 @@ class FaultTest {
   void aClientThatNeverAnswersPingsTimesOutWhileTheRoomKeepsEveryMessageInOrder() throws Exception {
     try (TestServer server =
         new TestServer("lobby.heartbeat-interval = 200ms\nlobby.client-timeout = 600ms")) {
-      String room = "nopong";
-      JdkClient sender = JdkClient.connectJson(server, "/" + room);
-      String senderId = json(sender).get("id").asText();
-      JdkClient witness = JdkClient.connectJson(server, "/" + room);
-      json(witness);
-      json(sender);
-      RawClient mute = new RawClient(server.port(), "/" + room); // reads, never answers a Ping
-      String muteId = json(witness).get("id").asText();
-      json(sender);
+      Trio room = trio(server, "nopong");
+      JdkClient sender = room.sender();
+      JdkClient witness = room.witness();
+      RawClient mute = room.raw(); // reads, never answers a Ping
       ExecutorService reader = Executors.newSingleThreadExecutor();
       Future<Integer> closeCode = reader.submit(mute::readUntilClose);
 
@@ -165,8 +170,8 @@ class FaultTest {
       }
 
       assertEquals(1001, closeCode.get(10, TimeUnit.SECONDS));
-      JsonNode left = expectInOrderAndOneLeave(witness, senderId, 100);
-      assertEquals(muteId, left.get("id").asText());
+      JsonNode left = expectInOrderAndOneLeave(witness, room.senderId(), 100);
+      assertEquals(room.rawId(), left.get("id").asText());
       assertEquals("timeout", left.get("reason").asText());
       reader.shutdownNow();
       mute.close();
@@ -204,15 +209,11 @@ class FaultTest {
   @Test
   void aFloodingClientIsClosedWith1008RateLimitAndTheRoomGetsEverythingElse() throws Exception {
     try (TestServer server = new TestServer("lobby.max-inbound-per-second = 200")) {
-      String room = "flood";
-      JdkClient witness = JdkClient.connectJson(server, "/" + room);
-      json(witness);
-      JdkClient publisher = JdkClient.connectJson(server, "/" + room);
-      String publisherId = json(publisher).get("id").asText();
-      json(witness);
-      RawClient flooder = new RawClient(server.port(), "/" + room);
-      json(witness);
-      json(publisher);
+      Trio room = trio(server, "flood");
+      JdkClient publisher = room.sender();
+      String publisherId = room.senderId();
+      JdkClient witness = room.witness();
+      RawClient flooder = room.raw();
 
       ExecutorService threads = Executors.newFixedThreadPool(2);
       Future<?> flood =
