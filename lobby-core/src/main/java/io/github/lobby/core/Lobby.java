@@ -112,6 +112,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private final LobbySettings settings;
   private final Codecs codecs;
+  private final Federation federation;
   private final Map<SessionId, SessionEntry> sessions = new HashMap<>();
   private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
   private final List<ActorRef<Done>> awaitingEmpty = new ArrayList<>();
@@ -125,13 +126,25 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * @param codecs how events are written in each mode
    */
   public static Behavior<Command> create(LobbySettings settings, Codecs codecs) {
-    return Behaviors.setup(context -> new Lobby(context, settings, codecs));
+    return create(settings, codecs, Federation.NONE);
   }
 
-  private Lobby(ActorContext<Command> context, LobbySettings settings, Codecs codecs) {
+  /**
+   * Creates the Lobby behavior with rooms that span nodes through a {@link Federation}.
+   *
+   * @param federation how rooms reach the same room on other nodes
+   */
+  public static Behavior<Command> create(
+      LobbySettings settings, Codecs codecs, Federation federation) {
+    return Behaviors.setup(context -> new Lobby(context, settings, codecs, federation));
+  }
+
+  private Lobby(
+      ActorContext<Command> context, LobbySettings settings, Codecs codecs, Federation federation) {
     super(context);
     this.settings = settings;
     this.codecs = codecs;
+    this.federation = federation;
   }
 
   @Override
@@ -179,7 +192,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private RoomEntry spawnRoom(RoomId room) {
     ActorRef<Room.Command> ref =
-        getContext().spawn(Room.create(room, codecs), "room-" + room.value() + "-" + (++roomSeq));
+        getContext().spawn(Room.create(room, codecs, federation), "room-" + room.value() + "-" + (++roomSeq));
     return new RoomEntry(ref, new LinkedHashSet<>());
   }
 

@@ -2,6 +2,7 @@ package io.github.lobby.core;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -47,6 +48,9 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** A member asks for the member list. */
   record ListMembers(SessionId requester) implements Command {}
 
+  /** An event from this room on another node (through the {@link Federation}). */
+  record FromPeer(PeerEvent event) implements Command {}
+
   /** The room has no members left; sent by the Lobby after the last {@link Leave}. */
   enum Stop implements Command {
     INSTANCE
@@ -57,15 +61,21 @@ final class Room extends AbstractBehavior<Room.Command> {
   private final RoomId room;
   private final Codecs codecs;
   private final Map<SessionId, Member> members = new LinkedHashMap<>();
+  /** Members on other nodes, by node, each in join order. */
+  private final Map<String, LinkedHashSet<SessionId>> remote = new LinkedHashMap<>();
+  private final Federation.Link peers;
 
-  static Behavior<Command> create(RoomId room, Codecs codecs) {
-    return Behaviors.setup(context -> new Room(context, room, codecs));
+  static Behavior<Command> create(RoomId room, Codecs codecs, Federation federation) {
+    return Behaviors.setup(context -> new Room(context, room, codecs, federation));
   }
 
-  private Room(ActorContext<Command> context, RoomId room, Codecs codecs) {
+  private Room(ActorContext<Command> context, RoomId room, Codecs codecs, Federation federation) {
     super(context);
     this.room = room;
     this.codecs = codecs;
+    this.peers =
+        federation.link(room, context.messageAdapter(PeerEvent.class, FromPeer::new), context);
+    peers.publish(new PeerEvent.Hello(peers.node()));
   }
 
   @Override
@@ -76,6 +86,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         .onMessage(Broadcast.class, this::onBroadcast)
         .onMessage(Publish.class, this::onPublish)
         .onMessage(ListMembers.class, this::onListMembers)
+        .onMessage(FromPeer.class, this::onPeerEvent)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -84,13 +95,15 @@ final class Room extends AbstractBehavior<Room.Command> {
     Member member = new Member(join.mode(), join.transport(), join.session());
     fanOut(new ClientEvent.Joined(join.id(), room));
     members.put(join.id(), member);
-    send(member, new ClientEvent.Welcome(join.id(), room, List.copyOf(members.keySet())));
+    send(member, new ClientEvent.Welcome(join.id(), room, allMembers()));
+    peers.publish(new PeerEvent.Joined(peers.node(), join.id()));
     return this;
   }
 
   private Behavior<Command> onLeave(Leave leave) {
     if (members.remove(leave.id()) != null) {
       fanOut(new ClientEvent.Left(leave.id(), room, leave.reason()));
+      peers.publish(new PeerEvent.Left(peers.node(), leave.id(), leave.reason()));
     }
     return this;
   }
@@ -98,6 +111,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onBroadcast(Broadcast broadcast) {
     if (members.containsKey(broadcast.from())) {
       fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
+      peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
     } else {
       getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
     }
@@ -106,6 +120,7 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onPublish(Publish publish) {
     int delivered = fanOut(new ClientEvent.Message(publish.serverId(), room, publish.msg()));
+    peers.publish(new PeerEvent.Message(peers.node(), publish.serverId(), publish.msg()));
     publish.replyTo().tell(new Lobby.Published(room, delivered));
     return this;
   }
@@ -113,9 +128,64 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onListMembers(ListMembers request) {
     Member member = members.get(request.requester());
     if (member != null) {
-      send(member, new ClientEvent.Members(room, new ArrayList<>(members.keySet())));
+      send(member, new ClientEvent.Members(room, allMembers()));
     }
     return this;
+  }
+
+  /** Members on other nodes first (they were there before this room started), then local ones. */
+  private List<SessionId> allMembers() {
+    List<SessionId> all = new ArrayList<>();
+    remote.values().forEach(all::addAll);
+    all.addAll(members.keySet());
+    return all;
+  }
+
+  private Behavior<Command> onPeerEvent(FromPeer fromPeer) {
+    PeerEvent event = fromPeer.event();
+    if (event instanceof PeerEvent.Resync) {
+      peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet())));
+      return this;
+    }
+    if (event.node().equals(peers.node())) {
+      return this; // our own event, back from the topic
+    }
+    if (event instanceof PeerEvent.Message m) {
+      fanOut(new ClientEvent.Message(m.from(), room, m.msg()));
+    } else if (event instanceof PeerEvent.Joined j) {
+      if (remote.computeIfAbsent(j.node(), n -> new LinkedHashSet<>()).add(j.id())) {
+        fanOut(new ClientEvent.Joined(j.id(), room));
+      }
+    } else if (event instanceof PeerEvent.Left l) {
+      LinkedHashSet<SessionId> of = remote.get(l.node());
+      if (of != null && of.remove(l.id())) {
+        fanOut(new ClientEvent.Left(l.id(), room, l.reason()));
+      }
+    } else if (event instanceof PeerEvent.Hello) {
+      peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet())));
+    } else if (event instanceof PeerEvent.Members snapshot) {
+      reconcile(snapshot.node(), snapshot.members());
+    } else if (event instanceof PeerEvent.NodeGone gone) {
+      reconcile(gone.node(), List.of());
+      remote.remove(gone.node());
+    }
+    return this;
+  }
+
+  /** Brings a node's members to {@code now}, telling local members who joined and who left. */
+  private void reconcile(String node, List<SessionId> now) {
+    LinkedHashSet<SessionId> known = remote.computeIfAbsent(node, n -> new LinkedHashSet<>());
+    for (SessionId gone : new ArrayList<>(known)) {
+      if (!now.contains(gone)) {
+        known.remove(gone);
+        fanOut(new ClientEvent.Left(gone, room, LeaveReason.ERROR));
+      }
+    }
+    for (SessionId id : now) {
+      if (known.add(id)) {
+        fanOut(new ClientEvent.Joined(id, room));
+      }
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.github.lobby.http;
 
 import com.typesafe.config.Config;
 import io.github.lobby.core.CloseCodes;
+import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
@@ -76,10 +77,21 @@ public final class LobbyServer {
    * @param own routes served next to the Lobby's, or {@code null} for none
    */
   public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config, Route own) {
+    return start(system, config, own, Federation.NONE);
+  }
+
+  /**
+   * Like {@link #start(ActorSystem, Config, Route)}, with rooms that span nodes.
+   *
+   * @param federation how rooms reach the same room on other nodes ({@code lobby-cluster})
+   */
+  public static CompletionStage<LobbyServer> start(
+      ActorSystem<?> system, Config config, Route own, Federation federation) {
     LobbySettings settings = LobbySettings.fromConfig(config);
     HttpSettings http = HttpSettings.fromConfig(config);
     ActorRef<Lobby.Command> lobby =
-        system.systemActorOf(Lobby.create(settings, LobbyRoutes.codecs()), "lobby", Props.empty());
+        system.systemActorOf(
+            Lobby.create(settings, LobbyRoutes.codecs(), federation), "lobby", Props.empty());
     LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
     ServerSettings defaults = ServerSettings.create(system.settings().config());
     ServerSettings serverSettings =

@@ -1,0 +1,58 @@
+package io.github.lobby.cluster;
+
+import io.github.lobby.core.LeaveReason;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.PeerEvent;
+import io.github.lobby.core.SessionId;
+import java.util.List;
+
+/**
+ * A {@link PeerEvent} on the wire between nodes: plain strings only, so that its JSON form is
+ * stable and small.
+ *
+ * @param kind {@code joined}, {@code left}, {@code message}, {@code hello} or {@code members}
+ * @param node the node it comes from
+ * @param id the session that joined, left or sent
+ * @param reason why it left ({@link LeaveReason} name)
+ * @param text a text message, or null
+ * @param json a JSON message, as JSON text, or null
+ * @param members the node's members, for {@code members}
+ */
+public record Envelope(
+    String kind, String node, String id, String reason, String text, String json, List<String> members)
+    implements ClusterMessage {
+
+  static Envelope of(PeerEvent event) {
+    if (event instanceof PeerEvent.Message m) {
+      String text = m.msg() instanceof Payload.Text t ? t.value() : null;
+      String json = m.msg() instanceof Payload.Json j ? j.json() : null;
+      return new Envelope("message", m.node(), m.from().toString(), null, text, json, null);
+    } else if (event instanceof PeerEvent.Joined j) {
+      return new Envelope("joined", j.node(), j.id().toString(), null, null, null, null);
+    } else if (event instanceof PeerEvent.Left l) {
+      return new Envelope("left", l.node(), l.id().toString(), l.reason().name(), null, null, null);
+    } else if (event instanceof PeerEvent.Hello h) {
+      return new Envelope("hello", h.node(), null, null, null, null, null);
+    } else if (event instanceof PeerEvent.Members m) {
+      List<String> ids = m.members().stream().map(SessionId::toString).toList();
+      return new Envelope("members", m.node(), null, null, null, null, ids);
+    }
+    throw new IllegalArgumentException("not published between nodes: " + event);
+  }
+
+  PeerEvent toEvent() {
+    return switch (kind) {
+      case "message" ->
+          new PeerEvent.Message(node, session(id), text != null ? new Payload.Text(text) : new Payload.Json(json));
+      case "joined" -> new PeerEvent.Joined(node, session(id));
+      case "left" -> new PeerEvent.Left(node, session(id), LeaveReason.valueOf(reason));
+      case "hello" -> new PeerEvent.Hello(node);
+      case "members" -> new PeerEvent.Members(node, members.stream().map(Envelope::session).toList());
+      default -> throw new IllegalArgumentException("unknown envelope kind " + kind);
+    };
+  }
+
+  private static SessionId session(String text) {
+    return SessionId.parse(text).orElseThrow(() -> new IllegalArgumentException("not a session id: " + text));
+  }
+}

@@ -1,0 +1,216 @@
+package io.github.lobby.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.github.lobby.http.LobbyServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three ActorSystems in one JVM form a cluster on 127.0.0.1 with random ports, each serving
+ * WebSockets; real clients on different nodes share one room.
+ */
+class ClusterTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Config NODE =
+      ConfigFactory.parseString(
+              """
+              pekko.actor.provider = cluster
+              pekko.remote.artery.canonical.hostname = 127.0.0.1
+              pekko.remote.artery.canonical.port = 0
+              pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+              pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
+              pekko.cluster.split-brain-resolver.stable-after = 2s
+              pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+              pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms
+              pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+              pekko.loglevel = WARNING
+              lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
+              lobby.cluster.resync-interval = 500ms
+              """)
+          .withFallback(ConfigFactory.load());
+
+  private final List<ActorSystem<Void>> systems = new ArrayList<>();
+  private final List<LobbyServer> servers = new ArrayList<>();
+
+  @BeforeEach
+  void formCluster() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
+      systems.add(system);
+      Cluster.get(system).manager().tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!systems.stream().allMatch(s -> upMembers(s) == 3)) {
+      assertTrue(System.nanoTime() < deadline, "the cluster formed within 30 s");
+      Thread.sleep(100);
+    }
+    for (ActorSystem<Void> system : systems) {
+      servers.add(
+          LobbyServer.start(system, NODE, null, ClusterFederation.fromConfig(NODE))
+              .toCompletableFuture()
+              .get(20, TimeUnit.SECONDS));
+    }
+  }
+
+  private static long upMembers(ActorSystem<?> system) {
+    return java.util.stream.StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up())
+        .count();
+  }
+
+  @AfterEach
+  void stop() {
+    for (ActorSystem<Void> system : systems) {
+      system.terminate();
+    }
+    for (ActorSystem<Void> system : systems) {
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+
+  /** A JSON-mode client collecting its frames. */
+  static final class Client implements WebSocket.Listener {
+    final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    final WebSocket socket;
+    final String id;
+
+    Client(LobbyServer server, String room) throws Exception {
+      socket =
+          HttpClient.newHttpClient()
+              .newWebSocketBuilder()
+              .subprotocols("lobby.v1.json")
+              .buildAsync(URI.create("ws://127.0.0.1:" + server.localAddress().getPort() + "/" + room), this)
+              .get(10, TimeUnit.SECONDS);
+      JsonNode welcome = next();
+      assertEquals("welcome", welcome.get("type").asText());
+      id = welcome.get("id").asText();
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        try {
+          frames.add(JSON.readTree(partial.toString()));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+        partial.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    JsonNode next() throws InterruptedException {
+      JsonNode frame = frames.poll(15, TimeUnit.SECONDS);
+      assertTrue(frame != null, "a frame within 15 s");
+      return frame;
+    }
+
+    /** The next frame of this type, skipping others (join notices while views converge). */
+    JsonNode next(String type) throws InterruptedException {
+      JsonNode frame;
+      do {
+        frame = next();
+      } while (!frame.get("type").asText().equals(type));
+      return frame;
+    }
+
+    void send(String json) {
+      socket.sendText(json, true).join();
+    }
+
+    /** Asks for the member list until it holds exactly these ids (views converge). */
+    void awaitMembers(Set<String> expected) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      Set<String> seen = Set.of();
+      while (System.nanoTime() < deadline) {
+        send("{\"type\":\"members\"}");
+        JsonNode members = next("members");
+        Set<String> now = new HashSet<>();
+        members.get("members").forEach(m -> now.add(m.asText()));
+        seen = now;
+        if (now.equals(expected)) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError("members " + seen + ", expected " + expected);
+    }
+  }
+
+  @Test
+  void oneRoomSpansThreeNodes() throws Exception {
+    String room = "spanning";
+    Client a = new Client(servers.get(0), room);
+    Client b = new Client(servers.get(1), room);
+    Client c = new Client(servers.get(2), room);
+    Set<String> all = Set.of(a.id, b.id, c.id);
+    for (Client client : List.of(a, b, c)) {
+      client.awaitMembers(all);
+    }
+    a.frames.clear();
+    b.frames.clear();
+    c.frames.clear();
+
+    // Broadcast reaches every member on every node, sender included.
+    b.send("{\"type\":\"message\",\"msg\":\"hello from node 2\"}");
+    for (Client client : List.of(a, b, c)) {
+      JsonNode message = client.next("message");
+      assertEquals(b.id, message.get("id").asText());
+      assertEquals("hello from node 2", message.get("msg").asText());
+      assertEquals(room, message.get("room_id").asText());
+    }
+
+    // 200 messages from one sender arrive in order on every node.
+    for (int i = 0; i < 200; i++) {
+      a.send("{\"type\":\"message\",\"msg\":" + i + "}");
+    }
+    for (Client client : List.of(a, b, c)) {
+      for (int i = 0; i < 200; i++) {
+        JsonNode message = client.next("message");
+        assertEquals(a.id, message.get("id").asText());
+        assertEquals(i, message.get("msg").asInt());
+      }
+    }
+
+    // A join on one node is told on the others.
+    Client d = new Client(servers.get(1), room);
+    for (Client client : List.of(a, c)) {
+      assertEquals(d.id, client.next("joined").get("id").asText());
+    }
+
+    // A node stopped abruptly: its member leaves once on the other nodes.
+    systems.get(2).terminate();
+    for (Client client : List.of(a, b, d)) {
+      JsonNode left = client.next("left");
+      assertEquals(c.id, left.get("id").asText());
+    }
+    a.awaitMembers(Set.of(a.id, b.id, d.id));
+  }
+}
