@@ -2,6 +2,7 @@ package io.github.lobby.cluster;
 
 import com.typesafe.config.Config;
 import io.github.lobby.core.Federation;
+import io.github.lobby.core.Lobby;
 import io.github.lobby.core.PeerEvent;
 import io.github.lobby.core.RoomId;
 import java.time.Duration;
@@ -33,15 +34,27 @@ import org.apache.pekko.cluster.typed.Subscribe;
 public final class ClusterFederation implements Federation {
 
   private final Duration resyncInterval;
+  private final Duration whisperTimeout;
 
   /** Reads {@code lobby.cluster}. */
   public static ClusterFederation fromConfig(Config config) {
-    return new ClusterFederation(config.getDuration("lobby.cluster.resync-interval"));
+    return new ClusterFederation(
+        config.getDuration("lobby.cluster.resync-interval"),
+        config.getDuration("lobby.cluster.whisper-timeout"));
   }
 
-  /** @param resyncInterval how often rooms publish their member list to their peers */
-  public ClusterFederation(Duration resyncInterval) {
+  /**
+   * @param resyncInterval how often rooms publish their member list to their peers
+   * @param whisperTimeout how long a whisper waits for other nodes before "no session"
+   */
+  public ClusterFederation(Duration resyncInterval, Duration whisperTimeout) {
     this.resyncInterval = resyncInterval;
+    this.whisperTimeout = whisperTimeout;
+  }
+
+  @Override
+  public Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+    return WhisperService.start(lobby, context, whisperTimeout);
   }
 
   @Override

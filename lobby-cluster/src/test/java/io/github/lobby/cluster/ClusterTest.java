@@ -199,6 +199,19 @@ class ClusterTest {
       }
     }
 
+    // A whisper reaches a session on another node, and only it.
+    a.send("{\"type\":\"whisper\",\"to\":\"" + c.id + "\",\"msg\":\"psst\"}");
+    JsonNode whisper = c.next("whisper");
+    assertEquals(a.id, whisper.get("id").asText());
+    assertEquals(c.id, whisper.get("to").asText());
+    assertEquals("psst", whisper.get("msg").asText());
+    // A whisper to a session on no node: "no session" once every node has said so.
+    String nobody = java.util.UUID.randomUUID().toString();
+    a.send("{\"type\":\"whisper\",\"to\":\"" + nobody + "\",\"msg\":\"hello?\"}");
+    JsonNode error = a.next("error");
+    assertEquals("no_session", error.get("code").asText());
+    assertTrue(b.frames.stream().noneMatch(f -> f.get("type").asText().equals("whisper")));
+
     // A join on one node is told on the others.
     Client d = new Client(servers.get(1), room);
     for (Client client : List.of(a, c)) {

@@ -24,6 +24,23 @@ public interface Federation {
    */
   Link link(RoomId room, ActorRef<PeerEvent> inbox, ActorContext<?> context);
 
+  /**
+   * Called once as the Lobby starts, in the Lobby actor: how it finds sessions on other nodes for
+   * whispers. The federation delivers whispers from other nodes with {@link Lobby.DeliverWhisper}.
+   */
+  default Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+    return (whisper, found) -> found.tell(false);
+  }
+
+  /** Finds the node that holds a session. */
+  interface Whispers {
+    /**
+     * Offers a whisper to the other nodes; {@code found} is told whether one of them delivered it
+     * (false after a bounded wait, or at once on a single node).
+     */
+    void find(Lobby.DeliverWhisper whisper, ActorRef<Boolean> found);
+  }
+
   /** One room's connection to its peers. */
   interface Link {
     /** Publishes an event of this room to its peers on other nodes; never blocks. */

@@ -73,6 +73,18 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private record SessionStopped(SessionId id) implements Command {}
 
+  /**
+   * A whisper for a session that may be on this node; the reply says whether it was delivered.
+   * Sent by a {@link Federation} for whispers from other nodes.
+   *
+   * @param room the sender's room, as the whisper event names it
+   */
+  public record DeliverWhisper(
+      SessionId from, SessionId to, RoomId room, Payload msg, ActorRef<Boolean> replyTo)
+      implements Command {}
+
+  private record WhisperSearched(SessionId from, String to, boolean found) implements Command {}
+
   /** The outcome of a {@link Publish}: how many sessions the message was queued for. */
   public record Published(RoomId room, int delivered) {}
 
@@ -113,6 +125,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private final LobbySettings settings;
   private final Codecs codecs;
   private final Federation federation;
+  private final Federation.Whispers whispers;
   private final Map<SessionId, SessionEntry> sessions = new HashMap<>();
   private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
   private final List<ActorRef<Done>> awaitingEmpty = new ArrayList<>();
@@ -145,6 +158,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     this.settings = settings;
     this.codecs = codecs;
     this.federation = federation;
+    this.whispers = federation.whispers(context.getSelf(), context);
   }
 
   @Override
@@ -158,6 +172,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
         .onMessage(CloseAll.class, this::onCloseAll)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Whisper.class, this::onWhisper)
+        .onMessage(DeliverWhisper.class, this::onDeliverWhisper)
+        .onMessage(WhisperSearched.class, this::onWhisperSearched)
         .onMessage(SessionStopped.class, this::onSessionStopped)
         .build();
   }
@@ -232,18 +248,49 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       return this; // the sender left meanwhile: nobody to answer
     }
     Optional<SessionId> targetId = SessionId.parse(whisper.to());
-    SessionEntry target = targetId.map(sessions::get).orElse(null);
-    if (target != null) {
-      ClientEvent event =
-          new ClientEvent.Whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg());
-      Frame frame = Frame.render(event, codecs.of(target.mode()));
-      Session.offer(target.transport(), target.ref(), frame);
-    } else {
-      ClientEvent event = new ClientEvent.NoSession(whisper.to());
-      Frame frame = Frame.render(event, codecs.of(sender.mode()));
-      Session.offer(sender.transport(), sender.ref(), frame);
+    if (targetId.isEmpty()) {
+      noSession(whisper.from(), whisper.to());
+    } else if (!deliver(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
+      // Not here: perhaps on another node.
+      ActorRef<Boolean> found =
+          getContext()
+              .messageAdapter(Boolean.class, f -> new WhisperSearched(whisper.from(), whisper.to(), f));
+      whispers.find(
+          new DeliverWhisper(whisper.from(), targetId.get(), sender.room(), whisper.msg(), found),
+          found);
     }
     return this;
+  }
+
+  private Behavior<Command> onDeliverWhisper(DeliverWhisper whisper) {
+    whisper.replyTo().tell(deliver(whisper.from(), whisper.to(), whisper.room(), whisper.msg()));
+    return this;
+  }
+
+  private Behavior<Command> onWhisperSearched(WhisperSearched searched) {
+    if (!searched.found()) {
+      noSession(searched.from(), searched.to());
+    }
+    return this;
+  }
+
+  /** Delivers a whisper to a session of this node; false when there is no such session here. */
+  private boolean deliver(SessionId from, SessionId to, RoomId room, Payload msg) {
+    SessionEntry target = sessions.get(to);
+    if (target == null) {
+      return false;
+    }
+    Frame frame = Frame.render(new ClientEvent.Whisper(from, to, room, msg), codecs.of(target.mode()));
+    Session.offer(target.transport(), target.ref(), frame);
+    return true;
+  }
+
+  private void noSession(SessionId senderId, String to) {
+    SessionEntry sender = sessions.get(senderId);
+    if (sender != null) {
+      Frame frame = Frame.render(new ClientEvent.NoSession(to), codecs.of(sender.mode()));
+      Session.offer(sender.transport(), sender.ref(), frame);
+    }
   }
 
   private Behavior<Command> onPublish(Publish publish) {

@@ -1,0 +1,155 @@
+package io.github.lobby.cluster;
+
+import io.github.lobby.core.Federation;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * Whispers across nodes. Each node's Lobby has one of these, registered with the Receptionist; a
+ * whisper whose target is not on its own node is offered to every other node's service, which
+ * asks its Lobby; the first that delivers answers yes, and when all said no (or after {@code
+ * timeout}) the sender gets "no session".
+ */
+final class WhisperService {
+
+  static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "lobby-whispers");
+
+  /** Messages of the service; the first two travel between nodes. */
+  sealed interface Command {}
+
+  /** Another node asks whether this node holds {@code to}. */
+  record Request(
+      String from, String to, String room, String text, String json, ActorRef<SearchEvent> replyTo)
+      implements Command, ClusterMessage {}
+
+  /** The answer to a {@link Request}. */
+  record Reply(boolean delivered) implements SearchEvent, ClusterMessage {}
+
+  /** What a search hears: replies, or that time ran out. */
+  sealed interface SearchEvent {}
+
+  private enum TimedOut implements SearchEvent {
+    INSTANCE
+  }
+
+  /** The local Lobby answered a {@link Request}; pass it on to the asking node. */
+  private record Answered(ActorRef<Reply> replyTo, boolean delivered) implements Command {}
+
+  /** From the local Lobby: find the node of a whisper's target. */
+  record Find(Lobby.DeliverWhisper whisper, ActorRef<Boolean> found) implements Command {}
+
+  private record Peers(Receptionist.Listing listing) implements Command {}
+
+  private WhisperService() {}
+
+  static Federation.Whispers start(
+      ActorRef<Lobby.Command> lobby,
+      org.apache.pekko.actor.typed.javadsl.ActorContext<?> context,
+      Duration timeout) {
+    ActorRef<Command> service = context.spawn(create(lobby, timeout), "whispers");
+    return (whisper, found) -> service.tell(new Find(whisper, found));
+  }
+
+  private static Behavior<Command> create(ActorRef<Lobby.Command> lobby, Duration timeout) {
+    return Behaviors.setup(
+        context -> {
+          context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+          context
+              .getSystem()
+              .receptionist()
+              .tell(Receptionist.subscribe(KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
+          Set<ActorRef<Command>> peers = new HashSet<>();
+          return Behaviors.receive(Command.class)
+              .onMessage(
+                  Peers.class,
+                  p -> {
+                    peers.clear();
+                    peers.addAll(p.listing().getServiceInstances(KEY));
+                    peers.remove(context.getSelf());
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Request.class,
+                  r -> {
+                    Payload msg = r.text() != null ? new Payload.Text(r.text()) : new Payload.Json(r.json());
+                    context.ask(
+                        Boolean.class,
+                        lobby,
+                        timeout,
+                        replyTo ->
+                            new Lobby.DeliverWhisper(
+                                SessionId.parse(r.from()).orElseThrow(),
+                                SessionId.parse(r.to()).orElseThrow(),
+                                new RoomId(r.room()),
+                                msg,
+                                replyTo),
+                        (delivered, error) ->
+                            new Answered(r.replyTo().narrow(), delivered != null && delivered));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Answered.class,
+                  a -> {
+                    a.replyTo().tell(new Reply(a.delivered()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Find.class,
+                  f -> {
+                    if (peers.isEmpty()) {
+                      f.found().tell(false);
+                    } else {
+                      context.spawnAnonymous(search(f, Set.copyOf(peers), timeout));
+                    }
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  /** Asks every peer, answers true on the first delivery, false when all said no or time ran out. */
+  private static Behavior<SearchEvent> search(
+      Find find, Set<ActorRef<Command>> peers, Duration timeout) {
+    return Behaviors.setup(
+        context -> {
+          Lobby.DeliverWhisper w = find.whisper();
+          String text = w.msg() instanceof Payload.Text t ? t.value() : null;
+          String json = w.msg() instanceof Payload.Json j ? j.json() : null;
+          for (ActorRef<Command> peer : peers) {
+            peer.tell(
+                new Request(
+                    w.from().toString(), w.to().toString(), w.room().value(), text, json, context.getSelf()));
+          }
+          context.setReceiveTimeout(timeout, TimedOut.INSTANCE);
+          int[] answers = {0};
+          return Behaviors.receive(SearchEvent.class)
+              .onMessage(
+                  Reply.class,
+                  reply -> {
+                    answers[0]++;
+                    if (reply.delivered() || answers[0] >= peers.size()) {
+                      find.found().tell(reply.delivered());
+                      return Behaviors.stopped();
+                    }
+                    return Behaviors.same();
+                  })
+              .onMessageEquals(
+                  TimedOut.INSTANCE,
+                  () -> {
+                    find.found().tell(false);
+                    return Behaviors.stopped();
+                  })
+              .build();
+        });
+  }
+}
