@@ -1,6 +1,14 @@
 package io.github.lobby.examples;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.github.lobby.cluster.ClusterFederation;
+import io.github.lobby.core.Federation;
 import io.github.lobby.http.LobbyServer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
@@ -10,6 +18,8 @@ import org.slf4j.LoggerFactory;
  * The runnable Lobby server: binds {@code lobby.http.host:port} (127.0.0.1:8081 unless {@code
  * LOBBY_HOST}, {@code LOBBY_PORT} or {@code -Dlobby.http.port=...} say otherwise) and stops
  * cleanly on Ctrl-C, closing every session with 1001. Serves the browser client at {@code GET /}.
+ * With {@code lobby.cluster.enabled = on} ({@code LOBBY_CLUSTER_ENABLED=on}) it is a Pekko Cluster
+ * node ({@code LOBBY_CLUSTER_PORT}, {@code LOBBY_SEED_NODES}) and its rooms span the cluster.
  */
 public final class ExampleServer {
 
@@ -19,15 +29,52 @@ public final class ExampleServer {
 
   /** Starts the server; it runs until the JVM is asked to stop. */
   public static void main(String[] args) {
+    Config config = configuration(ConfigFactory.load());
+    boolean cluster = config.getBoolean("lobby.cluster.enabled");
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby");
-    LobbyServer.start(system, system.settings().config(), WebClient.route())
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
+    LobbyServer.start(
+            system,
+            config,
+            WebClient.route(),
+            cluster ? ClusterFederation.fromConfig(config) : Federation.NONE)
         .whenComplete(
             (server, error) -> {
               if (error != null) {
                 log.error("Could not start the Lobby server: {}", error.getMessage());
                 system.terminate();
+              } else if (cluster) {
+                log.info(
+                    "Cluster node {}, seed nodes {}",
+                    config.getString("pekko.remote.artery.canonical.port"),
+                    config.getStringList("pekko.cluster.seed-nodes"));
               }
             });
+  }
+
+  /**
+   * The example server's configuration: in cluster mode the provider is {@code cluster} and the
+   * seed nodes come from {@code LOBBY_SEED_NODES} (comma-separated), or are this node itself.
+   */
+  static Config configuration(Config loaded) {
+    if (!loaded.getBoolean("lobby.cluster.enabled")) {
+      return loaded;
+    }
+    String seeds = System.getenv("LOBBY_SEED_NODES");
+    List<String> seedNodes =
+        seeds != null && !seeds.isBlank()
+            ? Arrays.stream(seeds.split(",")).map(String::strip).toList()
+            : loaded.getStringList("pekko.cluster.seed-nodes").isEmpty()
+                ? List.of(
+                    "pekko://lobby@"
+                        + loaded.getString("pekko.remote.artery.canonical.hostname")
+                        + ":"
+                        + loaded.getInt("pekko.remote.artery.canonical.port"))
+                : loaded.getStringList("pekko.cluster.seed-nodes");
+    return ConfigFactory.parseMap(
+            Map.of(
+                "pekko.actor.provider", "cluster",
+                "pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedNodes)))
+        .withFallback(loaded);
   }
 }

@@ -39,7 +39,8 @@ import org.HdrHistogram.Recorder;
  * </pre>
  *
  * <ul>
- *   <li>{@code fanout}: subscribers in one room (or {@code --rooms} rooms), publishers sending
+ *   <li>{@code fanout}: subscribers in one room (or {@code --rooms} rooms; spread over several
+ *       servers, e.g. the nodes of a cluster, with {@code --urls ws://a,ws://b}), publishers sending
  *       classic text {@code <publisher>:<seq>:<nanoTime>:<padding>}; {@code --rate 0} keeps
  *       {@code --window} messages in flight per publisher, {@code --rate N} sends N/s per
  *       publisher. Reports deliveries/s, lost, out of order, latency percentiles (HdrHistogram;
@@ -97,8 +98,10 @@ public final class LoadGen {
     return Integer.parseInt(options.getOrDefault(key, String.valueOf(fallback)));
   }
 
-  private URI ws(String room) {
-    return URI.create(string("url", "ws://127.0.0.1:8081") + "/" + room);
+  /** The server for connection {@code index}: {@code --url}, or round-robin over {@code --urls a,b}. */
+  private URI ws(String room, int index) {
+    String[] urls = string("urls", string("url", "ws://127.0.0.1:8081")).split(",");
+    return URI.create(urls[index % urls.length].strip() + "/" + room);
   }
 
   private URI http(String path) {
@@ -171,7 +174,7 @@ public final class LoadGen {
       return clients[index % clients.length]
           .newWebSocketBuilder()
           .connectTimeout(Duration.ofSeconds(30))
-          .buildAsync(ws(room), this)
+          .buildAsync(ws(room, index), this)
           .thenCompose(s -> welcome)
           .thenApply(id -> this);
     }
@@ -486,26 +489,29 @@ public final class LoadGen {
     }
   }
 
-  /** CPU time and resident memory of a process, from /proc (Linux). */
+  /** CPU time and resident memory of a process (or several: {@code --pid a,b}), from /proc. */
   record ProcessStats(double cpuSeconds, long rss) {
-    static ProcessStats read(String pid) {
-      if (pid == null) {
+    static ProcessStats read(String pids) {
+      if (pids == null) {
         return null;
       }
-      try {
-        String stat = Files.readString(Path.of("/proc", pid, "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime + stime
-        long rss = 0;
-        for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-          if (line.startsWith("VmRSS:")) {
-            rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      double cpu = 0;
+      long rss = 0;
+      for (String pid : pids.split(",")) {
+        try {
+          String stat = Files.readString(Path.of("/proc", pid.strip(), "stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          cpu += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime + stime
+          for (String line : Files.readAllLines(Path.of("/proc", pid.strip(), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+              rss += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
           }
+        } catch (IOException e) {
+          return null;
         }
-        return new ProcessStats(cpu, rss);
-      } catch (IOException e) {
-        return null;
       }
+      return new ProcessStats(cpu, rss);
     }
   }
 }
