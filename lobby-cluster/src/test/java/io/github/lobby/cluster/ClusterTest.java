@@ -218,12 +218,42 @@ class ClusterTest {
       assertEquals(d.id, client.next("joined").get("id").asText());
     }
 
+    // A client that leaves is told on every node, once.
+    d.socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+    for (Client client : List.of(a, b, c)) {
+      JsonNode left = client.next("left");
+      assertEquals(d.id, left.get("id").asText());
+      assertEquals("closed", left.get("reason").asText());
+    }
+
+    // A node that joins later sees the members already there.
+    ActorSystem<Void> late = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
+    systems.add(late);
+    Cluster.get(late).manager().tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (upMembers(late) != 4) {
+      assertTrue(System.nanoTime() < deadline, "the late node joined within 30 s");
+      Thread.sleep(100);
+    }
+    LobbyServer lateServer =
+        LobbyServer.start(late, NODE, null, ClusterFederation.fromConfig(NODE))
+            .toCompletableFuture()
+            .get(20, TimeUnit.SECONDS);
+    Client e = new Client(lateServer, room);
+    e.awaitMembers(Set.of(a.id, b.id, c.id, e.id));
+    assertEquals(e.id, a.next("joined").get("id").asText());
+
     // A node stopped abruptly: its member leaves once on the other nodes.
     systems.get(2).terminate();
-    for (Client client : List.of(a, b, d)) {
+    for (Client client : List.of(a, b, e)) {
       JsonNode left = client.next("left");
       assertEquals(c.id, left.get("id").asText());
     }
-    a.awaitMembers(Set.of(a.id, b.id, d.id));
+    a.awaitMembers(Set.of(a.id, b.id, e.id));
+    for (Client client : List.of(a, b, e)) {
+      assertTrue(
+          client.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
+          "told once: " + client.frames);
+    }
   }
 }
