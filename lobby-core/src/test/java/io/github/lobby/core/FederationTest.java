@@ -1,0 +1,131 @@
+package io.github.lobby.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A room with peers on other nodes, through a federation whose both ends are test probes. */
+@ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
+class FederationTest {
+
+  @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
+
+  static final RoomId ROOM = new RoomId("spanning");
+  static final String HERE = "node-1";
+  static final String THERE = "node-2";
+
+  TestProbe<PeerEvent> published;
+  final AtomicReference<ActorRef<PeerEvent>> inbox = new AtomicReference<>();
+  ActorRef<Lobby.Command> lobby;
+
+  @BeforeEach
+  void start() {
+    published = testKit.createTestProbe();
+    Federation federation =
+        (room, roomInbox, context) -> {
+          inbox.set(roomInbox);
+          return new Federation.Link() {
+            @Override
+            public void publish(PeerEvent event) {
+              published.ref().tell(event);
+            }
+
+            @Override
+            public String node() {
+              return HERE;
+            }
+          };
+        };
+    LobbySettings settings =
+        LobbySettings.fromConfig(ConfigFactory.load()).withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+    lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS, federation));
+  }
+
+  private LobbyTest.Client join() {
+    ProbeTransport transport = new ProbeTransport(testKit);
+    SessionId id = SessionId.random();
+    TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
+    lobby.tell(new Lobby.Connect(id, ROOM, Mode.CLASSIC, transport, reply.ref()));
+    LobbyTest.Client client = new LobbyTest.Client(id, transport, reply.receiveMessage());
+    assertInstanceOf(ClientEvent.Welcome.class, client.next());
+    return client;
+  }
+
+  private void fromPeer(PeerEvent event) {
+    inbox.get().tell(event);
+  }
+
+  @Test
+  void localEventsArePublishedAndPeerEventsReachLocalMembers() {
+    LobbyTest.Client a = join();
+    assertEquals(new PeerEvent.Hello(HERE), published.receiveMessage());
+    assertEquals(new PeerEvent.Joined(HERE, a.id()), published.receiveMessage());
+
+    a.says("hi");
+    a.next();
+    assertEquals(new PeerEvent.Message(HERE, a.id(), new Payload.Text("hi")), published.receiveMessage());
+
+    SessionId x = SessionId.random();
+    fromPeer(new PeerEvent.Joined(THERE, x));
+    a.expect(new ClientEvent.Joined(x, ROOM));
+    fromPeer(new PeerEvent.Message(THERE, x, new Payload.Text("yo")));
+    a.expect(new ClientEvent.Message(x, ROOM, new Payload.Text("yo")));
+    a.says("members");
+    a.expect(new ClientEvent.Members(ROOM, List.of(x, a.id())));
+
+    // Our own events coming back are ignored.
+    fromPeer(new PeerEvent.Message(HERE, a.id(), new Payload.Text("echo")));
+    a.expectNothing();
+
+    fromPeer(new PeerEvent.Hello("node-3"));
+    assertEquals(new PeerEvent.Members(HERE, List.of(a.id())), published.receiveMessage());
+  }
+
+  @Test
+  void snapshotsReconcileAndAGoneNodesMembersLeaveOnce() {
+    LobbyTest.Client a = join();
+    SessionId x = SessionId.random();
+    SessionId y = SessionId.random();
+    fromPeer(new PeerEvent.Joined(THERE, x));
+    a.expect(new ClientEvent.Joined(x, ROOM));
+
+    // A snapshot tells only the difference: y joined; x, already known, is not announced again.
+    fromPeer(new PeerEvent.Members(THERE, List.of(x, y)));
+    a.expect(new ClientEvent.Joined(y, ROOM));
+    a.expectNothing();
+    fromPeer(new PeerEvent.Left(THERE, x, LeaveReason.CLOSED));
+    a.expect(new ClientEvent.Left(x, ROOM, LeaveReason.CLOSED));
+    fromPeer(new PeerEvent.Left(THERE, x, LeaveReason.CLOSED));
+    a.expectNothing();
+
+    fromPeer(new PeerEvent.NodeGone(THERE));
+    a.expect(new ClientEvent.Left(y, ROOM, LeaveReason.ERROR));
+    fromPeer(new PeerEvent.NodeGone(THERE));
+    a.expectNothing();
+    a.says("members");
+    a.expect(new ClientEvent.Members(ROOM, List.of(a.id())));
+  }
+
+  @Test
+  void aResyncRepublishesTheLocalMembers() {
+    LobbyTest.Client a = join();
+    published.receiveMessage(); // hello
+    published.receiveMessage(); // joined
+    fromPeer(new PeerEvent.Resync(HERE));
+    assertEquals(new PeerEvent.Members(HERE, List.of(a.id())), published.receiveMessage());
+  }
+}
