@@ -3,8 +3,6 @@ package io.github.lobby.examples;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import io.github.lobby.cluster.ClusterFederation;
-import io.github.lobby.core.Federation;
 import io.github.lobby.http.LobbyServer;
 import java.util.Arrays;
 import java.util.List;
@@ -33,11 +31,8 @@ public final class ExampleServer {
     boolean cluster = config.getBoolean("lobby.cluster.enabled");
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
-    LobbyServer.start(
-            system,
-            config,
-            WebClient.route(),
-            cluster ? ClusterFederation.fromConfig(config) : Federation.NONE)
+    // lobby.cluster.enabled alone makes the rooms span the cluster (lobby-cluster is a dependency).
+    LobbyServer.start(system, config, WebClient.route())
         .whenComplete(
             (server, error) -> {
               if (error != null) {

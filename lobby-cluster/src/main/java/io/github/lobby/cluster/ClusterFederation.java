@@ -36,6 +36,14 @@ public final class ClusterFederation implements Federation {
   private final Duration resyncInterval;
   private final Duration whisperTimeout;
 
+  /** Found by {@link Federation#fromConfig} through {@link java.util.ServiceLoader}. */
+  public static final class Provider implements Federation.Provider {
+    @Override
+    public Federation create(Config config) {
+      return fromConfig(config);
+    }
+  }
+
   /** Reads {@code lobby.cluster}. */
   public static ClusterFederation fromConfig(Config config) {
     return new ClusterFederation(

@@ -49,6 +49,7 @@ class ClusterTest {
               pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
               pekko.loglevel = WARNING
               lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
+              lobby.cluster.enabled = on
               lobby.cluster.resync-interval = 500ms
               """)
           .withFallback(ConfigFactory.load());
@@ -70,7 +71,7 @@ class ClusterTest {
     }
     for (ActorSystem<Void> system : systems) {
       servers.add(
-          LobbyServer.start(system, NODE, null, ClusterFederation.fromConfig(NODE))
+          LobbyServer.start(system, NODE) // lobby.cluster.enabled: nothing else to do
               .toCompletableFuture()
               .get(20, TimeUnit.SECONDS));
     }

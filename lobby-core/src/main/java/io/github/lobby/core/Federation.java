@@ -14,6 +14,32 @@ public interface Federation {
   Federation NONE = (room, inbox, context) -> event -> {};
 
   /**
+   * The federation the configuration asks for: {@link #NONE} unless {@code lobby.cluster.enabled
+   * = on}, then the one a module on the classpath provides ({@code lobby-cluster}, through {@link
+   * java.util.ServiceLoader} and {@link Provider}).
+   *
+   * @throws com.typesafe.config.ConfigException when clustering is asked for and no module
+   *     provides it
+   */
+  static Federation fromConfig(com.typesafe.config.Config config) {
+    if (!config.getBoolean("lobby.cluster.enabled")) {
+      return NONE;
+    }
+    return java.util.ServiceLoader.load(Provider.class)
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new com.typesafe.config.ConfigException.BadValue(
+                    "lobby.cluster.enabled", "is on, but lobby-cluster is not on the classpath"))
+        .create(config);
+  }
+
+  /** Creates a federation from the configuration; registered as a {@link java.util.ServiceLoader} service. */
+  interface Provider {
+    Federation create(com.typesafe.config.Config config);
+  }
+
+  /**
    * Called once by each room actor as it starts, in that actor (so {@code context} may spawn
    * children of the room, which stop with it).
    *

@@ -77,11 +77,12 @@ public final class LobbyServer {
    * @param own routes served next to the Lobby's, or {@code null} for none
    */
   public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config, Route own) {
-    return start(system, config, own, Federation.NONE);
+    return start(system, config, own, Federation.fromConfig(config));
   }
 
   /**
-   * Like {@link #start(ActorSystem, Config, Route)}, with rooms that span nodes.
+   * Like {@link #start(ActorSystem, Config, Route)}, with a federation chosen in code rather
+   * than by {@code lobby.cluster.enabled}.
    *
    * @param federation how rooms reach the same room on other nodes ({@code lobby-cluster})
    */
