@@ -28,6 +28,11 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * hop, and that node's core for every fan-out) to gain a single member list, which the periodic
  * resync gives here too, eventually.
  *
+ * <p>Notice consistency: each node reports only its own members, so a node's view of another is
+ * exactly that node's stream of joins and leaves, in order, plus snapshots on the same stream;
+ * views can lag (a room that just started on a node is found through the Receptionist's gossip)
+ * but never contradict, and every difference a snapshot reveals is told as a join or a leave.
+ *
  * <p>A node that leaves or is removed (after downing) is reported to every room as gone: its
  * members leave once each, with reason {@code error}.
  */
