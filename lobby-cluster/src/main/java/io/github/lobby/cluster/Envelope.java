@@ -24,9 +24,7 @@ public record Envelope(
 
   static Envelope of(PeerEvent event) {
     if (event instanceof PeerEvent.Message m) {
-      String text = m.msg() instanceof Payload.Text t ? t.value() : null;
-      String json = m.msg() instanceof Payload.Json j ? j.json() : null;
-      return new Envelope("message", m.node(), m.from().toString(), null, text, json, null);
+      return new Envelope("message", m.node(), m.from().toString(), null, text(m.msg()), json(m.msg()), null);
     } else if (event instanceof PeerEvent.Joined j) {
       return new Envelope("joined", j.node(), j.id().toString(), null, null, null, null);
     } else if (event instanceof PeerEvent.Left l) {
@@ -42,8 +40,7 @@ public record Envelope(
 
   PeerEvent toEvent() {
     return switch (kind) {
-      case "message" ->
-          new PeerEvent.Message(node, session(id), text != null ? new Payload.Text(text) : new Payload.Json(json));
+      case "message" -> new PeerEvent.Message(node, session(id), payload(text, json));
       case "joined" -> new PeerEvent.Joined(node, session(id));
       case "left" -> new PeerEvent.Left(node, session(id), LeaveReason.valueOf(reason));
       case "hello" -> new PeerEvent.Hello(node);
@@ -52,7 +49,22 @@ public record Envelope(
     };
   }
 
-  private static SessionId session(String text) {
+  /** A payload's text on the wire between nodes, or null when it is JSON. */
+  static String text(Payload msg) {
+    return msg instanceof Payload.Text t ? t.value() : null;
+  }
+
+  /** A payload's JSON text on the wire between nodes, or null when it is text. */
+  static String json(Payload msg) {
+    return msg instanceof Payload.Json j ? j.json() : null;
+  }
+
+  /** The payload that {@link #text} and {@link #json} wrote. */
+  static Payload payload(String text, String json) {
+    return text != null ? new Payload.Text(text) : new Payload.Json(json);
+  }
+
+  static SessionId session(String text) {
     return SessionId.parse(text).orElseThrow(() -> new IllegalArgumentException("not a session id: " + text));
   }
 }

@@ -2,14 +2,13 @@ package io.github.lobby.cluster;
 
 import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
-import io.github.lobby.core.Payload;
 import io.github.lobby.core.RoomId;
-import io.github.lobby.core.SessionId;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
@@ -46,7 +45,7 @@ final class WhisperService {
   private record Answered(ActorRef<Reply> replyTo, boolean delivered) implements Command {}
 
   /** From the local Lobby: find the node of a whisper's target. */
-  record Find(Lobby.DeliverWhisper whisper, ActorRef<Boolean> found) implements Command {}
+  record Find(Lobby.WhisperSearch search) implements Command {}
 
   private record Peers(Receptionist.Listing listing) implements Command {}
 
@@ -54,10 +53,10 @@ final class WhisperService {
 
   static Federation.Whispers start(
       ActorRef<Lobby.Command> lobby,
-      org.apache.pekko.actor.typed.javadsl.ActorContext<?> context,
+      ActorContext<?> context,
       Duration timeout) {
     ActorRef<Command> service = context.spawn(create(lobby, timeout), "whispers");
-    return (whisper, found) -> service.tell(new Find(whisper, found));
+    return search -> service.tell(new Find(search));
   }
 
   private static Behavior<Command> create(ActorRef<Lobby.Command> lobby, Duration timeout) {
@@ -81,17 +80,16 @@ final class WhisperService {
               .onMessage(
                   Request.class,
                   r -> {
-                    Payload msg = r.text() != null ? new Payload.Text(r.text()) : new Payload.Json(r.json());
                     context.ask(
                         Boolean.class,
                         lobby,
                         timeout,
                         replyTo ->
                             new Lobby.DeliverWhisper(
-                                SessionId.parse(r.from()).orElseThrow(),
-                                SessionId.parse(r.to()).orElseThrow(),
+                                Envelope.session(r.from()),
+                                Envelope.session(r.to()),
                                 new RoomId(r.room()),
-                                msg,
+                                Envelope.payload(r.text(), r.json()),
                                 replyTo),
                         (delivered, error) ->
                             new Answered(r.replyTo().narrow(), delivered != null && delivered));
@@ -107,9 +105,9 @@ final class WhisperService {
                   Find.class,
                   f -> {
                     if (peers.isEmpty()) {
-                      f.found().tell(false);
+                      lobby.tell(new Lobby.WhisperSearched(f.search(), false));
                     } else {
-                      context.spawnAnonymous(search(f, Set.copyOf(peers), timeout));
+                      context.spawnAnonymous(search(f.search(), lobby, Set.copyOf(peers), timeout));
                     }
                     return Behaviors.same();
                   })
@@ -119,16 +117,21 @@ final class WhisperService {
 
   /** Asks every peer, answers true on the first delivery, false when all said no or time ran out. */
   private static Behavior<SearchEvent> search(
-      Find find, Set<ActorRef<Command>> peers, Duration timeout) {
+      Lobby.WhisperSearch w,
+      ActorRef<Lobby.Command> lobby,
+      Set<ActorRef<Command>> peers,
+      Duration timeout) {
     return Behaviors.setup(
         context -> {
-          Lobby.DeliverWhisper w = find.whisper();
-          String text = w.msg() instanceof Payload.Text t ? t.value() : null;
-          String json = w.msg() instanceof Payload.Json j ? j.json() : null;
           for (ActorRef<Command> peer : peers) {
             peer.tell(
                 new Request(
-                    w.from().toString(), w.to().toString(), w.room().value(), text, json, context.getSelf()));
+                    w.from().toString(),
+                    w.to().toString(),
+                    w.room().value(),
+                    Envelope.text(w.msg()),
+                    Envelope.json(w.msg()),
+                    context.getSelf()));
           }
           context.setReceiveTimeout(timeout, TimedOut.INSTANCE);
           int[] answers = {0};
@@ -138,7 +141,7 @@ final class WhisperService {
                   reply -> {
                     answers[0]++;
                     if (reply.delivered() || answers[0] >= peers.size()) {
-                      find.found().tell(reply.delivered());
+                      lobby.tell(new Lobby.WhisperSearched(w, reply.delivered()));
                       return Behaviors.stopped();
                     }
                     return Behaviors.same();
@@ -146,7 +149,7 @@ final class WhisperService {
               .onMessageEquals(
                   TimedOut.INSTANCE,
                   () -> {
-                    find.found().tell(false);
+                    lobby.tell(new Lobby.WhisperSearched(w, false));
                     return Behaviors.stopped();
                   })
               .build();

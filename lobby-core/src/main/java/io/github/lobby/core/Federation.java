@@ -1,5 +1,8 @@
 package io.github.lobby.core;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.util.ServiceLoader;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -16,27 +19,27 @@ public interface Federation {
   /**
    * The federation the configuration asks for: {@link #NONE} unless {@code lobby.cluster.enabled
    * = on}, then the one a module on the classpath provides ({@code lobby-cluster}, through {@link
-   * java.util.ServiceLoader} and {@link Provider}).
+   * ServiceLoader} and {@link Provider}).
    *
-   * @throws com.typesafe.config.ConfigException when clustering is asked for and no module
+   * @throws ConfigException when clustering is asked for and no module
    *     provides it
    */
-  static Federation fromConfig(com.typesafe.config.Config config) {
+  static Federation fromConfig(Config config) {
     if (!config.getBoolean("lobby.cluster.enabled")) {
       return NONE;
     }
-    return java.util.ServiceLoader.load(Provider.class)
+    return ServiceLoader.load(Provider.class)
         .findFirst()
         .orElseThrow(
             () ->
-                new com.typesafe.config.ConfigException.BadValue(
+                new ConfigException.BadValue(
                     "lobby.cluster.enabled", "is on, but lobby-cluster is not on the classpath"))
         .create(config);
   }
 
-  /** Creates a federation from the configuration; registered as a {@link java.util.ServiceLoader} service. */
+  /** Creates a federation from the configuration; registered as a {@link ServiceLoader} service. */
   interface Provider {
-    Federation create(com.typesafe.config.Config config);
+    Federation create(Config config);
   }
 
   /**
@@ -55,16 +58,17 @@ public interface Federation {
    * whispers. The federation delivers whispers from other nodes with {@link Lobby.DeliverWhisper}.
    */
   default Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
-    return (whisper, found) -> found.tell(false);
+    return search -> lobby.tell(new Lobby.WhisperSearched(search, false));
   }
 
   /** Finds the node that holds a session. */
   interface Whispers {
     /**
-     * Offers a whisper to the other nodes; {@code found} is told whether one of them delivered it
-     * (false after a bounded wait, or at once on a single node).
+     * Offers a whisper to the other nodes, then tells the Lobby a {@link Lobby.WhisperSearched}
+     * saying whether one of them delivered it (false after a bounded wait, or at once on a single
+     * node).
      */
-    void find(Lobby.DeliverWhisper whisper, ActorRef<Boolean> found);
+    void find(Lobby.WhisperSearch search);
   }
 
   /** One room's connection to its peers. */

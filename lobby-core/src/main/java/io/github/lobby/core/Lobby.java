@@ -83,7 +83,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       SessionId from, SessionId to, RoomId room, Payload msg, ActorRef<Boolean> replyTo)
       implements Command {}
 
-  private record WhisperSearched(SessionId from, String to, boolean found) implements Command {}
+  /**
+   * A whisper whose target is not on this node, for the {@link Federation} to look for elsewhere.
+   *
+   * @param target the target as the sender wrote it, for the "no session" answer
+   */
+  public record WhisperSearch(SessionId from, SessionId to, String target, RoomId room, Payload msg) {}
+
+  /** How a {@link WhisperSearch} ended; the {@link Federation} tells the Lobby. */
+  public record WhisperSearched(WhisperSearch search, boolean found) implements Command {}
 
   /** The outcome of a {@link Publish}: how many sessions the message was queued for. */
   public record Published(RoomId room, int delivered) {}
@@ -251,13 +259,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (targetId.isEmpty()) {
       noSession(whisper.from(), whisper.to());
     } else if (!deliver(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
-      // Not here: perhaps on another node.
-      ActorRef<Boolean> found =
-          getContext()
-              .messageAdapter(Boolean.class, f -> new WhisperSearched(whisper.from(), whisper.to(), f));
+      // Not here: perhaps on another node. The answer carries the search, so that searches
+      // under way at the same time cannot be confused.
       whispers.find(
-          new DeliverWhisper(whisper.from(), targetId.get(), sender.room(), whisper.msg(), found),
-          found);
+          new WhisperSearch(whisper.from(), targetId.get(), whisper.to(), sender.room(), whisper.msg()));
     }
     return this;
   }
@@ -269,7 +274,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private Behavior<Command> onWhisperSearched(WhisperSearched searched) {
     if (!searched.found()) {
-      noSession(searched.from(), searched.to());
+      noSession(searched.search().from(), searched.search().target());
     }
     return this;
   }

@@ -14,6 +14,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,25 +31,36 @@ class FederationTest {
 
   TestProbe<PeerEvent> published;
   final AtomicReference<ActorRef<PeerEvent>> inbox = new AtomicReference<>();
+  /** Whisper searches handed to the federation, answered by the test. */
+  final List<Runnable> noSuchSession = new java.util.concurrent.CopyOnWriteArrayList<>();
   ActorRef<Lobby.Command> lobby;
 
   @BeforeEach
   void start() {
     published = testKit.createTestProbe();
     Federation federation =
-        (room, roomInbox, context) -> {
-          inbox.set(roomInbox);
-          return new Federation.Link() {
-            @Override
-            public void publish(PeerEvent event) {
-              published.ref().tell(event);
-            }
+        new Federation() {
+          @Override
+          public Link link(RoomId room, ActorRef<PeerEvent> roomInbox, ActorContext<?> context) {
+            inbox.set(roomInbox);
+            return new Federation.Link() {
+              @Override
+              public void publish(PeerEvent event) {
+                published.ref().tell(event);
+              }
 
-            @Override
-            public String node() {
-              return HERE;
-            }
-          };
+              @Override
+              public String node() {
+                return HERE;
+              }
+            };
+          }
+
+          @Override
+          public Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+            return search ->
+                noSuchSession.add(() -> lobby.tell(new Lobby.WhisperSearched(search, false)));
+          }
         };
     LobbySettings settings =
         LobbySettings.fromConfig(ConfigFactory.load()).withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
@@ -118,6 +130,27 @@ class FederationTest {
     a.expectNothing();
     a.says("members");
     a.expect(new ClientEvent.Members(ROOM, List.of(a.id())));
+  }
+
+  @Test
+  void searchesForWhisperTargetsOnOtherNodesAnswerEachSenderAboutItsOwnTarget() {
+    LobbyTest.Client a = join();
+    LobbyTest.Client b = join();
+    a.next(); // b joined
+    SessionId x = SessionId.random();
+    SessionId y = SessionId.random();
+
+    a.says("w " + x + " hello?");
+    b.says("w " + y + " hello?");
+    published.awaitAssert(
+        () -> {
+          assertEquals(2, noSuchSession.size());
+          return null;
+        });
+    noSuchSession.forEach(Runnable::run); // both searches end, no node has either
+
+    a.expect(new ClientEvent.NoSession(x.toString()));
+    b.expect(new ClientEvent.NoSession(y.toString()));
   }
 
   @Test
