@@ -144,7 +144,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onPeerEvent(FromPeer fromPeer) {
     PeerEvent event = fromPeer.event();
     if (event instanceof PeerEvent.Resync) {
-      peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet())));
+      publishMembers();
       return this;
     }
     if (event.node().equals(peers.node())) {
@@ -162,7 +162,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         fanOut(new ClientEvent.Left(l.id(), room, l.reason()));
       }
     } else if (event instanceof PeerEvent.Hello) {
-      peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet())));
+      publishMembers();
     } else if (event instanceof PeerEvent.Members snapshot) {
       reconcile(snapshot.node(), snapshot.members());
     } else if (event instanceof PeerEvent.NodeGone gone) {
@@ -170,6 +170,11 @@ final class Room extends AbstractBehavior<Room.Command> {
       remote.remove(gone.node());
     }
     return this;
+  }
+
+  /** Tells the peers every member this room has on this node. */
+  private void publishMembers() {
+    peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet())));
   }
 
   /** Brings a node's members to {@code now}, telling local members who joined and who left. */

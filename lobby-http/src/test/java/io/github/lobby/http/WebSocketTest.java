@@ -137,8 +137,7 @@ class WebSocketTest {
     String lostId = welcome.substring("your id is ".length());
     a.expect(lostId + " just joined!");
 
-    lost.socket.setSoLinger(true, 0); // reset, no Close frame
-    lost.close();
+    lost.reset(); // no Close frame
 
     a.expect(lostId + " disconnected.");
   }
