@@ -86,30 +86,33 @@ class BadInputPropertyTest {
 
   // ---- JSON mode ----
 
+  /**
+   * Every frame the generator makes gets exactly one answer to its sender: an echo, the member
+   * list, or an error (whispers name random ids, so they are answered {@code no_session}). The
+   * sync is sent only after that answer has arrived, since a whisper's answer comes from the Lobby
+   * and is not ordered against the room's messages (docs/PROTOCOL.md, delivery).
+   */
   @Property(tries = 400)
   void everyJsonModeFrameGetsOneAnswerAndTheSessionStays(@ForAll("jsonModeFrames") String frame)
       throws Exception {
     jsonSender.send(frame);
-    String sync = "sync-" + syncs.incrementAndGet();
-    jsonSender.send("{\"type\":\"message\",\"msg\":\"" + sync + "\"}");
-
     JsonNode answer = read(jsonSender);
     JsonNode echoToWitness = null;
-    if (!isSync(answer, sync)) {
-      String type = answer.get("type").asText();
-      switch (type) {
-        case "error" -> {
-          assertTrue(
-              List.of("bad_request", "no_session").contains(answer.get("code").asText()), answer.toString());
-          assertClean(answer.get("message").asText());
-          assertTrue(answer.get("message").asText().length() < 300, "short error message");
-        }
-        case "message" -> echoToWitness = answer;
-        case "members" -> assertEquals(2, answer.get("members").size());
-        default -> throw new AssertionError("unexpected answer " + answer);
+    switch (answer.path("type").asText()) {
+      case "error" -> {
+        assertTrue(
+            List.of("bad_request", "no_session").contains(answer.get("code").asText()), answer.toString());
+        assertClean(answer.get("message").asText());
+        assertTrue(answer.get("message").asText().length() < 300, "short error message");
       }
-      assertTrue(isSync(read(jsonSender), sync), "exactly one answer per frame");
+      case "message" -> echoToWitness = answer;
+      case "members" -> assertEquals(2, answer.get("members").size());
+      default -> throw new AssertionError("unexpected answer " + answer);
     }
+
+    String sync = "sync-" + syncs.incrementAndGet();
+    jsonSender.send("{\"type\":\"message\",\"msg\":\"" + sync + "\"}");
+    assertTrue(isSync(read(jsonSender), sync), "exactly one answer per frame");
     JsonNode first = read(jsonWitness);
     if (echoToWitness != null) {
       assertEquals(echoToWitness, first, "the broadcast reached the other member unchanged");
