@@ -1,10 +1,13 @@
 package io.github.lobby.core;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -180,9 +183,11 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** Brings a node's members to {@code now}, telling local members who joined and who left. */
   private void reconcile(String node, List<SessionId> now) {
     LinkedHashSet<SessionId> known = remote.computeIfAbsent(node, n -> new LinkedHashSet<>());
-    for (SessionId gone : new ArrayList<>(known)) {
-      if (!now.contains(gone)) {
-        known.remove(gone);
+    Set<SessionId> present = new HashSet<>(now); // snapshots come every few seconds: no n² scan
+    for (Iterator<SessionId> it = known.iterator(); it.hasNext(); ) {
+      SessionId gone = it.next();
+      if (!present.contains(gone)) {
+        it.remove();
         fanOut(new ClientEvent.Left(gone, room, LeaveReason.ERROR));
       }
     }
