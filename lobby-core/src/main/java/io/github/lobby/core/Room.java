@@ -54,6 +54,12 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** An event from this room on another node (through the {@link Federation}). */
   record FromPeer(PeerEvent event) implements Command {}
 
+  /**
+   * Answers {@code reply} to {@code session} once everything the room received before has been
+   * handled: a session uses it to close only after its own last broadcasts went out.
+   */
+  record Sync(ActorRef<Session.Command> session, Session.Command reply) implements Command {}
+
   /** The room has no members left; sent by the Lobby after the last {@link Leave}. */
   enum Stop implements Command {
     INSTANCE
@@ -90,6 +96,10 @@ final class Room extends AbstractBehavior<Room.Command> {
         .onMessage(Publish.class, this::onPublish)
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(FromPeer.class, this::onPeerEvent)
+        .onMessage(Sync.class, sync -> {
+          sync.session().tell(sync.reply());
+          return this;
+        })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }

@@ -57,6 +57,16 @@ public final class Session extends AbstractBehavior<Session.Command> {
   /** The connection failed: a protocol violation or an I/O error; the transport has closed it. */
   public record TransportFailed(String cause) implements Command {}
 
+  /**
+   * The client broke the protocol after the messages delivered before this one: the session lets
+   * its room handle those first (their echoes still go out), then closes with this code. Sent by
+   * the transport, which stops reading the client.
+   */
+  public record ClientFailed(int code, String reason) implements Command {}
+
+  /** The room has handled everything this session sent before a {@link ClientFailed}. */
+  private record FailAfterSync(int code, String reason) implements Command {}
+
   /** Closes the connection with a close code; the Lobby sends this at shutdown. */
   record Close(int code, String reason) implements Command {}
 
@@ -132,6 +142,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
         .onMessageEquals(ClientActivity.INSTANCE, this::onClientAlive)
         .onMessageEquals(TransportClosed.INSTANCE, this::onTransportClosed)
         .onMessage(TransportFailed.class, this::onTransportFailed)
+        .onMessage(ClientFailed.class, this::onClientFailed)
+        .onMessage(FailAfterSync.class, this::onFailAfterSync)
         .onMessage(Close.class, this::onClose)
         .onMessageEquals(SlowConsumer.INSTANCE, this::onSlowConsumer)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -218,13 +230,25 @@ public final class Session extends AbstractBehavior<Session.Command> {
     return leave(LeaveReason.ERROR);
   }
 
+  private Behavior<Command> onClientFailed(ClientFailed failed) {
+    getContext().getLog().debug("Session {} broke the protocol: {}", id, failed.reason());
+    roomRef.tell(new Room.Sync(getContext().getSelf(), new FailAfterSync(failed.code(), failed.reason())));
+    return this;
+  }
+
+  private Behavior<Command> onFailAfterSync(FailAfterSync failed) {
+    return closeAndLeave(failed.code(), failed.reason(), LeaveReason.ERROR);
+  }
+
   private Behavior<Command> onClose(Close close) {
     return closeAndLeave(close.code(), close.reason(), LeaveReason.CLOSED);
   }
 
   private Behavior<Command> onSlowConsumer() {
     getContext().getLog().debug("Session {} is a slow consumer", id);
-    return closeAndLeave(CloseCodes.POLICY_VIOLATION, "slow consumer", LeaveReason.SLOW_CONSUMER);
+    transport.closeNow(CloseCodes.POLICY_VIOLATION, "slow consumer");
+    transportDone = true;
+    return leave(LeaveReason.SLOW_CONSUMER);
   }
 
   private Behavior<Command> onPostStop() {

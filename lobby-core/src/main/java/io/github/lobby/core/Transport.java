@@ -31,10 +31,18 @@ public interface Transport {
   void ping();
 
   /**
-   * Closes the connection with a WebSocket close code and reason. Frames not yet sent may be
-   * dropped; nothing is sent after the Close frame.
+   * Closes the connection with a WebSocket close code and reason. Frames already accepted go out
+   * before the Close frame; nothing is accepted or sent after it.
    */
   void close(int code, String reason);
+
+  /**
+   * Closes the connection at once, dropping the frames not yet sent: for a client that does not
+   * read. By default the same as {@link #close}.
+   */
+  default void closeNow(int code, String reason) {
+    close(code, reason);
+  }
 
   /**
    * Tells the transport that one client message handed to the session has been processed, so it

@@ -77,6 +77,11 @@ public final class LobbyRoutes extends AllDirectives {
     return http;
   }
 
+  /** The per-connection settings that both connection paths share. */
+  SessionFlow.Context context() {
+    return context;
+  }
+
   /** How many WebSocket connections are open now. */
   public int activeConnections() {
     return context.admission().total();

@@ -8,17 +8,33 @@ import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.event.Logging;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
+import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
+import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
@@ -40,18 +56,26 @@ public final class LobbyServer {
 
   private static final Logger log = LoggerFactory.getLogger(LobbyServer.class);
 
+  private static final AtomicInteger LISTENERS = new AtomicInteger();
+
   private final ActorSystem<?> system;
   private final ActorRef<Lobby.Command> lobby;
   private final LobbyRoutes routes;
-  private final ServerBinding binding;
+  private final org.apache.pekko.actor.ActorRef listener;
+  private final InetSocketAddress address;
   private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
 
   private LobbyServer(
-      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbyRoutes routes, ServerBinding binding) {
+      ActorSystem<?> system,
+      ActorRef<Lobby.Command> lobby,
+      LobbyRoutes routes,
+      org.apache.pekko.actor.ActorRef listener,
+      InetSocketAddress address) {
     this.system = system;
     this.lobby = lobby;
     this.routes = routes;
-    this.binding = binding;
+    this.listener = listener;
+    this.address = address;
   }
 
   /** Starts a server configured by the system's own configuration. */
@@ -97,35 +121,64 @@ public final class LobbyServer {
     ServerSettings defaults = ServerSettings.create(system.settings().config());
     ServerSettings serverSettings =
         defaults
-            // Each connection sends one request, the upgrade: caching header values (random
-            // WebSocket keys) only copies the header parser's tables into every connection.
+            // Plain HTTP connections rarely repeat header values: caching them only copies the
+            // header parser's tables into every connection.
             .withParserSettings(
                 defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
-            .withMaxConnections(http.maxConnections())
-            .withBacklog(http.backlog())
             // The per-address connection limit needs the peer address of each request.
             .withRemoteAddressAttribute(true)
             .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
-    return Http.get(system)
-        .newServerAt(http.host(), http.port())
-        .withSettings(serverSettings)
-        .bind(own == null ? routes.route() : Directives.concat(own, routes.route()))
-        .thenApply(
-            binding -> {
-              LobbyServer server = new LobbyServer(system, lobby, routes, binding);
-              CoordinatedShutdown.get(system)
-                  .addTask(
-                      CoordinatedShutdown.PhaseServiceUnbind(),
-                      "lobby-stop-" + binding.localAddress().getPort(),
-                      server::stop);
-              log.info("Lobby listening on {}", binding.localAddress());
-              if (http.adminTokenGenerated()) {
-                log.info(
-                    "No lobby.http.admin-token configured; generated admin token for this run: {}",
-                    http.adminToken());
-              }
-              return server;
-            });
+    Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
+    Flow<HttpRequest, HttpResponse, NotUsed> handler = route.flow(system);
+    Http pekkoHttp = Http.get(system);
+    LoggingAdapter httpLog = Logging.getLogger(system.classicSystem(), LobbyServer.class);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
+        (BidiFlow) TLSPlacebo.getInstance();
+    Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> plainHttp =
+        remote -> handler.join(pekkoHttp.serverLayer(serverSettings, Optional.of(remote), httpLog).atop(placebo));
+    int maxHead =
+        (int)
+            Math.min(
+                64 * 1024,
+                serverSettings.getParserSettings().getMaxUriLength()
+                    + (long) serverSettings.getParserSettings().getMaxHeaderCount()
+                        * serverSettings.getParserSettings().getMaxHeaderValueLength() / 4);
+    LeanConnection.Shared shared =
+        new LeanConnection.Shared(
+            routes.context(),
+            plainHttp,
+            Materializer.matFromSystem(system),
+            maxHead,
+            idleTimeout(system),
+            idleTimeout(system));
+    CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
+    org.apache.pekko.actor.ActorRef listener =
+        ((ExtendedActorSystem) system.classicSystem())
+            .systemActorOf(
+                LeanListener.props(
+                    new InetSocketAddress(http.host(), http.port()),
+                    http.backlog(),
+                    http.maxConnections(),
+                    shared,
+                    bound),
+                "lobby-listener-" + LISTENERS.incrementAndGet());
+    return bound.thenApply(
+        address -> {
+          LobbyServer server = new LobbyServer(system, lobby, routes, listener, address);
+          CoordinatedShutdown.get(system)
+              .addTask(
+                  CoordinatedShutdown.PhaseServiceUnbind(),
+                  "lobby-stop-" + address.getPort(),
+                  server::stop);
+          log.info("Lobby listening on {}", address);
+          if (http.adminTokenGenerated()) {
+            log.info(
+                "No lobby.http.admin-token configured; generated admin token for this run: {}",
+                http.adminToken());
+          }
+          return server;
+        });
   }
 
   /**
@@ -149,9 +202,43 @@ public final class LobbyServer {
     return done;
   }
 
+  /**
+   * Lets plain HTTP connections answer what they have received and close, waits up to {@code
+   * deadline} for every connection to end, then stops the listener (which drops what is left).
+   */
+  private CompletionStage<Done> terminate(Duration deadline) {
+    listener.tell(LeanListener.TERMINATE, org.apache.pekko.actor.ActorRef.noSender());
+    CompletableFuture<Done> done = new CompletableFuture<>();
+    long end = System.nanoTime() + deadline.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () ->
+            Patterns.ask(listener, LeanListener.OPEN, Duration.ofSeconds(1))
+                .whenComplete(
+                    (open, error) -> {
+                      if (error != null || (Integer) open == 0 || System.nanoTime() >= end) {
+                        system.classicSystem().stop(listener);
+                        done.complete(Done.getInstance());
+                      } else {
+                        system
+                            .scheduler()
+                            .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
+                      }
+                    });
+    check[0].run();
+    return done;
+  }
+
+  /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
+  private static Duration idleTimeout(ActorSystem<?> system) {
+    Config c = system.settings().config();
+    String path = "pekko.http.server.idle-timeout";
+    return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
+  }
+
   /** The address the server is bound to (useful with port 0). */
   public InetSocketAddress localAddress() {
-    return binding.localAddress();
+    return address;
   }
 
   /** The bearer token of the admin API (configured or generated). */
@@ -179,8 +266,7 @@ public final class LobbyServer {
       return stopping.get();
     }
     HttpSettings http = routes.httpSettings();
-    binding
-        .unbind()
+    Patterns.ask(listener, LeanListener.UNBIND, http.askTimeout())
         .thenCompose(
             unbound ->
                 AskPattern.<Lobby.Command, Done>ask(
@@ -194,10 +280,10 @@ public final class LobbyServer {
               return Done.getInstance();
             })
         .thenCompose(closed -> connectionsClosed(http.closeTimeout().plusMillis(500)))
-        .thenCompose(closed -> binding.terminate(http.closeTimeout()))
+        .thenCompose(closed -> terminate(http.closeTimeout()))
         .whenComplete(
             (terminated, error) -> {
-              log.info("Lobby on {} stopped", binding.localAddress());
+              log.info("Lobby on {} stopped", address);
               done.complete(Done.getInstance());
             });
     return done;

@@ -1,0 +1,63 @@
+package io.github.lobby.http;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+/**
+ * Server frames on the wire (RFC 6455 section 5.2): unmasked, unfragmented, one header before
+ * the payload. The payload is not copied: a broadcast's bytes, encoded once, are shared by every
+ * recipient's buffer.
+ */
+final class FrameEncoder {
+
+  /** The longest Close reason, in bytes, that fits a control frame after the code. */
+  static final int MAX_CLOSE_REASON_BYTES = 123;
+
+  private FrameEncoder() {}
+
+  /** Appends one whole frame to {@code out}. */
+  static void append(ByteStringBuilder out, int opcode, ByteString payload) {
+    int length = payload.size();
+    out.putByte((byte) (0x80 | opcode));
+    if (length < 126) {
+      out.putByte((byte) length);
+    } else if (length < 65536) {
+      out.putByte((byte) 126);
+      out.putByte((byte) (length >>> 8));
+      out.putByte((byte) length);
+    } else {
+      out.putByte((byte) 127);
+      long l = length;
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        out.putByte((byte) (l >>> shift));
+      }
+    }
+    out.append(payload);
+  }
+
+  /** One whole frame. */
+  static ByteString frame(int opcode, ByteString payload) {
+    ByteStringBuilder out = new ByteStringBuilder();
+    append(out, opcode, payload);
+    return out.result();
+  }
+
+  /**
+   * The payload of a Close frame: the code, then the reason in UTF-8, cut to 123 bytes on a
+   * character boundary so that the client can decode it.
+   */
+  static ByteString closePayload(int code, String reason) {
+    byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+    int length = Math.min(text.length, MAX_CLOSE_REASON_BYTES);
+    // Back off from a continuation byte (10xxxxxx) to the start of its character.
+    while (length < text.length && length > 0 && (text[length] & 0xC0) == 0x80) {
+      length--;
+    }
+    byte[] payload = new byte[2 + length];
+    payload[0] = (byte) (code >> 8);
+    payload[1] = (byte) code;
+    System.arraycopy(text, 0, payload, 2, length);
+    return ByteString.fromArrayUnsafe(payload);
+  }
+}

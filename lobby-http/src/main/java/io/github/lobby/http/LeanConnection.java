@@ -1,0 +1,446 @@
+package io.github.lobby.http;
+
+import io.github.lobby.core.Mode;
+import io.github.lobby.http.EngineFrames.OutFrame;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.Terminated;
+import org.apache.pekko.io.Tcp;
+import org.apache.pekko.io.TcpMessage;
+import org.apache.pekko.stream.CompletionStrategy;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+/**
+ * One TCP connection of the lean path: the actor that Pekko IO hands the connection's bytes to.
+ *
+ * <p>It reads the head of the first request ({@link UpgradeHead}). An accepted WebSocket upgrade
+ * is answered with 101 here, and from then on the connection's bytes go straight between the
+ * socket and its {@link WsConnection}: no HTTP pipeline, no stream, no per-frame actor besides
+ * Pekko IO's own. Anything else is handed, with the bytes already read, to Pekko HTTP's server
+ * layer joined with the routes ({@link Shared#http()}), bridged to this actor with
+ * backpressure both ways; from then on the connection is an ordinary Pekko HTTP connection
+ * (keep-alive, pipelining, limits and error answers included).
+ *
+ * <p>Writes: everything queued for the connection when it can write goes out as one {@code
+ * Write} (frames coalesced in one buffer), acknowledged before the next, so a burst costs one
+ * system call and a client that does not read holds at most one write and its bounded queue.
+ * Reads are pulled ({@code ResumeReading}) only while the session keeps up, so TCP holds back a
+ * client that sends faster than it is served.
+ */
+final class LeanConnection extends AbstractActor implements WsConnection.Io {
+
+  /** What every connection of a binding shares. */
+  record Shared(
+      SessionFlow.Context context,
+      Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>> http,
+      org.apache.pekko.stream.Materializer materializer,
+      int maxHead,
+      Duration headTimeout,
+      Duration httpIdleTimeout) {}
+
+  /** Tells a connection that the server stops: plain HTTP connections finish and close. */
+  static final Object TERMINATE = new Object();
+
+  private static final Object WRITE_ACK = new WriteAck();
+  private static final Object CLOSE_TIMEOUT = new Object();
+  private static final Object FINISH_TIMEOUT = new Object();
+  private static final Object HEAD_TIMEOUT = new Object();
+  private static final Object IDLE_CHECK = new Object();
+  private static final Object SOURCE_ACK = new Object();
+  private static final Object SOURCE_DONE = new Object();
+  private static final Object SINK_INIT = new Object();
+  private static final Object SINK_ACK = new Object();
+  private static final Object SINK_DONE = new Object();
+
+  /** Write acknowledgements are Tcp events. */
+  private static final class WriteAck implements Tcp.Event {}
+
+  private record SinkFailed(Throwable cause) {}
+
+  /** The largest buffer one write takes; more waits for the next write. */
+  private static final int MAX_WRITE_BYTES = 256 * 1024;
+
+  static Props props(ActorRef tcp, InetSocketAddress remote, Shared shared) {
+    return Props.create(LeanConnection.class, () -> new LeanConnection(tcp, remote, shared));
+  }
+
+  private final ActorRef tcp;
+  private final InetSocketAddress remote;
+  private final Shared shared;
+
+  private ByteString head = ByteString.emptyByteString();
+  private WsConnection ws;
+  private ByteString prefix; // the 101 answer, written ahead of the first frames
+  private boolean writing;
+  private boolean flushing;
+  private boolean reading;
+  private boolean closing;
+  private Cancellable timer;
+  private String ioFailure;
+
+  // Plain HTTP, bridged to Pekko HTTP's server layer.
+  private ActorRef httpIn;
+  private ActorRef httpOut;
+  private boolean httpInBusy;
+  private boolean peerClosed;
+  private long lastActivity;
+
+  private LeanConnection(ActorRef tcp, InetSocketAddress remote, Shared shared) {
+    this.tcp = tcp;
+    this.remote = remote;
+    this.shared = shared;
+  }
+
+  @Override
+  public void preStart() {
+    getContext().watch(tcp);
+    tcp.tell(TcpMessage.register(getSelf(), true, false), getSelf());
+    timer = schedule(shared.headTimeout(), HEAD_TIMEOUT);
+    resumeReading();
+  }
+
+  @Override
+  public void postStop() {
+    if (timer != null) {
+      timer.cancel();
+    }
+    if (ws != null) {
+      ws.stopped(ioFailure);
+    }
+    getContext().getParent().tell(LeanListener.connectionEnded(), ActorRef.noSender());
+  }
+
+  @Override
+  public Receive createReceive() {
+    return receiveBuilder()
+        .match(Tcp.Received.class, received -> onReceived(received.data()))
+        .matchEquals(WRITE_ACK, ack -> onWriteAck())
+        .match(Tcp.ConnectionClosed.class, this::onConnectionClosed)
+        .match(Tcp.CommandFailed.class, failed -> abort("write failed"))
+        .match(Terminated.class, t -> getContext().stop(getSelf()))
+        .matchEquals(CLOSE_TIMEOUT, t -> onCloseTimeout())
+        .matchEquals(FINISH_TIMEOUT, t -> abort(null))
+        .matchEquals(HEAD_TIMEOUT, t -> onHeadTimeout())
+        .matchEquals(IDLE_CHECK, t -> onIdleCheck())
+        .matchEquals(TERMINATE, t -> onTerminate())
+        .matchEquals(SOURCE_ACK, ack -> onSourceAck())
+        .matchEquals(SINK_INIT, init -> getSender().tell(SINK_ACK, getSelf()))
+        .match(ByteString.class, this::onHttpOut)
+        .matchEquals(SINK_DONE, done -> onHttpDone())
+        .match(SinkFailed.class, failed -> onHttpDone())
+        .matchAny(this::onSignal)
+        .build();
+  }
+
+  // ---- reading ----
+
+  private void resumeReading() {
+    if (!reading) {
+      reading = true;
+      tcp.tell(TcpMessage.resumeReading(), getSelf());
+    }
+  }
+
+  private void onReceived(ByteString data) {
+    reading = false;
+    if (closing) {
+      resumeReading(); // draining until the client's FIN
+    } else if (ws != null) {
+      ws.onBytes(data);
+      inputReady();
+    } else if (httpIn != null) {
+      lastActivity = System.nanoTime();
+      httpIn.tell(data, getSelf());
+      httpInBusy = true;
+    } else {
+      onHead(data);
+    }
+  }
+
+  private void onHead(ByteString data) {
+    head = head.concat(data);
+    UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
+    if (result == UpgradeHead.Incomplete.INSTANCE) {
+      resumeReading();
+    } else if (result instanceof UpgradeHead.Upgrade upgrade && admissible(upgrade)) {
+      startWebSocket(upgrade);
+    } else {
+      startHttp();
+    }
+  }
+
+  /** Whether the upgrade passes the checks that Pekko HTTP's route would answer with an error. */
+  private boolean admissible(UpgradeHead.Upgrade upgrade) {
+    HttpSettings http = shared.context().http();
+    if (upgrade.origin() != null
+        && !http.allowedOrigins().isEmpty()
+        && http.allowedOrigins().stream().noneMatch(upgrade.origin()::equalsIgnoreCase)) {
+      return false;
+    }
+    return shared.context().admission().check(Optional.of(remote.getAddress())).isEmpty();
+  }
+
+  private void startWebSocket(UpgradeHead.Upgrade upgrade) {
+    cancelTimer();
+    ByteString rest = head.drop(upgrade.headLength());
+    head = null;
+    prefix = UpgradeHead.switchingProtocols(upgrade);
+    ws =
+        new WsConnection(
+            shared.context(),
+            upgrade.room(),
+            upgrade.json() ? Mode.JSON : Mode.CLASSIC,
+            Optional.of(remote.getAddress()),
+            this);
+    ws.start();
+    outputReady();
+    if (!rest.isEmpty()) {
+      ws.onBytes(rest);
+    }
+    inputReady();
+  }
+
+  private void onConnectionClosed(Tcp.ConnectionClosed closed) {
+    if (closed.isPeerClosed() && !closing) {
+      peerClosed = true;
+      if (httpIn != null) {
+        // The client sent all its requests: Pekko HTTP answers them, then the sink completes.
+        if (!httpInBusy) {
+          httpIn.tell(SOURCE_DONE, getSelf());
+        }
+        return;
+      }
+      // A WebSocket client that goes without a Close frame, or a client that never finished
+      // its request: the connection is over.
+      closing = true;
+      tcp.tell(TcpMessage.close(), getSelf());
+      return;
+    }
+    if (closed.isErrorClosed()) {
+      ioFailure = "connection failed";
+    }
+    getContext().stop(getSelf());
+  }
+
+  // ---- writing ----
+
+  private void flush() {
+    if (writing || flushing || ws == null) {
+      return;
+    }
+    flushing = true;
+    try {
+      write();
+    } finally {
+      flushing = false;
+    }
+  }
+
+  private void write() {
+    ByteStringBuilder out = null;
+    if (prefix != null) {
+      out = new ByteStringBuilder();
+      out.append(prefix);
+      prefix = null;
+    }
+    if (!closing) {
+      OutFrame frame;
+      while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = ws.nextFrame()) != null) {
+        if (out == null) {
+          out = new ByteStringBuilder();
+        }
+        FrameEncoder.append(out, frame.opcode(), frame.data());
+      }
+    }
+    if (out != null) {
+      writing = true;
+      tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), getSelf());
+    }
+    if (ws.done() && !closing) {
+      closing = true;
+      cancelTimer();
+      if (ws.handshakeComplete()) {
+        tcp.tell(TcpMessage.close(), getSelf()); // after the pending write
+      } else {
+        // Our Close is written (or queued behind the write above): send FIN, read on until the
+        // client's FIN so that unread bytes do not reset the connection under the Close frame.
+        tcp.tell(TcpMessage.confirmedClose(), getSelf());
+        resumeReading();
+      }
+      timer = schedule(shared.context().http().closeTimeout(), FINISH_TIMEOUT);
+    }
+  }
+
+  private void onWriteAck() {
+    writing = false;
+    if (httpOut != null) {
+      httpOut.tell(SINK_ACK, getSelf());
+      return;
+    }
+    if (ws != null) {
+      ws.outbox().rearm();
+      flush();
+    }
+  }
+
+  // ---- WsConnection.Io ----
+
+  @Override
+  public void signal(Object signal) {
+    getSelf().tell(signal, ActorRef.noSender());
+  }
+
+  private void onSignal(Object signal) {
+    if (ws == null) {
+      return;
+    }
+    if (signal == Outbox.WAKE) {
+      if (!writing) {
+        ws.outbox().rearm();
+        flush();
+      } // else the write's acknowledgement drains the queue
+    } else {
+      ws.onSignal(signal);
+    }
+  }
+
+  @Override
+  public void outputReady() {
+    flush();
+  }
+
+  @Override
+  public void inputReady() {
+    if (closing || ws.wantsRead()) {
+      resumeReading();
+    }
+  }
+
+  @Override
+  public void startCloseTimer() {
+    if (!closing) {
+      cancelTimer();
+      timer = schedule(shared.context().http().closeTimeout(), CLOSE_TIMEOUT);
+    }
+  }
+
+  @Override
+  public void finish() {
+    flush();
+  }
+
+  private void onCloseTimeout() {
+    timer = null;
+    if (ws != null && !closing) {
+      // The client did not answer our Close, or does not read what we write: drop it.
+      abort(null);
+    }
+  }
+
+  // ---- plain HTTP ----
+
+  private void startHttp() {
+    cancelTimer();
+    lastActivity = System.nanoTime();
+    ActorRef self = getSelf();
+    httpIn =
+        Source.<ByteString>actorRefWithBackpressure(
+                SOURCE_ACK,
+                message ->
+                    message == SOURCE_DONE
+                        ? Optional.of(CompletionStrategy.draining())
+                        : Optional.empty(),
+                message -> Optional.empty())
+            .via(shared.http().apply(remote))
+            .to(Sink.actorRefWithBackpressure(self, SINK_INIT, SINK_ACK, SINK_DONE, SinkFailed::new))
+            .run(shared.materializer());
+    ByteString bytes = head;
+    head = null;
+    httpIn.tell(bytes, self);
+    httpInBusy = true;
+    timer = schedule(shared.httpIdleTimeout(), IDLE_CHECK);
+  }
+
+  private void onSourceAck() {
+    httpInBusy = false;
+    if (peerClosed) {
+      httpIn.tell(SOURCE_DONE, getSelf());
+    } else {
+      resumeReading();
+    }
+  }
+
+  private void onHttpOut(ByteString bytes) {
+    httpOut = getSender();
+    lastActivity = System.nanoTime();
+    writing = true;
+    tcp.tell(TcpMessage.write(bytes, (Tcp.Event) WRITE_ACK), getSelf());
+  }
+
+  private void onHttpDone() {
+    if (!closing) {
+      closing = true;
+      tcp.tell(TcpMessage.close(), getSelf());
+    }
+  }
+
+  private void onIdleCheck() {
+    long idle = System.nanoTime() - lastActivity;
+    if (idle >= shared.httpIdleTimeout().toNanos() && !writing) {
+      abort(null);
+    } else {
+      timer = schedule(shared.httpIdleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10), IDLE_CHECK);
+    }
+  }
+
+  private void onHeadTimeout() {
+    timer = null;
+    if (ws == null && httpIn == null) {
+      abort(null); // a connection that never finished its first request
+    }
+  }
+
+  private void onTerminate() {
+    if (httpIn != null && !peerClosed) {
+      peerClosed = true;
+      if (!httpInBusy) {
+        httpIn.tell(SOURCE_DONE, getSelf());
+      }
+    } else if (ws == null && httpIn == null) {
+      abort(null);
+    }
+  }
+
+  // ---- helpers ----
+
+  private void abort(String failure) {
+    if (failure != null && ioFailure == null) {
+      ioFailure = failure;
+    }
+    tcp.tell(TcpMessage.abort(), getSelf());
+    getContext().stop(getSelf());
+  }
+
+  private Cancellable schedule(Duration delay, Object message) {
+    return getContext()
+        .getSystem()
+        .scheduler()
+        .scheduleOnce(delay, getSelf(), message, getContext().getDispatcher(), ActorRef.noSender());
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel();
+      timer = null;
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package io.github.lobby.http;
+
+import io.github.lobby.core.Frame;
+import io.github.lobby.core.Transport;
+import io.github.lobby.http.EngineFrames.OutFrame;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The {@link Transport} of one connection: the bounded outbound queue that rooms on any thread
+ * offer frames into, and the wake-up of the connection's own thread.
+ *
+ * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames wait,
+ * and {@code CLOSED} once the connection is closing. The first offer into an empty burst wakes
+ * the owner with {@link #WAKE}; later offers only queue until the owner has {@link #rearm()ed}
+ * the wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The
+ * other Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run
+ * on its thread.
+ */
+final class Outbox implements Transport {
+
+  /** Runs signals on the connection's own thread. */
+  interface Owner {
+    /** Thread-safe; never blocks. */
+    void signal(Object signal);
+  }
+
+  /** Frames are waiting. */
+  static final Object WAKE = new Object();
+
+  /** The session asks for a Ping. */
+  static final Object PING = new Object();
+
+  /** The session has handled one client message. */
+  static final Object ACK = new Object();
+
+  /**
+   * The session closes the connection.
+   *
+   * @param dropQueued whether frames still queued are dropped (a client that does not read)
+   */
+  record CloseRequest(int code, String reason, boolean dropQueued) {}
+
+  private final int capacity;
+  private final Owner owner;
+  private final ConcurrentLinkedQueue<OutFrame> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicBoolean wakeScheduled = new AtomicBoolean();
+  private volatile boolean closed;
+
+  Outbox(int capacity, Owner owner) {
+    this.capacity = capacity;
+    this.owner = owner;
+  }
+
+  @Override
+  public Offer sendText(Frame frame) {
+    return offer(new OutFrame(FrameDecoder.TEXT, frame.utf8()));
+  }
+
+  @Override
+  public Offer sendBinary(ByteString data) {
+    return offer(new OutFrame(FrameDecoder.BINARY, data));
+  }
+
+  private Offer offer(OutFrame frame) {
+    if (closed) {
+      return Offer.CLOSED;
+    }
+    if (queued.incrementAndGet() > capacity) {
+      queued.decrementAndGet();
+      return Offer.FULL;
+    }
+    queue.add(frame);
+    if (!wakeScheduled.getAndSet(true)) {
+      owner.signal(WAKE);
+    }
+    return Offer.ACCEPTED;
+  }
+
+  @Override
+  public void ping() {
+    owner.signal(PING);
+  }
+
+  @Override
+  public void close(int code, String reason) {
+    owner.signal(new CloseRequest(code, reason, false));
+  }
+
+  @Override
+  public void closeNow(int code, String reason) {
+    closed = true; // refuse offers at once: the client is not reading
+    owner.signal(new CloseRequest(code, reason, true));
+  }
+
+  @Override
+  public void acknowledge() {
+    owner.signal(ACK);
+  }
+
+  // ---- the owner's side, on its own thread ----
+
+  /** The next queued data frame, or null. */
+  OutFrame poll() {
+    OutFrame frame = queue.poll();
+    if (frame != null) {
+      queued.decrementAndGet();
+    }
+    return frame;
+  }
+
+  /** Lets the next offer wake the owner again; call before draining the queue. */
+  void rearm() {
+    wakeScheduled.set(false);
+  }
+
+  /** Refuses further offers; drops the queued frames when asked to. */
+  void close(boolean dropQueued) {
+    closed = true;
+    if (dropQueued) {
+      queue.clear();
+      queued.set(0);
+    }
+  }
+}

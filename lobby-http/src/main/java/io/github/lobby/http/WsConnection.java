@@ -1,0 +1,348 @@
+package io.github.lobby.http;
+
+import io.github.lobby.core.CloseCodes;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.Session;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.http.EngineFrames.OutFrame;
+import java.net.InetAddress;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One WebSocket connection between a client and its {@link Session}, whatever carries its bytes:
+ * the close handshake, the inbound window, control replies and the order of what goes out. The
+ * RFC 6455 rules for input are the {@link FrameDecoder}'s, the queue is the {@link Outbox}; the
+ * glue of each path ({@link LeanConnection} on Pekko IO, {@link SessionFlow} under Pekko HTTP)
+ * moves bytes and calls this class on its one thread.
+ *
+ * <p>Inbound, at most {@code inbound-window} messages wait for the session; beyond that {@link
+ * #wantsRead()} is false and the glue stops reading the socket, so a flooding client is held back
+ * by TCP. A Ping is answered with a Pong carrying its payload; only the latest unanswered Ping is
+ * kept, so a Ping flood from a client that does not read holds one payload, not a queue.
+ *
+ * <p>Outbound, {@link #nextFrame()} hands out a Pong, then a Ping, then queued data, then the
+ * Close frame; nothing after it. How the connection ends:
+ *
+ * <ul>
+ *   <li>the session closes it (timeout, shutdown, rate limit): what was queued goes out, then the
+ *       Close; the client's Close is awaited for {@code close-timeout};
+ *   <li>a slow consumer: the queue is dropped, the Close goes out at once;
+ *   <li>the client's Close: answered with its code, and the connection ends once ours is out;
+ *   <li>a protocol violation in a data frame: the session is told after the messages before it,
+ *       lets its room handle them (their echoes still go out), then closes with the violation's
+ *       code; the connection ends right after the Close, without waiting for the client's;
+ *   <li>a violation in the client's own Close frame: our Close goes out and the connection ends.
+ * </ul>
+ *
+ * <p>The session actor is spawned by the {@link Lobby} when the connection starts, so a
+ * connection that never starts leaves nothing behind; when it stops, the session hears of it.
+ */
+final class WsConnection implements FrameDecoder.Handler {
+
+  /** What a path provides; called on the connection's thread unless said otherwise. */
+  interface Io extends Outbox.Owner {
+    /** Frames are available from {@link #nextFrame()}. */
+    void outputReady();
+
+    /** {@link #wantsRead()} may have become true. */
+    void inputReady();
+
+    /** Calls {@link #closeTimedOut()} after {@code close-timeout}, unless the connection ends. */
+    void startCloseTimer();
+
+    /** The WebSocket is done: end the connection once what was handed out is written. */
+    void finish();
+  }
+
+  /** The Lobby answered the connection with its session. */
+  private record Ready(ActorRef<Session.Command> session) {}
+
+  private record ConnectFailed(Throwable error) {}
+
+  private static final Object STOPPED = new Object();
+
+  private final SessionFlow.Context context;
+  private final RoomId room;
+  private final Mode mode;
+  private final Optional<InetAddress> address;
+  private final Io io;
+  private final Outbox outbox;
+  private final FrameDecoder decoder;
+  private final SessionId id = SessionId.random();
+  private final int window;
+
+  /** The session once spawned, or STOPPED once the connection has stopped. */
+  private final AtomicReference<Object> handoff = new AtomicReference<>();
+
+  private ActorRef<Session.Command> session;
+  /** Bytes that arrived before the session was ready (frames pipelined after the upgrade). */
+  private ByteString early = ByteString.emptyByteString();
+  private int inFlight;
+  private boolean admitted;
+  private String failure;
+
+  private ByteString pong;
+  private boolean pingWanted;
+  private OutFrame closeFrame;
+  private boolean closeRequested;
+  private boolean closeSent;
+  /** Whether the connection ends as soon as our Close is out (the client closed, or failed). */
+  private boolean endAfterClose;
+  private boolean done;
+  /** Whether the client's valid Close frame arrived. */
+  private boolean clientClosed;
+
+  WsConnection(SessionFlow.Context context, RoomId room, Mode mode, Optional<InetAddress> address, Io io) {
+    this.context = context;
+    this.room = room;
+    this.mode = mode;
+    this.address = address;
+    this.io = io;
+    this.outbox = new Outbox(context.settings().outboundBuffer(), io);
+    this.decoder = new FrameDecoder(context.settings().maxMessageBytes(), this);
+    this.window = context.settings().inboundWindow();
+  }
+
+  /** The decoder, for a path whose frames were parsed elsewhere. */
+  FrameDecoder decoder() {
+    return decoder;
+  }
+
+  /** Takes a place under the connection limits and asks the Lobby for a session. */
+  void start() {
+    Optional<Admission.Refusal> refused = context.admission().admit(address);
+    if (refused.isPresent()) {
+      // Upgrades that all passed the check at once: the limit holds here.
+      failure = "refused at a connection limit";
+      endAfterClose = true;
+      requestClose(
+          CloseCodes.TRY_AGAIN_LATER,
+          refused.get() == Admission.Refusal.SERVER_FULL ? "server full" : "too many connections from this address",
+          true);
+      return;
+    }
+    admitted = true;
+    AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
+            context.lobby(),
+            replyTo -> new Lobby.Connect(id, room, mode, outbox, replyTo),
+            context.http().askTimeout(),
+            context.scheduler())
+        .whenComplete(
+            (ref, error) -> {
+              if (error != null) {
+                io.signal(new ConnectFailed(error));
+              } else if (handoff.compareAndSet(null, ref)) {
+                io.signal(new Ready(ref));
+              } else {
+                ref.tell(Session.TransportClosed.INSTANCE); // the connection ended first
+              }
+            });
+  }
+
+  /** The connection has ended (the socket is closed): tells the session, frees the place. */
+  void stopped(String ioFailure) {
+    if (failure == null) {
+      failure = ioFailure;
+    }
+    outbox.close(true);
+    if (admitted) {
+      admitted = false;
+      context.admission().release(address);
+    }
+    Object previous = handoff.getAndSet(STOPPED);
+    if (previous instanceof ActorRef<?> ref) {
+      @SuppressWarnings("unchecked")
+      ActorRef<Session.Command> s = (ActorRef<Session.Command>) ref;
+      s.tell(failure == null ? Session.TransportClosed.INSTANCE : new Session.TransportFailed(failure));
+    }
+  }
+
+  /** Whether the socket may be read: the session keeps up, or the connection is closing. */
+  boolean wantsRead() {
+    // Once closing, keep reading (data is dropped) so that the client's Close is seen and the
+    // socket is not closed with unread bytes, which would reset it under our Close frame.
+    return !done && (closeRequested || decoder.ended() || (session != null && inFlight < window));
+  }
+
+  /** Whether the WebSocket is done and the connection may end. */
+  boolean done() {
+    return done;
+  }
+
+  /**
+   * Whether the close handshake completed both ways: the client sends nothing more, so the
+   * socket may be closed at once. Otherwise the glue half-closes and reads on until the client's
+   * FIN, so that unread bytes do not reset the connection under our Close frame.
+   */
+  boolean handshakeComplete() {
+    return done && clientClosed;
+  }
+
+  /** Raw client bytes (the lean path). */
+  void onBytes(ByteString bytes) {
+    if (session == null && !closeRequested) {
+      early = early.concat(bytes);
+      return;
+    }
+    decoder.feed(bytes);
+  }
+
+  /** A signal from {@link Outbox.Owner#signal}, on the connection's thread. */
+  void onSignal(Object signal) {
+    if (signal == Outbox.ACK) {
+      inFlight--;
+      io.inputReady();
+    } else if (signal == Outbox.PING) {
+      if (!closeRequested) {
+        pingWanted = true;
+        io.outputReady();
+      }
+    } else if (signal instanceof Outbox.CloseRequest close) {
+      requestClose(close.code(), close.reason(), close.dropQueued());
+    } else if (signal instanceof Ready ready) {
+      session = ready.session();
+      if (!early.isEmpty()) {
+        ByteString bytes = early;
+        early = ByteString.emptyByteString();
+        decoder.feed(bytes);
+      }
+      io.inputReady();
+    } else if (signal instanceof ConnectFailed) {
+      failure = "lobby did not answer";
+      endAfterClose = true;
+      requestClose(CloseCodes.INTERNAL_ERROR, "server busy", true);
+    }
+  }
+
+  /** The client did not answer our Close within {@code close-timeout}. */
+  void closeTimedOut() {
+    finish();
+  }
+
+  /**
+   * The next frame to send, or null; the glue calls it until null whenever it can write. The
+   * data queue's wake-up is the glue's to {@link Outbox#rearm()}.
+   */
+  OutFrame nextFrame() {
+    if (closeSent) {
+      return null;
+    }
+    if (pong != null) {
+      OutFrame frame = new OutFrame(FrameDecoder.PONG, pong);
+      pong = null;
+      return frame;
+    }
+    if (pingWanted) {
+      pingWanted = false;
+      return new OutFrame(FrameDecoder.PING, ByteString.emptyByteString());
+    }
+    OutFrame data = outbox.poll();
+    if (data != null) {
+      return data;
+    }
+    if (closeFrame != null) {
+      OutFrame frame = closeFrame;
+      closeFrame = null;
+      closeSent = true;
+      if (endAfterClose) {
+        finish();
+      }
+      return frame;
+    }
+    return null;
+  }
+
+  Outbox outbox() {
+    return outbox;
+  }
+
+  // ---- FrameDecoder.Handler ----
+
+  @Override
+  public void onText(String text) {
+    toSession(new Session.ClientText(text));
+  }
+
+  @Override
+  public void onBinary(ByteString data) {
+    toSession(new Session.ClientBinary(data));
+  }
+
+  @Override
+  public void onPing(ByteString payload) {
+    if (!closeRequested) {
+      pong = payload; // answer the latest Ping only
+      io.outputReady();
+      toSession(Session.ClientActivity.INSTANCE);
+    }
+  }
+
+  @Override
+  public void onPong() {
+    toSession(Session.ClientPong.INSTANCE);
+  }
+
+  @Override
+  public void onClose(int code) {
+    clientClosed = true;
+    endAfterClose = true;
+    if (closeSent) {
+      finish(); // our Close went out already: the handshake is complete
+    } else {
+      requestClose(code == FrameDecoder.NO_STATUS ? CloseCodes.NORMAL : code, "", true);
+    }
+  }
+
+  @Override
+  public void onViolation(int code, String reason, boolean inCloseFrame) {
+    failure = reason;
+    endAfterClose = true;
+    if (closeSent) {
+      finish();
+    } else if (!inCloseFrame && session != null && !closeRequested) {
+      // Messages before the violation are with the session: it closes after its room has
+      // handled them, so their echoes go out before the Close. The timer bounds the wait.
+      session.tell(new Session.ClientFailed(code, reason));
+      io.startCloseTimer();
+    } else {
+      requestClose(code, reason, false);
+    }
+  }
+
+  private void toSession(Session.Command command) {
+    if (closeRequested || session == null) {
+      return; // nothing more is delivered once closing
+    }
+    inFlight++;
+    session.tell(command);
+  }
+
+  private void requestClose(int code, String reason, boolean dropQueued) {
+    if (closeRequested) {
+      return;
+    }
+    closeRequested = true;
+    outbox.close(dropQueued);
+    if (dropQueued) {
+      pong = null;
+      pingWanted = false;
+    }
+    closeFrame = new OutFrame(FrameDecoder.CLOSE, FrameEncoder.closePayload(code, reason));
+    io.startCloseTimer();
+    io.outputReady();
+    io.inputReady();
+  }
+
+  private void finish() {
+    if (!done) {
+      done = true;
+      io.finish();
+    }
+  }
+}
