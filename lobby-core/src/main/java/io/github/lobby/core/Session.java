@@ -4,10 +4,10 @@ import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.Signal;
+import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 
@@ -25,7 +25,7 @@ import org.apache.pekko.util.ByteString;
  * ends (transport closed or failed, timeout, slow consumer, shutdown), it tells the Lobby why
  * before it stops, and the Lobby tells the room; if it fails instead, the Lobby's watch does.
  */
-public final class Session extends AbstractBehavior<Session.Command> {
+public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   /** Messages of a session: the client's frames as the transport delivers them, and control. */
   public sealed interface Command {}
@@ -133,22 +133,40 @@ public final class Session extends AbstractBehavior<Session.Command> {
     timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
   }
 
+  // One method rather than a built Receive: a receive builder allocates its cases for every
+  // session, about 1 KB each, and sessions are many and mostly idle.
   @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(ClientText.class, this::onClientText)
-        .onMessage(ClientBinary.class, this::onClientBinary)
-        .onMessageEquals(ClientPong.INSTANCE, this::onClientAlive)
-        .onMessageEquals(ClientActivity.INSTANCE, this::onClientAlive)
-        .onMessageEquals(TransportClosed.INSTANCE, this::onTransportClosed)
-        .onMessage(TransportFailed.class, this::onTransportFailed)
-        .onMessage(ClientFailed.class, this::onClientFailed)
-        .onMessage(FailAfterSync.class, this::onFailAfterSync)
-        .onMessage(Close.class, this::onClose)
-        .onMessageEquals(SlowConsumer.INSTANCE, this::onSlowConsumer)
-        .onMessageEquals(Tick.INSTANCE, this::onTick)
-        .onSignal(PostStop.class, signal -> onPostStop())
-        .build();
+  public Behavior<Command> onMessage(Command message) {
+    if (message instanceof ClientText text) {
+      return onClientText(text);
+    } else if (message instanceof ClientBinary binary) {
+      return onClientBinary(binary);
+    } else if (message == ClientPong.INSTANCE || message == ClientActivity.INSTANCE) {
+      return onClientAlive();
+    } else if (message == Tick.INSTANCE) {
+      return onTick();
+    } else if (message == TransportClosed.INSTANCE) {
+      return onTransportClosed();
+    } else if (message instanceof TransportFailed failed) {
+      return onTransportFailed(failed);
+    } else if (message instanceof ClientFailed failed) {
+      return onClientFailed(failed);
+    } else if (message instanceof FailAfterSync failed) {
+      return onFailAfterSync(failed);
+    } else if (message instanceof Close close) {
+      return onClose(close);
+    } else if (message == SlowConsumer.INSTANCE) {
+      return onSlowConsumer();
+    }
+    return Behaviors.unhandled();
+  }
+
+  @Override
+  public Behavior<Command> onSignal(Signal signal) {
+    if (signal instanceof PostStop) {
+      return onPostStop();
+    }
+    return Behaviors.unhandled();
   }
 
   private Behavior<Command> onClientText(ClientText text) {

@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
-import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.UntypedAbstractActor;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Props;
@@ -36,7 +36,7 @@ import org.apache.pekko.util.ByteStringBuilder;
  * Reads are pulled ({@code ResumeReading}) only while the session keeps up, so TCP holds back a
  * client that sends faster than it is served.
  */
-final class LeanConnection extends AbstractActor implements WsConnection.Io {
+final class LeanConnection extends UntypedAbstractActor implements WsConnection.Io {
 
   /** What every connection of a binding shares. */
   record Shared(
@@ -79,9 +79,7 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
 
   private ByteString head = ByteString.emptyByteString();
   private WsConnection ws;
-  private ByteString prefix; // the 101 answer, written ahead of the first frames
-  private boolean writing;
-  private boolean flushing;
+  private boolean httpWriting;
   private boolean reading;
   private boolean closing;
   private Cancellable timer;
@@ -119,26 +117,41 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
     getContext().getParent().tell(LeanListener.connectionEnded(), ActorRef.noSender());
   }
 
+  // One method rather than a receive builder, which would allocate its cases for every
+  // connection (about 1.7 KB each).
   @Override
-  public Receive createReceive() {
-    return receiveBuilder()
-        .match(Tcp.Received.class, received -> onReceived(received.data()))
-        .matchEquals(WRITE_ACK, ack -> onWriteAck())
-        .match(Tcp.ConnectionClosed.class, this::onConnectionClosed)
-        .match(Tcp.CommandFailed.class, failed -> abort("write failed"))
-        .match(Terminated.class, t -> getContext().stop(getSelf()))
-        .matchEquals(CLOSE_TIMEOUT, t -> onCloseTimeout())
-        .matchEquals(FINISH_TIMEOUT, t -> abort(null))
-        .matchEquals(HEAD_TIMEOUT, t -> onHeadTimeout())
-        .matchEquals(IDLE_CHECK, t -> onIdleCheck())
-        .matchEquals(TERMINATE, t -> onTerminate())
-        .matchEquals(SOURCE_ACK, ack -> onSourceAck())
-        .matchEquals(SINK_INIT, init -> getSender().tell(SINK_ACK, getSelf()))
-        .match(ByteString.class, this::onHttpOut)
-        .matchEquals(SINK_DONE, done -> onHttpDone())
-        .match(SinkFailed.class, failed -> onHttpDone())
-        .matchAny(this::onSignal)
-        .build();
+  public void onReceive(Object message) {
+    if (message instanceof Tcp.Received received) {
+      onReceived(received.data());
+    } else if (message == WRITE_ACK) {
+      onWriteAck();
+    } else if (message instanceof Tcp.ConnectionClosed closed) {
+      onConnectionClosed(closed);
+    } else if (message instanceof Tcp.CommandFailed) {
+      abort("write failed");
+    } else if (message instanceof Terminated) {
+      getContext().stop(getSelf());
+    } else if (message == CLOSE_TIMEOUT) {
+      onCloseTimeout();
+    } else if (message == FINISH_TIMEOUT) {
+      abort(null);
+    } else if (message == HEAD_TIMEOUT) {
+      onHeadTimeout();
+    } else if (message == IDLE_CHECK) {
+      onIdleCheck();
+    } else if (message == TERMINATE) {
+      onTerminate();
+    } else if (message == SOURCE_ACK) {
+      onSourceAck();
+    } else if (message == SINK_INIT) {
+      getSender().tell(SINK_ACK, getSelf());
+    } else if (message instanceof ByteString bytes) {
+      onHttpOut(bytes);
+    } else if (message == SINK_DONE || message instanceof SinkFailed) {
+      onHttpDone();
+    } else {
+      onSignal(message);
+    }
   }
 
   // ---- reading ----
@@ -193,7 +206,6 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
     cancelTimer();
     ByteString rest = head.drop(upgrade.headLength());
     head = null;
-    prefix = UpgradeHead.switchingProtocols(upgrade);
     ws =
         new WsConnection(
             shared.context(),
@@ -201,8 +213,19 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
             upgrade.json() ? Mode.JSON : Mode.CLASSIC,
             Optional.of(remote.getAddress()),
             this);
+    ActorRef self = getSelf();
+    ActorRef socket = tcp;
+    ws.outbox()
+        .writeDirectly(
+            frame ->
+                socket.tell(
+                    TcpMessage.write(FrameEncoder.frame(frame.opcode(), frame.data()), (Tcp.Event) WRITE_ACK),
+                    self));
+    // The 101 goes out first, with the token held until it is written: frames that rooms offer
+    // meanwhile queue behind it.
+    ws.outbox().acquire();
+    tcp.tell(TcpMessage.write(UpgradeHead.switchingProtocols(upgrade), (Tcp.Event) WRITE_ACK), self);
     ws.start();
-    outputReady();
     if (!rest.isEmpty()) {
       ws.onBytes(rest);
     }
@@ -232,38 +255,33 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
   }
 
   // ---- writing ----
+  //
+  // The Outbox's token says who writes (see Outbox): an offer on a room's thread that finds the
+  // socket idle writes its frame itself; otherwise frames queue and this actor drains them when
+  // it holds the token (after a WAKE, or the acknowledgement of the write in flight). It gives
+  // the token back when there is nothing left to write, and keeps it for good once closing.
 
-  private void flush() {
-    if (writing || flushing || ws == null) {
-      return;
-    }
-    flushing = true;
-    try {
-      write();
-    } finally {
-      flushing = false;
-    }
-  }
-
-  private void write() {
-    ByteStringBuilder out = null;
-    if (prefix != null) {
-      out = new ByteStringBuilder();
-      out.append(prefix);
-      prefix = null;
-    }
-    if (!closing) {
-      OutFrame frame;
-      while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = ws.nextFrame()) != null) {
-        if (out == null) {
-          out = new ByteStringBuilder();
+  /** Writes everything queued as one buffer, the token held; gives it back when idle. */
+  private void pump() {
+    Outbox outbox = ws.outbox();
+    while (true) {
+      ByteStringBuilder out = null;
+      if (!closing) {
+        OutFrame frame;
+        while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = ws.nextFrame()) != null) {
+          if (out == null) {
+            out = new ByteStringBuilder();
+          }
+          FrameEncoder.append(out, frame.opcode(), frame.data());
         }
-        FrameEncoder.append(out, frame.opcode(), frame.data());
       }
-    }
-    if (out != null) {
-      writing = true;
-      tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), getSelf());
+      if (out != null) {
+        tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), getSelf());
+        break; // the acknowledgement pumps again
+      }
+      if (ws.done() || closing || !outbox.release()) {
+        break;
+      }
     }
     if (ws.done() && !closing) {
       closing = true;
@@ -281,14 +299,11 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
   }
 
   private void onWriteAck() {
-    writing = false;
     if (httpOut != null) {
+      httpWriting = false;
       httpOut.tell(SINK_ACK, getSelf());
-      return;
-    }
-    if (ws != null) {
-      ws.outbox().rearm();
-      flush();
+    } else if (ws != null) {
+      pump(); // the token came back with the acknowledgement
     }
   }
 
@@ -304,10 +319,7 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
       return;
     }
     if (signal == Outbox.WAKE) {
-      if (!writing) {
-        ws.outbox().rearm();
-        flush();
-      } // else the write's acknowledgement drains the queue
+      pump(); // the waker took the token for us
     } else {
       ws.onSignal(signal);
     }
@@ -315,7 +327,10 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
 
   @Override
   public void outputReady() {
-    flush();
+    // When the token is taken, whoever holds it (a write in flight, a WAKE on its way) pumps.
+    if (ws.outbox().acquire()) {
+      pump();
+    }
   }
 
   @Override
@@ -335,7 +350,7 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
 
   @Override
   public void finish() {
-    flush();
+    outputReady();
   }
 
   private void onCloseTimeout() {
@@ -382,7 +397,7 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
   private void onHttpOut(ByteString bytes) {
     httpOut = getSender();
     lastActivity = System.nanoTime();
-    writing = true;
+    httpWriting = true;
     tcp.tell(TcpMessage.write(bytes, (Tcp.Event) WRITE_ACK), getSelf());
   }
 
@@ -395,7 +410,7 @@ final class LeanConnection extends AbstractActor implements WsConnection.Io {
 
   private void onIdleCheck() {
     long idle = System.nanoTime() - lastActivity;
-    if (idle >= shared.httpIdleTimeout().toNanos() && !writing) {
+    if (idle >= shared.httpIdleTimeout().toNanos() && !httpWriting) {
       abort(null);
     } else {
       timer = schedule(shared.httpIdleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10), IDLE_CHECK);
