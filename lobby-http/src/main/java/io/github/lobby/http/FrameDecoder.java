@@ -111,7 +111,7 @@ final class FrameDecoder {
     return ended;
   }
 
-  /** Whether a message is half received (memory is held for it). */
+  /** Whether a message is half received and memory held for it (for tests). */
   boolean inMessage() {
     return messageOpcode >= 0;
   }
@@ -193,7 +193,7 @@ final class FrameDecoder {
     headerLength = 0;
     headerBytes = null; // held only while a header is split over reads
     if (len7 == 127 && length < 0) {
-      violation(CloseCodes.PROTOCOL_ERROR, "frame length with its top bit set", false);
+      violation(CloseCodes.PROTOCOL_ERROR, "frame length with its top bit set", (b0 & 0x0f) == CLOSE);
       return;
     }
     boolean started =
@@ -394,6 +394,7 @@ final class FrameDecoder {
 
   private boolean violation(int code, String reason, boolean inCloseFrame) {
     ended = true;
+    messageOpcode = -1;
     message = null;
     control = null;
     headerBytes = null;

@@ -81,7 +81,11 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private WsConnection ws;
   private boolean httpWriting;
   private boolean reading;
-  private boolean closing;
+  private volatile boolean closing;
+  /** Whether the owner wants the write token back at the next acknowledgement. */
+  private volatile boolean ownerWants;
+  /** Where WebSocket writes are acknowledged: a function run on the socket actor's thread. */
+  private ActorRef acks;
   private Cancellable timer;
   private String ioFailure;
 
@@ -213,18 +217,29 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
             upgrade.json() ? Mode.JSON : Mode.CLASSIC,
             Optional.of(remote.getAddress()),
             this);
-    ActorRef self = getSelf();
+    acks =
+        WriteAcks.register(
+            getContext(),
+            message -> {
+              if (message == WRITE_ACK) {
+                onWritten();
+              } else {
+                getSelf().tell(message, ActorRef.noSender()); // a failed write: this actor aborts
+              }
+            });
     ActorRef socket = tcp;
+    ActorRef acknowledged = acks;
     ws.outbox()
         .writeDirectly(
             frame ->
                 socket.tell(
                     TcpMessage.write(FrameEncoder.frame(frame.opcode(), frame.data()), (Tcp.Event) WRITE_ACK),
-                    self));
+                    acknowledged));
     // The 101 goes out first, with the token held until it is written: frames that rooms offer
-    // meanwhile queue behind it.
+    // meanwhile queue behind it, and this actor drains them after it.
     ws.outbox().acquire();
-    tcp.tell(TcpMessage.write(UpgradeHead.switchingProtocols(upgrade), (Tcp.Event) WRITE_ACK), self);
+    ownerWants = true;
+    tcp.tell(TcpMessage.write(UpgradeHead.switchingProtocols(upgrade), (Tcp.Event) WRITE_ACK), acks);
     ws.start();
     if (!rest.isEmpty()) {
       ws.onBytes(rest);
@@ -257,12 +272,50 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   // ---- writing ----
   //
   // The Outbox's token says who writes (see Outbox): an offer on a room's thread that finds the
-  // socket idle writes its frame itself; otherwise frames queue and this actor drains them when
-  // it holds the token (after a WAKE, or the acknowledgement of the write in flight). It gives
-  // the token back when there is nothing left to write, and keeps it for good once closing.
+  // socket idle writes its frame itself; otherwise frames queue. Writes are acknowledged to
+  // `acks`, a function that runs on the socket actor's own thread when the write is done: it
+  // writes what queued meanwhile as one buffer, or gives the token back, without a message to
+  // this actor. At moderate rates a delivery is then one message to the socket actor and one
+  // system call. This actor takes the token for its own frames (101, Pong, Ping, Close): when a
+  // write is in flight it asks for the token (ownerWants) and gets it with a WAKE. It keeps the
+  // token for good once closing.
 
-  /** Writes everything queued as one buffer, the token held; gives it back when idle. */
+  /** Runs on the socket actor's thread when a WebSocket write is done; holds the token. */
+  private void onWritten() {
+    if (closing) {
+      return;
+    }
+    if (ownerWants) {
+      getSelf().tell(Outbox.WAKE, ActorRef.noSender()); // the token goes to this actor
+      return;
+    }
+    Outbox outbox = ws.outbox();
+    while (true) {
+      ByteStringBuilder out = null;
+      OutFrame frame;
+      while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = outbox.poll()) != null) {
+        if (out == null) {
+          out = new ByteStringBuilder();
+        }
+        FrameEncoder.append(out, frame.opcode(), frame.data());
+      }
+      if (out != null) {
+        tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), acks);
+        return;
+      }
+      if (!outbox.release()) {
+        // Given back; this actor may have asked for it meanwhile.
+        if (ownerWants && outbox.acquire()) {
+          getSelf().tell(Outbox.WAKE, ActorRef.noSender());
+        }
+        return;
+      }
+    }
+  }
+
+  /** Writes this actor's frames and everything queued as one buffer, with the token held. */
   private void pump() {
+    ownerWants = false;
     Outbox outbox = ws.outbox();
     while (true) {
       ByteStringBuilder out = null;
@@ -276,8 +329,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
         }
       }
       if (out != null) {
-        tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), getSelf());
-        break; // the acknowledgement pumps again
+        ownerWants = true; // come back here after this write: more of ours may follow
+        tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), acks);
+        break;
       }
       if (ws.done() || closing || !outbox.release()) {
         break;
@@ -302,8 +356,6 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     if (httpOut != null) {
       httpWriting = false;
       httpOut.tell(SINK_ACK, getSelf());
-    } else if (ws != null) {
-      pump(); // the token came back with the acknowledgement
     }
   }
 
@@ -327,9 +379,15 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   @Override
   public void outputReady() {
-    // When the token is taken, whoever holds it (a write in flight, a WAKE on its way) pumps.
     if (ws.outbox().acquire()) {
       pump();
+    } else {
+      // A write is in flight (or a WAKE on its way): ask for the token, then look again in
+      // case it was given back before the request was seen.
+      ownerWants = true;
+      if (ws.outbox().acquire()) {
+        pump();
+      }
     }
   }
 

@@ -133,7 +133,9 @@ final class WsConnection implements FrameDecoder.Handler {
             replyTo -> new Lobby.Connect(id, room, mode, outbox, replyTo),
             context.http().askTimeout(),
             context.scheduler())
-        .whenComplete(
+        // Run on the completing thread: the stage from Pekko's ask runs plain callbacks on the
+        // common pool, which on a machine with two cores is a new thread per callback.
+        .whenCompleteAsync(
             (ref, error) -> {
               if (error != null) {
                 io.signal(new ConnectFailed(error));
@@ -142,7 +144,8 @@ final class WsConnection implements FrameDecoder.Handler {
               } else {
                 ref.tell(Session.TransportClosed.INSTANCE); // the connection ended first
               }
-            });
+            },
+            Runnable::run);
   }
 
   /** The connection has ended (the socket is closed): tells the session, frees the place. */

@@ -148,6 +148,89 @@ final class RawClient implements AutoCloseable {
     sendFrame(0x8, new byte[] {(byte) (code >> 8), (byte) code}, true, true, 0);
   }
 
+  /**
+   * One client frame as bytes, masked with a random key when {@code masked}, to be sent with
+   * others in one write through {@link #sendBytes}.
+   */
+  static byte[] frame(int opcode, byte[] payload, boolean fin, boolean masked, int rsv) {
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    ByteArrayOutputStream frame = new ByteArrayOutputStream();
+    byte[] head = header(opcode, fin, masked, payload.length, mask);
+    head[0] |= (byte) (rsv << 4);
+    frame.writeBytes(head);
+    byte[] body = payload.clone();
+    if (masked) {
+      for (int i = 0; i < body.length; i++) {
+        body[i] ^= mask[i & 3];
+      }
+    }
+    frame.writeBytes(body);
+    return frame.toByteArray();
+  }
+
+  /**
+   * A frame header alone, declaring {@code length} payload bytes (which may never be sent), with
+   * the given masking key when {@code masked}.
+   */
+  static byte[] header(int opcode, boolean fin, boolean masked, long length, byte[] mask) {
+    ByteArrayOutputStream header = new ByteArrayOutputStream();
+    header.write((fin ? 0x80 : 0) | opcode);
+    int maskBit = masked ? 0x80 : 0;
+    if (length >= 0 && length < 126) {
+      header.write(maskBit | (int) length);
+    } else if (length >= 0 && length < 65536) {
+      header.write(maskBit | 126);
+      header.write((int) (length >> 8) & 0xff);
+      header.write((int) length & 0xff);
+    } else {
+      header.write(maskBit | 127);
+      for (int i = 7; i >= 0; i--) {
+        header.write((int) (length >>> (8 * i)) & 0xff);
+      }
+    }
+    if (masked) {
+      header.writeBytes(mask);
+    }
+    return header.toByteArray();
+  }
+
+  /** Writes {@code bytes} in one write (several frames, or part of one). */
+  void sendBytes(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** Reads frames until one that is not a server Ping (the heartbeat), and returns it. */
+  Frame readFrameSkippingPings() throws IOException {
+    while (true) {
+      Frame frame = readFrame();
+      if (frame.opcode() != 0x9) {
+        return frame;
+      }
+    }
+  }
+
+  /**
+   * Reads and drops whatever still comes until the server ends the connection (EOF), and returns
+   * how long that took; fails if it takes longer than {@code limit} or the connection is reset.
+   */
+  long millisUntilEof(java.time.Duration limit) throws IOException {
+    long start = System.nanoTime();
+    int previousTimeout = socket.getSoTimeout();
+    socket.setSoTimeout((int) limit.toMillis());
+    try {
+      while (in.read() >= 0) {
+        if (System.nanoTime() - start > limit.toNanos()) {
+          throw new java.net.SocketTimeoutException("still sending after " + limit);
+        }
+      }
+    } finally {
+      socket.setSoTimeout(previousTimeout);
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
   /** Drops the connection with a TCP reset: no Close frame, no FIN. */
   void reset() throws IOException {
     socket.setSoLinger(true, 0);
