@@ -190,8 +190,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     SessionId id = connect.id();
     RoomEntry room = rooms.computeIfAbsent(connect.room(), this::spawnRoom);
     ActorRef<Session.Command> session =
+        // Anonymous: a named child costs a name string and longer name comparisons in the
+        // children's tree on every spawn; the session id is in every log line instead.
         getContext()
-            .spawn(
+            .spawnAnonymous(
                 Session.create(
                     id,
                     connect.room(),
@@ -199,8 +201,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     room.ref(),
                     getContext().getSelf(),
                     codecs.of(connect.mode()),
-                    settings),
-                "session-" + id);
+                    settings));
     getContext().watchWith(session, new SessionStopped(id));
     sessions.put(id, new SessionEntry(session, connect.room(), connect.mode(), connect.transport()));
     room.members().add(id);

@@ -10,7 +10,6 @@ import org.apache.pekko.actor.UntypedAbstractActor;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Props;
-import org.apache.pekko.actor.Terminated;
 import org.apache.pekko.io.Tcp;
 import org.apache.pekko.io.TcpMessage;
 import org.apache.pekko.stream.CompletionStrategy;
@@ -104,7 +103,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   @Override
   public void preStart() {
-    getContext().watch(tcp);
+    // No death watch on the socket actor: it always reports how the connection ended
+    // (ConnectionClosed), and a watch costs two system messages and two sets per connection.
     tcp.tell(TcpMessage.register(getSelf(), true, false), getSelf());
     timer = schedule(shared.headTimeout(), HEAD_TIMEOUT);
     resumeReading();
@@ -133,8 +133,6 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       onConnectionClosed(closed);
     } else if (message instanceof Tcp.CommandFailed) {
       abort("write failed");
-    } else if (message instanceof Terminated) {
-      getContext().stop(getSelf());
     } else if (message == CLOSE_TIMEOUT) {
       onCloseTimeout();
     } else if (message == FINISH_TIMEOUT) {

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.Locale;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -52,6 +51,17 @@ final class UpgradeHead {
   private static final byte[] PREFIX = "GET /".getBytes(StandardCharsets.US_ASCII);
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
+  /** One digest per thread: looking the algorithm up costs more than the hash. */
+  private static final ThreadLocal<MessageDigest> SHA1 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-1");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-1 is required of every Java platform", e);
+            }
+          });
+
   private UpgradeHead() {}
 
   /**
@@ -82,15 +92,15 @@ final class UpgradeHead {
         return Handoff.INSTANCE;
       }
     }
-    String[] lines = new String(head, StandardCharsets.US_ASCII).split("\r\n", -1);
-    Upgrade upgrade = read(lines, headLength);
+    Upgrade upgrade = read(new String(head, StandardCharsets.ISO_8859_1), headLength);
     return upgrade == null ? Handoff.INSTANCE : upgrade;
   }
 
   private static final ByteString CRLFCRLF = ByteString.fromString("\r\n\r\n", StandardCharsets.US_ASCII);
 
-  private static Upgrade read(String[] lines, int headLength) {
-    String requestLine = lines[0];
+  private static Upgrade read(String head, int headLength) {
+    int lineEnd = head.indexOf("\r\n");
+    String requestLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
     if (!requestLine.startsWith("GET /") || !requestLine.endsWith(" HTTP/1.1")) {
       return null;
     }
@@ -107,62 +117,60 @@ final class UpgradeHead {
     String key = null;
     String version = null;
     String origin = null;
-    StringBuilder protocols = null;
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i];
-      int colon = line.indexOf(':');
-      if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+    String protocols = null;
+    int at = lineEnd < 0 ? head.length() : lineEnd + 2;
+    while (at < head.length()) {
+      int end = head.indexOf("\r\n", at);
+      if (end < 0) {
+        end = head.length();
+      }
+      int colon = head.indexOf(':', at);
+      if (colon <= at || colon >= end || head.charAt(at) == ' ' || head.charAt(at) == '\t') {
         return null; // no name, or an obsolete folded line
       }
-      String field = line.substring(0, colon);
-      if (field.indexOf(' ') >= 0 || field.indexOf('\t') >= 0) {
-        return null;
+      for (int i = at; i < colon; i++) {
+        char c = head.charAt(i);
+        if (c == ' ' || c == '\t') {
+          return null;
+        }
       }
-      String value = line.substring(colon + 1).strip();
-      switch (field.toLowerCase(Locale.ROOT)) {
-        case "host" -> {
-          if (host != null) {
-            return null;
-          }
-          host = value;
+      String value = head.substring(colon + 1, end).strip();
+      int nameLength = colon - at;
+      if (field(head, at, nameLength, "host")) {
+        if (host != null) {
+          return null;
         }
-        case "upgrade" -> {
-          if (upgrade != null) {
-            return null;
-          }
-          upgrade = value;
+        host = value;
+      } else if (field(head, at, nameLength, "upgrade")) {
+        if (upgrade != null) {
+          return null;
         }
-        case "connection" -> connection = connection == null ? value : connection + "," + value;
-        case "sec-websocket-key" -> {
-          if (key != null) {
-            return null;
-          }
-          key = value;
+        upgrade = value;
+      } else if (field(head, at, nameLength, "connection")) {
+        connection = connection == null ? value : connection + "," + value;
+      } else if (field(head, at, nameLength, "sec-websocket-key")) {
+        if (key != null) {
+          return null;
         }
-        case "sec-websocket-version" -> {
-          if (version != null) {
-            return null;
-          }
-          version = value;
+        key = value;
+      } else if (field(head, at, nameLength, "sec-websocket-version")) {
+        if (version != null) {
+          return null;
         }
-        case "origin" -> {
-          if (origin != null) {
-            return null;
-          }
-          origin = value;
+        version = value;
+      } else if (field(head, at, nameLength, "origin")) {
+        if (origin != null) {
+          return null;
         }
-        case "sec-websocket-protocol" -> {
-          if (protocols == null) {
-            protocols = new StringBuilder(value);
-          } else {
-            protocols.append(',').append(value);
-          }
-        }
-        case "content-length", "transfer-encoding", "expect" -> {
-          return null; // a body on an upgrade: Pekko HTTP decides
-        }
-        default -> {}
+        origin = value;
+      } else if (field(head, at, nameLength, "sec-websocket-protocol")) {
+        protocols = protocols == null ? value : protocols + "," + value;
+      } else if (field(head, at, nameLength, "content-length")
+          || field(head, at, nameLength, "transfer-encoding")
+          || field(head, at, nameLength, "expect")) {
+        return null; // a body on an upgrade: Pekko HTTP decides
       }
+      at = end + 2;
     }
     if (host == null
         || host.isEmpty()
@@ -172,8 +180,13 @@ final class UpgradeHead {
         || !validKey(key)) {
       return null;
     }
-    boolean json = protocols != null && hasToken(protocols.toString(), JsonModeCodec.SUBPROTOCOL);
+    boolean json = protocols != null && hasToken(protocols, JsonModeCodec.SUBPROTOCOL);
     return new Upgrade(new RoomId(name), json, accept(key), origin, headLength);
+  }
+
+  /** Whether the header name at {@code at} is {@code name}, ignoring case. */
+  private static boolean field(String head, int at, int length, String name) {
+    return length == name.length() && head.regionMatches(true, at, name, 0, length);
   }
 
   /** Whether a room name is in characters that need no decoding; others go to Pekko HTTP. */
@@ -215,13 +228,8 @@ final class UpgradeHead {
 
   /** The {@code Sec-WebSocket-Accept} value for a key (RFC 6455 section 4.2.2). */
   static String accept(String key) {
-    try {
-      MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-      byte[] digest = sha1.digest((key + GUID).getBytes(StandardCharsets.US_ASCII));
-      return Base64.getEncoder().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every Java platform", e);
-    }
+    byte[] digest = SHA1.get().digest((key + GUID).getBytes(StandardCharsets.US_ASCII));
+    return Base64.getEncoder().encodeToString(digest);
   }
 
   /** The 101 answer to an accepted upgrade. */
