@@ -65,6 +65,13 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   public record CloseAll(int code, String reason, ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * A connection ended before it learnt its session from the {@link Connect} reply: the Lobby
+   * tells the session, as its transport would have. Sent after the {@code Connect}, by the same
+   * sender, so the session exists by then (or was never made).
+   */
+  public record Disconnected(SessionId id) implements Command {}
+
   /** A session leaves its room; sent by the session itself just before it stops. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
 
@@ -179,6 +186,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
         .onMessage(GetStats.class, this::onGetStats)
         .onMessage(CloseAll.class, this::onCloseAll)
         .onMessage(Leave.class, this::onLeave)
+        .onMessage(Disconnected.class, this::onDisconnected)
         .onMessage(Whisper.class, this::onWhisper)
         .onMessage(DeliverWhisper.class, this::onDeliverWhisper)
         .onMessage(WhisperSearched.class, this::onWhisperSearched)
@@ -219,6 +227,14 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     ActorRef<Room.Command> ref =
         getContext().spawn(Room.create(room, codecs, federation), "room-" + room.value() + "-" + (++roomSeq));
     return new RoomEntry(ref, new LinkedHashSet<>());
+  }
+
+  private Behavior<Command> onDisconnected(Disconnected disconnected) {
+    SessionEntry entry = sessions.get(disconnected.id());
+    if (entry != null) {
+      entry.ref().tell(Session.TransportClosed.INSTANCE);
+    }
+    return this;
   }
 
   private Behavior<Command> onLeave(Leave leave) {

@@ -266,6 +266,24 @@ class LobbyTest {
   }
 
   @Test
+  void aConnectionThatEndsBeforeItsReplyIsToldThroughTheLobby() {
+    Client a = join(ROOM);
+    ProbeTransport transport = new ProbeTransport(testKit);
+    SessionId id = SessionId.random();
+    TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
+    // The connection sends Connect, then ends before it reads the reply.
+    lobby.tell(new Lobby.Connect(id, ROOM, Mode.CLASSIC, transport, reply.ref()));
+    lobby.tell(new Lobby.Disconnected(id));
+
+    ActorRef<Session.Command> session = reply.receiveMessage();
+    a.expect(new ClientEvent.Joined(id, ROOM));
+    a.expect(new ClientEvent.Left(id, ROOM, LeaveReason.CLOSED));
+    testKit.createTestProbe().expectTerminated(session);
+    lobby.tell(new Lobby.Disconnected(SessionId.random())); // unknown: nothing happens
+    a.expectNothing();
+  }
+
+  @Test
   void failedTransportLeavesWithReasonError() {
     Client a = join(ROOM);
     Client b = join(ROOM);

@@ -20,7 +20,9 @@ import org.apache.pekko.util.ByteString;
 import scala.Option;
 
 /**
- * The one place that uses Pekko HTTP's internal WebSocket frame API.
+ * The one place that uses Pekko HTTP's internal WebSocket frame API, for {@link LobbyRoutes}
+ * mounted in a server the application binds itself (the frame-level path). {@link LobbyServer}'s
+ * own binding does not come here: it serves upgrades on the lean path ({@link LeanConnection}).
  *
  * <p>Why: through the public {@code Message} API Pekko HTTP answers Pings itself, drops Pongs
  * before the application sees them, can close only with 1000 or 1011, and its idle timeout counts
@@ -28,21 +30,14 @@ import scala.Option;
  * a Pong deadline and the close codes 1001, 1002, 1007, 1008 and 1009. Play Framework, which runs
  * on Pekko HTTP, has the same needs and takes the same way: the low-level upgrade {@code
  * UpgradeToWebSocketLowLevel.handleFrames}, which hands the application raw parsed frames
- * (still masked) and renders the frames it returns. The alternative, binding with {@code Tcp}
- * and {@code Http.serverLayer}, would lose graceful termination, {@code max-connections} and easy
- * TLS and still not give the close codes. This API is internal: the Pekko HTTP version is pinned
- * in the parent pom, and the real-socket tests prove every close code and the heartbeat.
+ * (still masked) and renders the frames it returns. The frames then go through the same {@link
+ * FrameDecoder} and {@link WsConnection} as on the lean path. This API is internal: the Pekko HTTP
+ * version is pinned in the parent pom, and the real-socket tests prove every close code and the
+ * heartbeat on both paths.
  *
  * <p>Everything else works on the two records below, which are plain Java.
  */
 final class EngineFrames {
-
-  static final int CONTINUATION = 0x0;
-  static final int TEXT = 0x1;
-  static final int BINARY = 0x2;
-  static final int CLOSE = 0x8;
-  static final int PING = 0x9;
-  static final int PONG = 0xA;
 
   private EngineFrames() {}
 

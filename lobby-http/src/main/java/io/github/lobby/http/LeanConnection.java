@@ -1,12 +1,14 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.Mode;
+import io.github.lobby.core.Session;
 import io.github.lobby.http.EngineFrames.OutFrame;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.UntypedAbstractActor;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Props;
@@ -147,6 +149,13 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       onSourceAck();
     } else if (message == SINK_INIT) {
       getSender().tell(SINK_ACK, getSelf());
+    } else if (message instanceof org.apache.pekko.actor.typed.ActorRef<?> session) {
+      @SuppressWarnings("unchecked")
+      org.apache.pekko.actor.typed.ActorRef<Session.Command> ref =
+          (org.apache.pekko.actor.typed.ActorRef<Session.Command>) session;
+      if (ws != null) {
+        ws.sessionReady(ref);
+      }
     } else if (message instanceof ByteString bytes) {
       onHttpOut(bytes);
     } else if (message == SINK_DONE || message instanceof SinkFailed) {
@@ -238,7 +247,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     ws.outbox().acquire();
     ownerWants = true;
     tcp.tell(TcpMessage.write(UpgradeHead.switchingProtocols(upgrade), (Tcp.Event) WRITE_ACK), acks);
-    ws.start();
+    ws.start(Adapter.toTyped(getSelf()));
     if (!rest.isEmpty()) {
       ws.onBytes(rest);
     }

@@ -81,6 +81,7 @@ final class WsConnection implements FrameDecoder.Handler {
   private final AtomicReference<Object> handoff = new AtomicReference<>();
 
   private ActorRef<Session.Command> session;
+  private boolean directReply;
   /** Bytes that arrived before the session was ready (frames pipelined after the upgrade). */
   private ByteString early = ByteString.emptyByteString();
   private int inFlight;
@@ -116,6 +117,15 @@ final class WsConnection implements FrameDecoder.Handler {
 
   /** Takes a place under the connection limits and asks the Lobby for a session. */
   void start() {
+    start(null);
+  }
+
+  /**
+   * Like {@link #start()}; with {@code answerTo}, the Lobby's answer goes there, and the glue
+   * hands it to {@link #sessionReady} on its thread (no ask: no temporary actor, no future, no
+   * timer). If the connection stops first, {@link #stopped} tells the Lobby instead.
+   */
+  void start(ActorRef<ActorRef<Session.Command>> answerTo) {
     Optional<Admission.Refusal> refused = context.admission().admit(address);
     if (refused.isPresent()) {
       // Upgrades that all passed the check at once: the limit holds here.
@@ -128,6 +138,11 @@ final class WsConnection implements FrameDecoder.Handler {
       return;
     }
     admitted = true;
+    if (answerTo != null) {
+      directReply = true;
+      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, answerTo));
+      return;
+    }
     AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
             context.lobby(),
             replyTo -> new Lobby.Connect(id, room, mode, outbox, replyTo),
@@ -148,6 +163,15 @@ final class WsConnection implements FrameDecoder.Handler {
             Runnable::run);
   }
 
+  /** The Lobby's answer to {@link #start(ActorRef)}, on the connection's thread. */
+  void sessionReady(ActorRef<Session.Command> ref) {
+    if (handoff.compareAndSet(null, ref)) {
+      onSignal(new Ready(ref));
+    } else {
+      ref.tell(Session.TransportClosed.INSTANCE);
+    }
+  }
+
   /** The connection has ended (the socket is closed): tells the session, frees the place. */
   void stopped(String ioFailure) {
     if (failure == null) {
@@ -157,6 +181,9 @@ final class WsConnection implements FrameDecoder.Handler {
     if (admitted) {
       admitted = false;
       context.admission().release(address);
+      if (directReply && handoff.get() == null) {
+        context.lobby().tell(new Lobby.Disconnected(id)); // after our Connect, from the same sender
+      }
     }
     Object previous = handoff.getAndSet(STOPPED);
     if (previous instanceof ActorRef<?> ref) {
