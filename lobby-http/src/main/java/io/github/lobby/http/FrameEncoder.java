@@ -36,8 +36,31 @@ final class FrameEncoder {
     out.append(payload);
   }
 
-  /** One whole frame. */
+  /** Payloads up to this size are copied behind their header into one array. */
+  private static final int COPY_LIMIT = 4096;
+
+  /**
+   * One whole frame. A small payload is copied behind its header into a single array (two
+   * allocations, one write buffer); a larger one is shared, not copied.
+   */
   static ByteString frame(int opcode, ByteString payload) {
+    int length = payload.size();
+    if (length < 126) {
+      byte[] bytes = new byte[2 + length];
+      bytes[0] = (byte) (0x80 | opcode);
+      bytes[1] = (byte) length;
+      payload.copyToArray(bytes, 2, length);
+      return ByteString.fromArrayUnsafe(bytes);
+    }
+    if (length <= COPY_LIMIT) {
+      byte[] bytes = new byte[4 + length];
+      bytes[0] = (byte) (0x80 | opcode);
+      bytes[1] = (byte) 126;
+      bytes[2] = (byte) (length >>> 8);
+      bytes[3] = (byte) length;
+      payload.copyToArray(bytes, 4, length);
+      return ByteString.fromArrayUnsafe(bytes);
+    }
     ByteStringBuilder out = new ByteStringBuilder();
     append(out, opcode, payload);
     return out.result();

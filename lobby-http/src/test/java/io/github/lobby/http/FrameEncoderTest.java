@@ -48,6 +48,9 @@ class FrameEncoderTest {
   void lengthsFrom126To65535TakeTheSixteenBitForm() {
     assertFrame(FrameDecoder.TEXT, 126, 0x81, 126, 0x00, 0x7E);
     assertFrame(FrameDecoder.TEXT, 300, 0x81, 126, 0x01, 0x2C);
+    // Either side of the size up to which the payload is copied behind the header.
+    assertFrame(FrameDecoder.TEXT, 4096, 0x81, 126, 0x10, 0x00);
+    assertFrame(FrameDecoder.TEXT, 4097, 0x81, 126, 0x10, 0x01);
     assertFrame(FrameDecoder.BINARY, 65535, 0x82, 126, 0xFF, 0xFF);
   }
 
