@@ -1,5 +1,6 @@
 package io.github.lobby.core;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -24,6 +25,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * requests. Different rooms fan out in parallel on all cores. Ordering (PROTOCOL.md section 5)
  * holds because each sender's broadcasts reach its room actor in the order sent, and the room
  * offers each of them to every member before it looks at the next message.
+ *
+ * <p>The room also keeps its members' heartbeat: every {@code heartbeat-interval} it sends each
+ * member a {@link Session.Heartbeat}, so an idle session holds no timer of its own (one timer
+ * per room instead of one per connection). A member that joined since the previous beat gets a
+ * partial one, which does not count towards its silence.
  *
  * <p>Membership changes come only from the Lobby, so the Lobby's directory and the room agree. A
  * broadcast from a session that is no longer a member is dropped: nothing is delivered on behalf
@@ -67,15 +73,29 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   private record Member(Mode mode, Transport transport, ActorRef<Session.Command> session) {}
 
+  private enum Beat implements Command {
+    INSTANCE
+  }
+
   private final RoomId room;
   private final Codecs codecs;
   private final Map<SessionId, Member> members = new LinkedHashMap<>();
+  /** Members that joined since the last beat: their next beat is partial. */
+  private final Set<SessionId> joinedSinceBeat = new HashSet<>();
+  /** Whether the room has beaten at least once. */
+  private boolean beaten;
   /** Members on other nodes, by node, each in join order. */
   private final Map<String, LinkedHashSet<SessionId>> remote = new LinkedHashMap<>();
   private final Federation.Link peers;
 
-  static Behavior<Command> create(RoomId room, Codecs codecs, Federation federation) {
-    return Behaviors.setup(context -> new Room(context, room, codecs, federation));
+  static Behavior<Command> create(RoomId room, Codecs codecs, Federation federation, Duration heartbeat) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  timers.startTimerWithFixedDelay(Beat.INSTANCE, heartbeat);
+                  return new Room(context, room, codecs, federation);
+                }));
   }
 
   private Room(ActorContext<Command> context, RoomId room, Codecs codecs, Federation federation) {
@@ -96,6 +116,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         .onMessage(Publish.class, this::onPublish)
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(FromPeer.class, this::onPeerEvent)
+        .onMessageEquals(Beat.INSTANCE, this::onBeat)
         .onMessage(Sync.class, sync -> {
           sync.session().tell(sync.reply());
           return this;
@@ -104,8 +125,22 @@ final class Room extends AbstractBehavior<Room.Command> {
         .build();
   }
 
+  private Behavior<Command> onBeat() {
+    for (Map.Entry<SessionId, Member> entry : members.entrySet()) {
+      boolean partial = joinedSinceBeat.remove(entry.getKey());
+      entry.getValue().session().tell(partial ? Session.Heartbeat.PARTIAL : Session.Heartbeat.FULL);
+    }
+    joinedSinceBeat.clear();
+    beaten = true;
+    return this;
+  }
+
   private Behavior<Command> onJoin(Join join) {
     Member member = new Member(join.mode(), join.transport(), join.session());
+    if (beaten || !members.isEmpty()) {
+      // Its first interval is cut short; the room's first member starts with the timer.
+      joinedSinceBeat.add(join.id());
+    }
     fanOut(new ClientEvent.Joined(join.id(), room));
     members.put(join.id(), member);
     send(member, new ClientEvent.Welcome(join.id(), room, allMembers()));
@@ -114,6 +149,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onLeave(Leave leave) {
+    joinedSinceBeat.remove(leave.id());
     if (members.remove(leave.id()) != null) {
       fanOut(new ClientEvent.Left(leave.id(), room, leave.reason()));
       peers.publish(new PeerEvent.Left(peers.node(), leave.id(), leave.reason()));

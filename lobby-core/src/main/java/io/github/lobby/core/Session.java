@@ -8,7 +8,6 @@ import org.apache.pekko.actor.typed.Signal;
 import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -20,7 +19,7 @@ import org.apache.pekko.util.ByteString;
  * the connection stays open. Binary frames are echoed to the sender. Every client frame counts
  * against {@code max-inbound-per-second}; a client over it is closed with 1008 {@code rate limit}.
  *
- * <p>Every {@code heartbeat-interval} it asks the transport for a Ping; if no frame at all (a Pong
+ * <p>Every {@code heartbeat-interval} (its room beats for all its members) it asks the transport for a Ping; if no frame at all (a Pong
  * included) arrived for {@code client-timeout}, it closes the connection with 1001. However it
  * ends (transport closed or failed, timeout, slow consumer, shutdown), it tells the Lobby why
  * before it stops, and the Lobby tells the room; if it fails instead, the Lobby's watch does.
@@ -75,8 +74,13 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     INSTANCE
   }
 
-  private enum Tick implements Command {
-    INSTANCE
+  /**
+   * A heartbeat from the session's room, every {@code heartbeat-interval}. {@code PARTIAL}: the
+   * session joined during this interval, which does not count as silence.
+   */
+  enum Heartbeat implements Command {
+    FULL,
+    PARTIAL
   }
 
   private final SessionId id;
@@ -104,15 +108,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       WireCodec codec,
       LobbySettings settings) {
     return Behaviors.setup(
-        context ->
-            Behaviors.withTimers(
-                timers ->
-                    new Session(context, timers, id, room, transport, roomRef, lobby, codec, settings)));
+        context -> new Session(context, id, room, transport, roomRef, lobby, codec, settings));
   }
 
   private Session(
       ActorContext<Command> context,
-      TimerScheduler<Command> timers,
       SessionId id,
       RoomId room,
       Transport transport,
@@ -130,7 +130,6 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     this.heartbeatInterval = settings.heartbeatInterval();
     this.clientTimeout = settings.clientTimeout();
     this.inboundRate = new InboundRate(settings.maxInboundPerSecond(), System::nanoTime);
-    timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeatInterval);
   }
 
   // One method rather than a built Receive: a receive builder allocates its cases for every
@@ -143,8 +142,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onClientBinary(binary);
     } else if (message == ClientPong.INSTANCE || message == ClientActivity.INSTANCE) {
       return onClientAlive();
-    } else if (message == Tick.INSTANCE) {
-      return onTick();
+    } else if (message instanceof Heartbeat beat) {
+      return onTick(beat == Heartbeat.PARTIAL);
     } else if (message == TransportClosed.INSTANCE) {
       return onTransportClosed();
     } else if (message instanceof TransportFailed failed) {
@@ -226,8 +225,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     return closeAndLeave(CloseCodes.POLICY_VIOLATION, "rate limit", LeaveReason.ERROR);
   }
 
-  private Behavior<Command> onTick() {
-    silentFor = heard ? Duration.ZERO : silentFor.plus(heartbeatInterval);
+  private Behavior<Command> onTick(boolean partial) {
+    silentFor = heard || partial ? Duration.ZERO : silentFor.plus(heartbeatInterval);
     heard = false;
     if (silentFor.compareTo(clientTimeout) >= 0) {
       getContext().getLog().debug("Session {} timed out after {} of silence", id, silentFor);

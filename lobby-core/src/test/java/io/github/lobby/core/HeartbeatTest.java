@@ -94,6 +94,26 @@ class HeartbeatTest {
   }
 
   @Test
+  void aSessionThatJoinsBetweenBeatsGetsAFullTimeoutOfSilence() {
+    Client first = join();
+    time.timePasses(INTERVAL.dividedBy(2));
+    Client late = join();
+    first.transport().expectEvent(); // late joined
+
+    // The room beats for both: for the late one the interval was cut short and is not silence.
+    time.timePasses(INTERVAL.dividedBy(2));
+    late.transport().probe.expectMessage(Pinged.INSTANCE);
+    first.transport().probe.expectMessage(Pinged.INSTANCE);
+    first.session().tell(Session.ClientPong.INSTANCE);
+    time.timePasses(INTERVAL);
+    late.transport().probe.expectMessage(Pinged.INSTANCE); // 7.5 s of silence: still open
+    first.transport().probe.expectMessage(Pinged.INSTANCE);
+    first.session().tell(Session.ClientPong.INSTANCE);
+    time.timePasses(INTERVAL);
+    late.transport().probe.expectMessage(new Closed(CloseCodes.GOING_AWAY, "client timeout"));
+  }
+
+  @Test
   void anyArrivingFrameResetsTheClock() {
     Client a = join();
     Session.Command[] frames = {
