@@ -1,0 +1,307 @@
+package io.github.lobby.http;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.github.lobby.core.CloseCodes;
+import io.github.lobby.core.Federation;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbySettings;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.event.Logging;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
+import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Spike, candidate (b) of the connection layer, to be measured next to the lean path of {@link
+ * LobbyServer} and the streams spike: the same Lobby, routes, settings and {@link WsConnection},
+ * but the sockets are Netty's (epoll where available, else NIO) and each connection one {@link
+ * NettyConnection}.
+ *
+ * <pre>
+ * java -Dlobby.http.port=18096 -cp lobby-bench/target/lobby-bench.jar io.github.lobby.http.NettySpikeServer
+ * </pre>
+ *
+ * <p>Like {@link StreamsSpikeServer}: reads {@code lobby.http.host:port} and the admin token
+ * ({@code LOBBY_ADMIN_TOKEN}) from the system configuration, spawns the Lobby as system actor
+ * {@code lobby} (single node), serves {@code /health}, the admin API and every other plain HTTP
+ * request through Pekko HTTP's server layer, and WebSockets on the Netty path; on SIGTERM it
+ * unbinds, closes every session with 1001 and waits for the connections to end (at most {@code
+ * close-timeout} + 0.5 s), then stops the event loops. One event loop group, as many threads as
+ * cores (override with {@code -Dlobby.netty.threads=N}), accepts and serves every connection;
+ * at most {@code max-connections} are open at once (beyond it, accepting pauses and new ones
+ * wait in the backlog). Not done here, as in the streams spike: letting keep-alive plain HTTP
+ * connections finish on stop; they end with the event loops.
+ */
+public final class NettySpikeServer {
+
+  /** Pekko's own logging through SLF4J, as in the example server's application.conf. */
+  private static final String LOGGING =
+      "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]\n"
+          + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n";
+
+  private NettySpikeServer() {}
+
+  /** Starts the spike server; it runs until the JVM is asked to stop. */
+  public static void main(String[] args) {
+    Config config =
+        ConfigFactory.load(
+            ConfigFactory.defaultApplication().withFallback(ConfigFactory.parseString(LOGGING)));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
+    start(system, config)
+        .whenComplete(
+            (address, error) -> {
+              if (error != null) {
+                System.err.println("Could not start the Netty spike: " + error.getMessage());
+                system.terminate();
+              }
+            });
+  }
+
+  /**
+   * Spawns the Lobby, binds {@code lobby.http.host:port} with Netty and hooks the stop into
+   * CoordinatedShutdown; completes with the bound address.
+   */
+  static CompletionStage<InetSocketAddress> start(ActorSystem<?> system, Config config) {
+    // From here to `shared`: LobbyServer.start, so that every path gets the same settings.
+    LobbySettings settings = LobbySettings.fromConfig(config);
+    HttpSettings http = HttpSettings.fromConfig(config);
+    ActorRef<Lobby.Command> lobby =
+        system.systemActorOf(
+            Lobby.create(settings, LobbyRoutes.codecs(), Federation.NONE), "lobby", Props.empty());
+    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
+    ServerSettings defaults = ServerSettings.create(system.settings().config());
+    ServerSettings serverSettings =
+        defaults
+            .withParserSettings(
+                defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
+            .withRemoteAddressAttribute(true)
+            .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
+    Flow<HttpRequest, HttpResponse, NotUsed> handler = routes.route().flow(system);
+    Http pekkoHttp = Http.get(system);
+    LoggingAdapter httpLog = Logging.getLogger(system.classicSystem(), NettySpikeServer.class);
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
+        (BidiFlow) TLSPlacebo.getInstance();
+    Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> plainHttp =
+        remote -> handler.join(pekkoHttp.serverLayer(serverSettings, Optional.of(remote), httpLog).atop(placebo));
+    int maxHead =
+        (int)
+            Math.min(
+                64 * 1024,
+                serverSettings.getParserSettings().getMaxUriLength()
+                    + (long) serverSettings.getParserSettings().getMaxHeaderCount()
+                        * serverSettings.getParserSettings().getMaxHeaderValueLength() / 4);
+    Materializer materializer = Materializer.matFromSystem(system);
+    LeanConnection.Shared shared =
+        new LeanConnection.Shared(
+            routes.context(), plainHttp, materializer, maxHead, idleTimeout(system), idleTimeout(system));
+
+    boolean epoll = Epoll.isAvailable();
+    int threads =
+        config.hasPath("lobby.netty.threads")
+            ? config.getInt("lobby.netty.threads")
+            : Runtime.getRuntime().availableProcessors();
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            threads,
+            new DefaultThreadFactory("lobby-netty"),
+            epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    // As on the lean path: TCP_NODELAY (Pekko IO sets it on every connection), half-close (Pekko
+    // IO's keepOpenOnPeerClosed: after our Close the connection reads on to the client's FIN),
+    // reads pulled by the connection (auto-read off until it wants a stream of reads), no idle
+    // timeout from the transport (WebSockets have the session's heartbeat, the head and plain
+    // HTTP their own timers).
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(group)
+            .channel(channelType)
+            .option(ChannelOption.SO_BACKLOG, http.backlog())
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .handler(new Accepting(http.maxConnections()))
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel channel) {
+                    channel.pipeline().addLast(new NettyConnection(shared));
+                  }
+                });
+    CompletableFuture<Channel> bound = new CompletableFuture<>();
+    ChannelFuture binding = bootstrap.bind(http.host(), http.port());
+    binding.addListener(
+        f -> {
+          if (f.isSuccess()) {
+            bound.complete(binding.channel());
+          } else {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            bound.completeExceptionally(f.cause());
+          }
+        });
+    return bound.thenApply(
+        server -> {
+          CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+          shutdown.addTask(
+              CoordinatedShutdown.PhaseServiceUnbind(),
+              "lobby-netty-spike-stop",
+              () -> stop(system, lobby, routes, server));
+          shutdown.addTask(
+              CoordinatedShutdown.PhaseServiceStop(),
+              "lobby-netty-spike-event-loops",
+              () -> {
+                CompletableFuture<Done> stopped = new CompletableFuture<>();
+                group
+                    .shutdownGracefully(0, 1, TimeUnit.SECONDS)
+                    .addListener(f -> stopped.complete(Done.getInstance()));
+                return stopped;
+              });
+          InetSocketAddress address = (InetSocketAddress) server.localAddress();
+          System.out.println(
+              "Lobby (Netty spike, "
+                  + (epoll ? "epoll" : "nio")
+                  + ", "
+                  + threads
+                  + " event loops) listening on "
+                  + address);
+          if (http.adminTokenGenerated()) {
+            System.out.println(
+                "No lobby.http.admin-token configured; generated token: " + http.adminToken());
+          }
+          return address;
+        });
+  }
+
+  /**
+   * Keeps at most {@code max-connections} open, as LeanListener does: at the limit the listening
+   * channel stops accepting (the rest wait in the backlog) until a connection ends. Runs on the
+   * listening channel's event loop; with epoll each accept is handed on before the next, so the
+   * limit is exact (NIO accepts a batch of up to 16 first).
+   */
+  @ChannelHandler.Sharable
+  private static final class Accepting extends ChannelInboundHandlerAdapter {
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+
+    Accepting(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      Channel server = ctx.channel();
+      Channel child = (Channel) msg;
+      open.incrementAndGet();
+      child.closeFuture().addListener(f -> ended(server));
+      if (open.get() >= max) {
+        server.config().setAutoRead(false);
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    private void ended(Channel server) {
+      if (open.decrementAndGet() < max) {
+        server
+            .eventLoop()
+            .execute(
+                () -> {
+                  if (server.isOpen() && !server.config().isAutoRead() && open.get() < max) {
+                    server.config().setAutoRead(true);
+                  }
+                });
+      }
+    }
+  }
+
+  /** LobbyServer.stop without its last step: unbind, close sessions with 1001, wait for them. */
+  private static CompletionStage<Done> stop(
+      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbyRoutes routes, Channel server) {
+    HttpSettings http = routes.httpSettings();
+    CompletableFuture<Done> unbound = new CompletableFuture<>();
+    server.close().addListener(f -> unbound.complete(Done.getInstance()));
+    return unbound
+        .thenCompose(
+            u ->
+                AskPattern.<Lobby.Command, Done>ask(
+                    lobby,
+                    replyTo ->
+                        new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
+                    http.shutdownTimeout(),
+                    system.scheduler()))
+        .exceptionally(error -> Done.getInstance())
+        .thenCompose(
+            closed -> connectionsClosed(system, routes, http.closeTimeout().plusMillis(500)));
+  }
+
+  /** Completes when no WebSocket connection is left, or after {@code patience}. */
+  private static CompletionStage<Done> connectionsClosed(
+      ActorSystem<?> system, LobbyRoutes routes, Duration patience) {
+    CompletableFuture<Done> done = new CompletableFuture<>();
+    long deadline = System.nanoTime() + patience.toNanos();
+    Runnable[] check = new Runnable[1];
+    check[0] =
+        () -> {
+          if (routes.activeConnections() == 0 || System.nanoTime() >= deadline) {
+            done.complete(Done.getInstance());
+          } else {
+            system
+                .scheduler()
+                .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
+          }
+        };
+    check[0].run();
+    return done;
+  }
+
+  /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
+  private static Duration idleTimeout(ActorSystem<?> system) {
+    Config c = system.settings().config();
+    String path = "pekko.http.server.idle-timeout";
+    return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
+  }
+}
