@@ -25,34 +25,17 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.event.Logging;
-import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.settings.ServerSettings;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
-import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
-import org.apache.pekko.stream.javadsl.BidiFlow;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.TLSPlacebo;
-import org.apache.pekko.util.ByteString;
 
 /**
  * Spike, candidate (b) of the connection layer, to be measured next to the lean path of {@link
@@ -112,32 +95,8 @@ public final class NettySpikeServer {
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs(), Federation.NONE), "lobby", Props.empty());
     LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
-    ServerSettings defaults = ServerSettings.create(system.settings().config());
-    ServerSettings serverSettings =
-        defaults
-            .withParserSettings(
-                defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
-            .withRemoteAddressAttribute(true)
-            .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
-    Flow<HttpRequest, HttpResponse, NotUsed> handler = routes.route().flow(system);
-    Http pekkoHttp = Http.get(system);
-    LoggingAdapter httpLog = Logging.getLogger(system.classicSystem(), NettySpikeServer.class);
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
-        (BidiFlow) TLSPlacebo.getInstance();
-    Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> plainHttp =
-        remote -> handler.join(pekkoHttp.serverLayer(serverSettings, Optional.of(remote), httpLog).atop(placebo));
-    int maxHead =
-        (int)
-            Math.min(
-                64 * 1024,
-                serverSettings.getParserSettings().getMaxUriLength()
-                    + (long) serverSettings.getParserSettings().getMaxHeaderCount()
-                        * serverSettings.getParserSettings().getMaxHeaderValueLength() / 4);
-    Materializer materializer = Materializer.matFromSystem(system);
-    LeanConnection.Shared shared =
-        new LeanConnection.Shared(
-            routes.context(), plainHttp, materializer, maxHead, idleTimeout(system), idleTimeout(system));
+    LeanConnection.Shared shared = LeanConnection.Shared.create(system, routes, routes.route(), NettySpikeServer.class);
+
 
     boolean epoll = Epoll.isAvailable();
     int threads =
@@ -298,10 +257,4 @@ public final class NettySpikeServer {
     return done;
   }
 
-  /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
-  private static Duration idleTimeout(ActorSystem<?> system) {
-    Config c = system.settings().config();
-    String path = "pekko.http.server.idle-timeout";
-    return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
-  }
 }

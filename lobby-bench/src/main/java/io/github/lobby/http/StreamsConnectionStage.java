@@ -184,23 +184,13 @@ final class StreamsConnectionStage
       UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
       if (result == UpgradeHead.Incomplete.INSTANCE) {
         pull(in);
-      } else if (result instanceof UpgradeHead.Upgrade upgrade && admissible(upgrade)) {
+      } else if (result instanceof UpgradeHead.Upgrade upgrade && shared.admissible(upgrade, remote)) {
         startWebSocket(upgrade);
       } else {
         startHttp();
       }
     }
 
-    /** LeanConnection's check: what Pekko HTTP's route would answer with an error goes there. */
-    private boolean admissible(UpgradeHead.Upgrade upgrade) {
-      HttpSettings http = shared.context().http();
-      if (upgrade.origin() != null
-          && !http.allowedOrigins().isEmpty()
-          && http.allowedOrigins().stream().noneMatch(upgrade.origin()::equalsIgnoreCase)) {
-        return false;
-      }
-      return shared.context().admission().check(Optional.of(remote.getAddress())).isEmpty();
-    }
 
     // ---- WebSocket ----
 

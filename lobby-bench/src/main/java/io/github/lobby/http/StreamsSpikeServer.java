@@ -9,34 +9,20 @@ import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.event.Logging;
-import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
-import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
-import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.TLSPlacebo;
 import org.apache.pekko.stream.javadsl.Tcp;
-import org.apache.pekko.util.ByteString;
 
 /**
  * Spike, candidate (a) of the connection layer, to be measured next to the lean path of {@link
@@ -93,32 +79,9 @@ public final class StreamsSpikeServer {
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs(), Federation.NONE), "lobby", Props.empty());
     LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
-    ServerSettings defaults = ServerSettings.create(system.settings().config());
-    ServerSettings serverSettings =
-        defaults
-            .withParserSettings(
-                defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
-            .withRemoteAddressAttribute(true)
-            .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
-    Flow<HttpRequest, HttpResponse, NotUsed> handler = routes.route().flow(system);
-    Http pekkoHttp = Http.get(system);
-    LoggingAdapter httpLog = Logging.getLogger(system.classicSystem(), StreamsSpikeServer.class);
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
-        (BidiFlow) TLSPlacebo.getInstance();
-    Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> plainHttp =
-        remote -> handler.join(pekkoHttp.serverLayer(serverSettings, Optional.of(remote), httpLog).atop(placebo));
-    int maxHead =
-        (int)
-            Math.min(
-                64 * 1024,
-                serverSettings.getParserSettings().getMaxUriLength()
-                    + (long) serverSettings.getParserSettings().getMaxHeaderCount()
-                        * serverSettings.getParserSettings().getMaxHeaderValueLength() / 4);
-    Materializer materializer = Materializer.matFromSystem(system);
-    LeanConnection.Shared shared =
-        new LeanConnection.Shared(
-            routes.context(), plainHttp, materializer, maxHead, idleTimeout(system), idleTimeout(system));
+    LeanConnection.Shared shared = LeanConnection.Shared.create(system, routes, routes.route(), StreamsSpikeServer.class);
+    Materializer materializer = shared.materializer();
+
 
     // Half-close as on the lean path (Register with keepOpenOnPeerClosed): after our Close the
     // connection reads on to the client's FIN. No Tcp idle timeout: WebSockets have the session's
@@ -201,10 +164,4 @@ public final class StreamsSpikeServer {
     return done;
   }
 
-  /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
-  private static Duration idleTimeout(ActorSystem<?> system) {
-    Config c = system.settings().config();
-    String path = "pekko.http.server.idle-timeout";
-    return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
-  }
 }

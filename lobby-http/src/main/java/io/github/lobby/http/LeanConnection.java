@@ -1,22 +1,38 @@
 package io.github.lobby.http;
 
+import com.typesafe.config.Config;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Session;
 import io.github.lobby.http.EngineFrames.OutFrame;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import org.apache.pekko.actor.UntypedAbstractActor;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.UntypedAbstractActor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.event.Logging;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.io.Tcp;
 import org.apache.pekko.io.TcpMessage;
 import org.apache.pekko.stream.CompletionStrategy;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
+import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
@@ -46,7 +62,66 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       org.apache.pekko.stream.Materializer materializer,
       int maxHead,
       Duration headTimeout,
-      Duration httpIdleTimeout) {}
+      Duration httpIdleTimeout) {
+
+    /**
+     * What the connections of a binding share: the WebSocket context of {@code routes}, and for
+     * plain HTTP, Pekko HTTP's server layer (with Lobby's parser settings) joined with {@code
+     * route}.
+     */
+    static Shared create(ActorSystem<?> system, LobbyRoutes routes, Route route, Class<?> logSource) {
+      ServerSettings defaults = ServerSettings.create(system.settings().config());
+      ServerSettings settings =
+          defaults
+              // Plain HTTP connections rarely repeat header values: caching them only copies the
+              // header parser's tables into every connection.
+              .withParserSettings(
+                  defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
+              // The per-address connection limit needs the peer address of each request.
+              .withRemoteAddressAttribute(true)
+              .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
+      org.apache.pekko.stream.javadsl.Flow<HttpRequest, HttpResponse, NotUsed> handler = route.flow(system);
+      Http pekkoHttp = Http.get(system);
+      LoggingAdapter log = Logging.getLogger(system.classicSystem(), logSource);
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
+          (BidiFlow) TLSPlacebo.getInstance();
+      Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>> http =
+          remote -> handler.join(pekkoHttp.serverLayer(settings, Optional.of(remote), log).atop(placebo));
+      // A head longer than Pekko HTTP's own limits could hold goes to Pekko HTTP, which answers
+      // it with 414 or 431.
+      int maxHead =
+          (int)
+              Math.min(
+                  64 * 1024,
+                  settings.getParserSettings().getMaxUriLength()
+                      + (long) settings.getParserSettings().getMaxHeaderCount()
+                          * settings.getParserSettings().getMaxHeaderValueLength() / 4);
+      Duration idle = idleTimeout(system);
+      return new Shared(routes.context(), http, Materializer.matFromSystem(system), maxHead, idle, idle);
+    }
+
+    /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
+    private static Duration idleTimeout(ActorSystem<?> system) {
+      Config c = system.settings().config();
+      String path = "pekko.http.server.idle-timeout";
+      return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
+    }
+
+    /**
+     * Whether an upgrade passes the checks that the routes would answer with an error (Origin,
+     * connection limits); one that does not goes to Pekko HTTP for that answer.
+     */
+    boolean admissible(UpgradeHead.Upgrade upgrade, InetSocketAddress remote) {
+      HttpSettings settings = context.http();
+      if (upgrade.origin() != null
+          && !settings.allowedOrigins().isEmpty()
+          && settings.allowedOrigins().stream().noneMatch(upgrade.origin()::equalsIgnoreCase)) {
+        return false;
+      }
+      return context.admission().check(Optional.of(remote.getAddress())).isEmpty();
+    }
+  }
 
   /** Tells a connection that the server stops: plain HTTP connections finish and close. */
   static final Object TERMINATE = new Object();
@@ -195,22 +270,11 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
     if (result == UpgradeHead.Incomplete.INSTANCE) {
       resumeReading();
-    } else if (result instanceof UpgradeHead.Upgrade upgrade && admissible(upgrade)) {
+    } else if (result instanceof UpgradeHead.Upgrade upgrade && shared.admissible(upgrade, remote)) {
       startWebSocket(upgrade);
     } else {
       startHttp();
     }
-  }
-
-  /** Whether the upgrade passes the checks that Pekko HTTP's route would answer with an error. */
-  private boolean admissible(UpgradeHead.Upgrade upgrade) {
-    HttpSettings http = shared.context().http();
-    if (upgrade.origin() != null
-        && !http.allowedOrigins().isEmpty()
-        && http.allowedOrigins().stream().noneMatch(upgrade.origin()::equalsIgnoreCase)) {
-      return false;
-    }
-    return shared.context().admission().check(Optional.of(remote.getAddress())).isEmpty();
   }
 
   private void startWebSocket(UpgradeHead.Upgrade upgrade) {

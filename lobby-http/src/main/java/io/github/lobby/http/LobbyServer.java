@@ -7,12 +7,9 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -21,23 +18,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.event.Logging;
-import org.apache.pekko.event.LoggingAdapter;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.pattern.Patterns;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
-import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
-import org.apache.pekko.stream.javadsl.BidiFlow;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.TLSPlacebo;
-import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,40 +101,8 @@ public final class LobbyServer {
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs(), federation), "lobby", Props.empty());
     LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
-    ServerSettings defaults = ServerSettings.create(system.settings().config());
-    ServerSettings serverSettings =
-        defaults
-            // Plain HTTP connections rarely repeat header values: caching them only copies the
-            // header parser's tables into every connection.
-            .withParserSettings(
-                defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
-            // The per-address connection limit needs the peer address of each request.
-            .withRemoteAddressAttribute(true)
-            .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
-    Flow<HttpRequest, HttpResponse, NotUsed> handler = route.flow(system);
-    Http pekkoHttp = Http.get(system);
-    LoggingAdapter httpLog = Logging.getLogger(system.classicSystem(), LobbyServer.class);
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
-        (BidiFlow) TLSPlacebo.getInstance();
-    Function<InetSocketAddress, Flow<ByteString, ByteString, ?>> plainHttp =
-        remote -> handler.join(pekkoHttp.serverLayer(serverSettings, Optional.of(remote), httpLog).atop(placebo));
-    int maxHead =
-        (int)
-            Math.min(
-                64 * 1024,
-                serverSettings.getParserSettings().getMaxUriLength()
-                    + (long) serverSettings.getParserSettings().getMaxHeaderCount()
-                        * serverSettings.getParserSettings().getMaxHeaderValueLength() / 4);
-    LeanConnection.Shared shared =
-        new LeanConnection.Shared(
-            routes.context(),
-            plainHttp,
-            Materializer.matFromSystem(system),
-            maxHead,
-            idleTimeout(system),
-            idleTimeout(system));
+    LeanConnection.Shared shared = LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     org.apache.pekko.actor.ActorRef listener =
         ((ExtendedActorSystem) system.classicSystem())
@@ -227,13 +178,6 @@ public final class LobbyServer {
                     });
     check[0].run();
     return done;
-  }
-
-  /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
-  private static Duration idleTimeout(ActorSystem<?> system) {
-    Config c = system.settings().config();
-    String path = "pekko.http.server.idle-timeout";
-    return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
   }
 
   /** The address the server is bound to (useful with port 0). */
