@@ -6,14 +6,14 @@ import java.util.Arrays;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The RFC 6455 rules for what a client sends, shared by both connection paths: framing,
- * masking, reassembly of fragmented messages, UTF-8 and Close frames. No sockets, no threads:
- * bytes or frame parts in, events or one violation out, through a {@link Handler}.
+ * The RFC 6455 rules for what a client sends, shared by both connection paths: framing, masking,
+ * reassembly of fragmented messages, UTF-8 and Close frames. No sockets, no threads: bytes or frame
+ * parts in, events or one violation out, through a {@link Handler}.
  *
- * <p>Two ways in. The lean path ({@link LeanConnection}) feeds raw socket bytes with {@link
- * #feed}, which parses frame headers itself. The frame-level path ({@link SessionFlow} under
- * Pekko HTTP's WebSocket engine) gets frames the engine parsed and hands them over with {@link
- * #frameStart} and {@link #frameData}. Both then go through the same checks here.
+ * <p>Two ways in. The lean path ({@link LeanConnection}) feeds raw socket bytes with {@link #feed},
+ * which parses frame headers itself. The frame-level path ({@link SessionFlow} under Pekko HTTP's
+ * WebSocket engine) gets frames the engine parsed and hands them over with {@link #frameStart} and
+ * {@link #frameData}. Both then go through the same checks here.
  *
  * <p>The rules, each one a close code:
  *
@@ -23,17 +23,17 @@ import org.apache.pekko.util.ByteString;
  *       fragmented message is open, a 64-bit length with its top bit set, a Close frame with a
  *       one-byte payload or a code that is not allowed (below 1000, 1004–1006, 1015, 1016–2999,
  *       5000 and above);
- *   <li>1009: a message over {@code max-message-bytes}, known from the frame header before any
- *       of its bytes is kept;
+ *   <li>1009: a message over {@code max-message-bytes}, known from the frame header before any of
+ *       its bytes is kept;
  *   <li>1007: text that is not UTF-8, found as soon as the first bad byte arrives, across
  *       fragments; a Close reason that is not UTF-8.
  * </ul>
  *
- * <p>After the first violation, or after a valid Close frame, the decoder ignores the rest of
- * its input: nothing is ever dispatched with a broken frame's state. Every complete message
- * before the violation has been dispatched already, in order. Memory: the current message is
- * held in a buffer allocated when it starts and dropped when it is dispatched (at most {@code
- * max-message-bytes}); between messages the decoder holds no buffer.
+ * <p>After the first violation, or after a valid Close frame, the decoder ignores the rest of its
+ * input: nothing is ever dispatched with a broken frame's state. Every complete message before the
+ * violation has been dispatched already, in order. Memory: the current message is held in a buffer
+ * allocated when it starts and dropped when it is dispatched (at most {@code max-message-bytes});
+ * between messages the decoder holds no buffer.
  */
 final class FrameDecoder {
 
@@ -81,6 +81,7 @@ final class FrameDecoder {
   // Raw parsing (feed): header bytes of a frame whose header was split over reads.
   private byte[] headerBytes;
   private int headerLength;
+
   /** Payload bytes of the current frame still to come; -1 while reading a header. */
   private long payloadLeft = -1;
 
@@ -188,12 +189,17 @@ final class FrameDecoder {
     boolean masked = (b1 & 0x80) != 0;
     int mask = 0;
     if (masked) {
-      mask = ((h[p] & 0xff) << 24) | ((h[p + 1] & 0xff) << 16) | ((h[p + 2] & 0xff) << 8) | (h[p + 3] & 0xff);
+      mask =
+          ((h[p] & 0xff) << 24)
+              | ((h[p + 1] & 0xff) << 16)
+              | ((h[p + 2] & 0xff) << 8)
+              | (h[p + 3] & 0xff);
     }
     headerLength = 0;
     headerBytes = null; // held only while a header is split over reads
     if (len7 == 127 && length < 0) {
-      violation(CloseCodes.PROTOCOL_ERROR, "frame length with its top bit set", (b0 & 0x0f) == CLOSE);
+      violation(
+          CloseCodes.PROTOCOL_ERROR, "frame length with its top bit set", (b0 & 0x0f) == CLOSE);
       return;
     }
     boolean started =
@@ -217,14 +223,22 @@ final class FrameDecoder {
    * @param last whether {@code data} ends the frame
    */
   void frameStart(
-      int opcode, boolean fin, boolean rsv, boolean masked, int mask, long length, ByteString data, boolean last) {
+      int opcode,
+      boolean fin,
+      boolean rsv,
+      boolean masked,
+      int mask,
+      long length,
+      ByteString data,
+      boolean last) {
     if (!ended && frameStart(opcode, fin, rsv, masked, mask, length)) {
       frameData(data, last);
     }
   }
 
   /** Checks a frame header; a violation ends the input and returns false. */
-  private boolean frameStart(int opcode, boolean fin, boolean rsv, boolean masked, int mask, long length) {
+  private boolean frameStart(
+      int opcode, boolean fin, boolean rsv, boolean masked, int mask, long length) {
     if (ended) {
       return false;
     }
@@ -235,7 +249,8 @@ final class FrameDecoder {
       return violation(CloseCodes.PROTOCOL_ERROR, "client frames must be masked", opcode == CLOSE);
     }
     if (length < 0) {
-      return violation(CloseCodes.PROTOCOL_ERROR, "frame length with its top bit set", opcode == CLOSE);
+      return violation(
+          CloseCodes.PROTOCOL_ERROR, "frame length with its top bit set", opcode == CLOSE);
     }
     frameOpcode = opcode;
     frameFin = fin;
@@ -244,7 +259,9 @@ final class FrameDecoder {
     if (opcode == CLOSE || opcode == PING || opcode == PONG) {
       if (!fin || length > 125) {
         return violation(
-            CloseCodes.PROTOCOL_ERROR, "control frames must be whole and at most 125 bytes", opcode == CLOSE);
+            CloseCodes.PROTOCOL_ERROR,
+            "control frames must be whole and at most 125 bytes",
+            opcode == CLOSE);
       }
       frameControl = true;
       control = new byte[(int) length];
@@ -258,7 +275,8 @@ final class FrameDecoder {
       }
     } else if (opcode == TEXT || opcode == BINARY) {
       if (messageOpcode >= 0) {
-        return violation(CloseCodes.PROTOCOL_ERROR, "new message before the previous one ended", false);
+        return violation(
+            CloseCodes.PROTOCOL_ERROR, "new message before the previous one ended", false);
       }
     } else {
       return violation(CloseCodes.PROTOCOL_ERROR, "unknown opcode", false);
@@ -273,7 +291,11 @@ final class FrameDecoder {
       // Sized for this frame; a fragmented message grows it, always within max-message-bytes.
       message = new byte[(int) length];
     } else if (messageLength + length > message.length) {
-      message = Arrays.copyOf(message, (int) Math.min(maxMessageBytes, Math.max(messageLength + length, 2L * message.length)));
+      message =
+          Arrays.copyOf(
+              message,
+              (int)
+                  Math.min(maxMessageBytes, Math.max(messageLength + length, 2L * message.length)));
     }
     return true;
   }
@@ -290,7 +312,8 @@ final class FrameDecoder {
     int n = data.size();
     if (frameControl) {
       if (controlLength + n > control.length) {
-        violation(CloseCodes.PROTOCOL_ERROR, "frame longer than its header said", frameOpcode == CLOSE);
+        violation(
+            CloseCodes.PROTOCOL_ERROR, "frame longer than its header said", frameOpcode == CLOSE);
         return;
       }
       unmaskInto(data, control, controlLength);
@@ -385,11 +408,13 @@ final class FrameDecoder {
   }
 
   /**
-   * Whether a client may send this code in a Close frame: 1000–1003 and 1007–1014 (RFC 6455
-   * section 7.4.1 and the IANA registry), and 3000–4999 (libraries and applications).
+   * Whether a client may send this code in a Close frame: 1000–1003 and 1007–1014 (RFC 6455 section
+   * 7.4.1 and the IANA registry), and 3000–4999 (libraries and applications).
    */
   static boolean validCloseCode(int code) {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+    return (code >= 1000 && code <= 1003)
+        || (code >= 1007 && code <= 1014)
+        || (code >= 3000 && code <= 4999);
   }
 
   private boolean violation(int code, String reason, boolean inCloseFrame) {
@@ -403,9 +428,9 @@ final class FrameDecoder {
   }
 
   /**
-   * An incremental UTF-8 validator (RFC 3629): rejects overlong forms, surrogates and code
-   * points above U+10FFFF at the first byte that makes the input invalid, and keeps its state
-   * across calls so a character may be split between fragments.
+   * An incremental UTF-8 validator (RFC 3629): rejects overlong forms, surrogates and code points
+   * above U+10FFFF at the first byte that makes the input invalid, and keeps its state across calls
+   * so a character may be split between fragments.
    */
   static final class Utf8 {
     private int needed;

@@ -5,8 +5,8 @@ import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
 /**
- * Server frames on the wire (RFC 6455 section 5.2): unmasked, unfragmented, one header before
- * the payload. The payload is not copied: a broadcast's bytes, encoded once, are shared by every
+ * Server frames on the wire (RFC 6455 section 5.2): unmasked, unfragmented, one header before the
+ * payload. The payload is not copied: a broadcast's bytes, encoded once, are shared by every
  * recipient's buffer.
  */
 final class FrameEncoder {

@@ -39,26 +39,35 @@ import org.apache.pekko.util.ByteStringBuilder;
 /**
  * One TCP connection of the lean path: the actor that Pekko IO hands the connection's bytes to.
  *
- * <p>It reads the head of the first request ({@link UpgradeHead}). An accepted WebSocket upgrade
- * is answered with 101 here, and from then on the connection's bytes go straight between the
- * socket and its {@link WsConnection}: no HTTP pipeline, no stream, no per-frame actor besides
- * Pekko IO's own. Anything else is handed, with the bytes already read, to Pekko HTTP's server
- * layer joined with the routes ({@link Shared#http()}), bridged to this actor with
- * backpressure both ways; from then on the connection is an ordinary Pekko HTTP connection
- * (keep-alive, pipelining, limits and error answers included).
+ * <p>It reads the head of the first request ({@link UpgradeHead}). An accepted WebSocket upgrade is
+ * answered with 101 here, and from then on the connection's bytes go straight between the socket
+ * and its {@link WsConnection}: no HTTP pipeline, no stream, no per-frame actor besides Pekko IO's
+ * own. Anything else is handed, with the bytes already read, to Pekko HTTP's server layer joined
+ * with the routes ({@link Shared#http()}), bridged to this actor with backpressure both ways; from
+ * then on the connection is an ordinary Pekko HTTP connection (keep-alive, pipelining, limits and
+ * error answers included).
  *
- * <p>Writes: everything queued for the connection when it can write goes out as one {@code
- * Write} (frames coalesced in one buffer), acknowledged before the next, so a burst costs one
- * system call and a client that does not read holds at most one write and its bounded queue.
- * Reads are pulled ({@code ResumeReading}) only while the session keeps up, so TCP holds back a
- * client that sends faster than it is served.
+ * <p>Writes: one write at a time per connection, acknowledged before the next. A frame offered
+ * while the connection is idle is written by the offering room's thread itself; what queues while a
+ * write is in flight goes out as one {@code Write} (frames coalesced in one buffer) when it is
+ * acknowledged, so a burst costs one system call and a client that does not read holds at most one
+ * write and its bounded queue (see the writing section below and {@link Outbox}). Reads are pulled
+ * ({@code ResumeReading}) only while the session keeps up, so TCP holds back a client that sends
+ * faster than it is served.
+ *
+ * <p>Why an actor per connection on Pekko IO rather than a stream per connection ({@code
+ * Tcp().bind}) or a Netty listener: measured side by side (docs/BENCHMARKS.md), the stream costs
+ * about 70 % more heap per idle connection and more CPU per connection and per delivery; Netty is
+ * about 10 % cheaper per delivery but would add a second I/O layer and dependency next to Pekko's
+ * without reaching the targets either.
  */
 final class LeanConnection extends UntypedAbstractActor implements WsConnection.Io {
 
   /** What every connection of a binding shares. */
   record Shared(
       SessionFlow.Context context,
-      Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>> http,
+      Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>>
+          http,
       org.apache.pekko.stream.Materializer materializer,
       int maxHead,
       Duration headTimeout,
@@ -69,25 +78,32 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
      * plain HTTP, Pekko HTTP's server layer (with Lobby's parser settings) joined with {@code
      * route}.
      */
-    static Shared create(ActorSystem<?> system, LobbyRoutes routes, Route route, Class<?> logSource) {
+    static Shared create(
+        ActorSystem<?> system, LobbyRoutes routes, Route route, Class<?> logSource) {
       ServerSettings defaults = ServerSettings.create(system.settings().config());
       ServerSettings settings =
           defaults
               // Plain HTTP connections rarely repeat header values: caching them only copies the
               // header parser's tables into every connection.
               .withParserSettings(
-                  defaults.getParserSettings().withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
+                  defaults
+                      .getParserSettings()
+                      .withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
               // The per-address connection limit needs the peer address of each request.
               .withRemoteAddressAttribute(true)
               .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
-      org.apache.pekko.stream.javadsl.Flow<HttpRequest, HttpResponse, NotUsed> handler = route.flow(system);
+      org.apache.pekko.stream.javadsl.Flow<HttpRequest, HttpResponse, NotUsed> handler =
+          route.flow(system);
       Http pekkoHttp = Http.get(system);
       LoggingAdapter log = Logging.getLogger(system.classicSystem(), logSource);
       @SuppressWarnings({"unchecked", "rawtypes"})
       BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
           (BidiFlow) TLSPlacebo.getInstance();
-      Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>> http =
-          remote -> handler.join(pekkoHttp.serverLayer(settings, Optional.of(remote), log).atop(placebo));
+      Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>>
+          http =
+              remote ->
+                  handler.join(
+                      pekkoHttp.serverLayer(settings, Optional.of(remote), log).atop(placebo));
       // A head longer than Pekko HTTP's own limits could hold goes to Pekko HTTP, which answers
       // it with 414 or 431.
       int maxHead =
@@ -96,9 +112,11 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
                   64 * 1024,
                   settings.getParserSettings().getMaxUriLength()
                       + (long) settings.getParserSettings().getMaxHeaderCount()
-                          * settings.getParserSettings().getMaxHeaderValueLength() / 4);
+                          * settings.getParserSettings().getMaxHeaderValueLength()
+                          / 4);
       Duration idle = idleTimeout(system);
-      return new Shared(routes.context(), http, Materializer.matFromSystem(system), maxHead, idle, idle);
+      return new Shared(
+          routes.context(), http, Materializer.matFromSystem(system), maxHead, idle, idle);
     }
 
     /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
@@ -158,10 +176,13 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private boolean httpWriting;
   private boolean reading;
   private volatile boolean closing;
+
   /** Whether the owner wants the write token back at the next acknowledgement. */
   private volatile boolean ownerWants;
+
   /** Where WebSocket writes are acknowledged: a function run on the socket actor's thread. */
   private ActorRef acks;
+
   private Cancellable timer;
   private String ioFailure;
 
@@ -270,7 +291,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
     if (result == UpgradeHead.Incomplete.INSTANCE) {
       resumeReading();
-    } else if (result instanceof UpgradeHead.Upgrade upgrade && shared.admissible(upgrade, remote)) {
+    } else if (result instanceof UpgradeHead.Upgrade upgrade
+        && shared.admissible(upgrade, remote)) {
       startWebSocket(upgrade);
     } else {
       startHttp();
@@ -304,13 +326,15 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
         .writeDirectly(
             frame ->
                 socket.tell(
-                    TcpMessage.write(FrameEncoder.frame(frame.opcode(), frame.data()), (Tcp.Event) WRITE_ACK),
+                    TcpMessage.write(
+                        FrameEncoder.frame(frame.opcode(), frame.data()), (Tcp.Event) WRITE_ACK),
                     acknowledged));
     // The 101 goes out first, with the token held until it is written: frames that rooms offer
     // meanwhile queue behind it, and this actor drains them after it.
     ws.outbox().acquire();
     ownerWants = true;
-    tcp.tell(TcpMessage.write(UpgradeHead.switchingProtocols(upgrade), (Tcp.Event) WRITE_ACK), acks);
+    tcp.tell(
+        TcpMessage.write(UpgradeHead.switchingProtocols(upgrade), (Tcp.Event) WRITE_ACK), acks);
     ws.start(Adapter.toTyped(getSelf()));
     if (!rest.isEmpty()) {
       ws.onBytes(rest);
@@ -392,7 +416,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       ByteStringBuilder out = null;
       if (!closing) {
         OutFrame frame;
-        while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = ws.nextFrame()) != null) {
+        while ((out == null || out.length() < MAX_WRITE_BYTES)
+            && (frame = ws.nextFrame()) != null) {
           if (out == null) {
             out = new ByteStringBuilder();
           }
@@ -505,7 +530,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
                         : Optional.empty(),
                 message -> Optional.empty())
             .via(shared.http().apply(remote))
-            .to(Sink.actorRefWithBackpressure(self, SINK_INIT, SINK_ACK, SINK_DONE, SinkFailed::new))
+            .to(
+                Sink.actorRefWithBackpressure(
+                    self, SINK_INIT, SINK_ACK, SINK_DONE, SinkFailed::new))
             .run(shared.materializer());
     ByteString bytes = head;
     head = null;
@@ -542,7 +569,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     if (idle >= shared.httpIdleTimeout().toNanos() && !httpWriting) {
       abort(null);
     } else {
-      timer = schedule(shared.httpIdleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10), IDLE_CHECK);
+      timer =
+          schedule(
+              shared.httpIdleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10), IDLE_CHECK);
     }
   }
 

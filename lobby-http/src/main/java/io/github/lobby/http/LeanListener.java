@@ -12,9 +12,9 @@ import org.apache.pekko.io.Tcp;
 import org.apache.pekko.io.TcpMessage;
 
 /**
- * The listening socket of the lean path, on Pekko IO: accepts connections (pulled, at most
- * {@code max-connections} open at once: beyond it, new ones wait in the backlog) and makes one
- * {@link LeanConnection} child per connection.
+ * The listening socket of the lean path, on Pekko IO: accepts connections (pulled, at most {@code
+ * max-connections} open at once: beyond it, new ones wait in the backlog) and makes one {@link
+ * LeanConnection} child per connection.
  */
 final class LeanListener extends AbstractActor {
 
@@ -40,7 +40,8 @@ final class LeanListener extends AbstractActor {
       LeanConnection.Shared shared,
       CompletableFuture<InetSocketAddress> bound) {
     return Props.create(
-        LeanListener.class, () -> new LeanListener(address, backlog, maxConnections, shared, bound));
+        LeanListener.class,
+        () -> new LeanListener(address, backlog, maxConnections, shared, bound));
   }
 
   private final InetSocketAddress address;
@@ -78,7 +79,8 @@ final class LeanListener extends AbstractActor {
 
   @Override
   public void postStop() {
-    bound.completeExceptionally(new IllegalStateException("the listener stopped before it was bound"));
+    bound.completeExceptionally(
+        new IllegalStateException("the listener stopped before it was bound"));
   }
 
   @Override
@@ -96,7 +98,8 @@ final class LeanListener extends AbstractActor {
             failed -> {
               if (socket == null) {
                 bound.completeExceptionally(
-                    new java.net.BindException("cannot bind " + address + ": " + failed.causedByString()));
+                    new java.net.BindException(
+                        "cannot bind " + address + ": " + failed.causedByString()));
                 getContext().stop(getSelf());
               }
             })
@@ -112,7 +115,10 @@ final class LeanListener extends AbstractActor {
         .matchEquals(OPEN, o -> getSender().tell(open, getSelf()))
         .matchEquals(
             TERMINATE,
-            t -> getContext().getChildren().forEach(c -> c.tell(LeanConnection.TERMINATE, getSelf())))
+            t ->
+                getContext()
+                    .getChildren()
+                    .forEach(c -> c.tell(LeanConnection.TERMINATE, getSelf())))
         .build();
   }
 

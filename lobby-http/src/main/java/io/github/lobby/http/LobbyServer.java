@@ -25,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Lobby server inside an ActorSystem you own: the Lobby actor, the routes and the
- * HTTP binding, with a clean stop that closes every session with 1001 before the binding goes.
+ * A running Lobby server inside an ActorSystem you own: the Lobby actor, the routes and the HTTP
+ * binding, with a clean stop that closes every session with 1001 before the binding goes.
  *
  * <pre>{@code
  * LobbyServer server = LobbyServer.start(system, system.settings().config())
@@ -83,13 +83,14 @@ public final class LobbyServer {
    *
    * @param own routes served next to the Lobby's, or {@code null} for none
    */
-  public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config, Route own) {
+  public static CompletionStage<LobbyServer> start(
+      ActorSystem<?> system, Config config, Route own) {
     return start(system, config, own, Federation.fromConfig(config));
   }
 
   /**
-   * Like {@link #start(ActorSystem, Config, Route)}, with a federation chosen in code rather
-   * than by {@code lobby.cluster.enabled}.
+   * Like {@link #start(ActorSystem, Config, Route)}, with a federation chosen in code rather than
+   * by {@code lobby.cluster.enabled}.
    *
    * @param federation how rooms reach the same room on other nodes ({@code lobby-cluster})
    */
@@ -102,7 +103,8 @@ public final class LobbyServer {
             Lobby.create(settings, LobbyRoutes.codecs(), federation), "lobby", Props.empty());
     LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
-    LeanConnection.Shared shared = LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
+    LeanConnection.Shared shared =
+        LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     org.apache.pekko.actor.ActorRef listener =
         ((ExtendedActorSystem) system.classicSystem())
@@ -134,8 +136,8 @@ public final class LobbyServer {
 
   /**
    * Completes when every WebSocket connection has finished its close handshake (each ends within
-   * {@code close-timeout} of its Close), or after {@code patience}: terminating the binding
-   * earlier would cut Close frames still on their way.
+   * {@code close-timeout} of its Close), or after {@code patience}: terminating the binding earlier
+   * would cut Close frames still on their way.
    */
   private CompletionStage<Done> connectionsClosed(Duration patience) {
     CompletableFuture<Done> done = new CompletableFuture<>();
@@ -146,7 +148,9 @@ public final class LobbyServer {
           if (routes.activeConnections() == 0 || System.nanoTime() >= deadline) {
             done.complete(Done.getInstance());
           } else {
-            system.scheduler().scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
+            system
+                .scheduler()
+                .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
           }
         };
     check[0].run();
@@ -173,7 +177,8 @@ public final class LobbyServer {
                       } else {
                         system
                             .scheduler()
-                            .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
+                            .scheduleOnce(
+                                Duration.ofMillis(20), check[0], system.executionContext());
                       }
                     });
     check[0].run();
@@ -215,7 +220,8 @@ public final class LobbyServer {
             unbound ->
                 AskPattern.<Lobby.Command, Done>ask(
                     lobby,
-                    replyTo -> new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
+                    replyTo ->
+                        new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
                     http.shutdownTimeout(),
                     system.scheduler()))
         .exceptionally(

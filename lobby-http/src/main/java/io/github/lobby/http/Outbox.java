@@ -12,20 +12,20 @@ import org.apache.pekko.util.ByteString;
  * The {@link Transport} of one connection: the bounded outbound queue that rooms on any thread
  * offer frames into, and the wake-up of the connection's own thread.
  *
- * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames wait,
- * and {@code CLOSED} once the connection is closing. The first offer into an empty burst wakes
- * the owner with {@link #WAKE}; later offers only queue until the owner has {@link #rearm()ed}
- * the wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The
- * other Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run
- * on its thread.
+ * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames wait, and
+ * {@code CLOSED} once the connection is closing. The first offer into an empty burst wakes the
+ * owner with {@link #WAKE}; later offers only queue until the owner has {@link #rearm()ed} the
+ * wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The other
+ * Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run on its
+ * thread.
  *
- * <p>With a {@link DirectWriter} (the lean path), the wake-up flag is also the connection's
- * write token: whoever holds it is the only one writing to the socket until the write is
- * acknowledged. An offer that finds the connection idle takes the token and writes its frame
- * itself, on the offering thread, without waking the owner: one message to the socket instead of
- * three at moderate rates. Otherwise it queues, and the owner drains the queue into one write
- * when the write in flight is acknowledged. The owner releases the token only when the queue is
- * empty, so frames from one sender stay in order.
+ * <p>With a {@link DirectWriter} (the lean path), the wake-up flag is also the connection's write
+ * token: whoever holds it is the only one writing to the socket until the write is acknowledged. An
+ * offer that finds the connection idle takes the token and writes its frame itself, on the offering
+ * thread, without waking the owner: one message to the socket instead of three at moderate rates.
+ * Otherwise it queues, and the owner drains the queue into one write when the write in flight is
+ * acknowledged. The owner releases the token only when the queue is empty, so frames from one
+ * sender stay in order.
  */
 final class Outbox implements Transport {
 
@@ -150,8 +150,8 @@ final class Outbox implements Transport {
   }
 
   /**
-   * Gives the write token back once the owner found nothing to write; returns true when frames
-   * were queued meanwhile and the token was taken again, so the owner must drain once more.
+   * Gives the write token back once the owner found nothing to write; returns true when frames were
+   * queued meanwhile and the token was taken again, so the owner must drain once more.
    */
   boolean release() {
     wakeScheduled.set(false);

@@ -24,13 +24,13 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 
 /**
- * The frame-level path: one WebSocket connection under Pekko HTTP's WebSocket engine, for
- * {@link LobbyRoutes} mounted in a server the application binds itself. The engine parses frame
- * headers and renders the frames this stage emits; everything else (the RFC 6455 rules, the
- * close handshake, the window, the queue) is the same {@link WsConnection} and {@link
- * FrameDecoder} that the lean path of {@link LobbyServer} uses. This stage is only the glue: a
- * frame part in goes to the decoder, a pull takes the next frame, signals from other threads come
- * in through one async callback.
+ * The frame-level path: one WebSocket connection under Pekko HTTP's WebSocket engine, for {@link
+ * LobbyRoutes} mounted in a server the application binds itself. The engine parses frame headers
+ * and renders the frames this stage emits; everything else (the RFC 6455 rules, the close
+ * handshake, the window, the queue) is the same {@link WsConnection} and {@link FrameDecoder} that
+ * the lean path of {@link LobbyServer} uses. This stage is only the glue: a frame part in goes to
+ * the decoder, a pull takes the next frame, signals from other threads come in through one async
+ * callback.
  */
 final class SessionFlow {
 
@@ -96,8 +96,14 @@ final class SessionFlow {
                   connection
                       .decoder()
                       .frameStart(
-                          part.opcode(), part.fin(), part.rsv(), part.masked(), part.mask(), part.length(),
-                          part.data(), part.last());
+                          part.opcode(),
+                          part.fin(),
+                          part.rsv(),
+                          part.masked(),
+                          part.mask(),
+                          part.length(),
+                          part.data(),
+                          part.last());
                 } else {
                   connection.decoder().frameData(part.data(), part.last());
                 }

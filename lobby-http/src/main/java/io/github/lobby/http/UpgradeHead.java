@@ -10,17 +10,17 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Reads the head of the first request on a connection of the lean path and decides: a WebSocket
- * upgrade to a room that the lean path serves, or anything else, which goes to Pekko HTTP with
- * the bytes read so far.
+ * upgrade to a room that the lean path serves, or anything else, which goes to Pekko HTTP with the
+ * bytes read so far.
  *
- * <p>The lean path takes only what is plainly a valid upgrade (RFC 6455 section 4.2.1): {@code
- * GET /{room} HTTP/1.1} with a valid room name in plain characters, one {@code Host}, {@code
- * Upgrade: websocket}, {@code Connection: upgrade}, a 16-byte {@code Sec-WebSocket-Key}, {@code
+ * <p>The lean path takes only what is plainly a valid upgrade (RFC 6455 section 4.2.1): {@code GET
+ * /{room} HTTP/1.1} with a valid room name in plain characters, one {@code Host}, {@code Upgrade:
+ * websocket}, {@code Connection: upgrade}, a 16-byte {@code Sec-WebSocket-Key}, {@code
  * Sec-WebSocket-Version: 13}, no body, and only printable ASCII. Everything else, including every
  * request that deserves an error answer (bad room, wrong method, bad upgrade headers, a refused
  * Origin, a connection limit, an oversized head), is handed over, so that Pekko HTTP and the
- * Lobby's routes answer it exactly as they do for any other request: the lean path adds no
- * second copy of HTTP's error handling.
+ * Lobby's routes answer it exactly as they do for any other request: the lean path adds no second
+ * copy of HTTP's error handling.
  */
 final class UpgradeHead {
 
@@ -46,7 +46,8 @@ final class UpgradeHead {
    * @param origin the {@code Origin} header, or null
    * @param headLength the bytes of the head, CRLF CRLF included; what follows are frames
    */
-  record Upgrade(RoomId room, boolean json, String accept, String origin, int headLength) implements Result {}
+  record Upgrade(RoomId room, boolean json, String accept, String origin, int headLength)
+      implements Result {}
 
   private static final byte[] PREFIX = "GET /".getBytes(StandardCharsets.US_ASCII);
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -96,7 +97,8 @@ final class UpgradeHead {
     return upgrade == null ? Handoff.INSTANCE : upgrade;
   }
 
-  private static final ByteString CRLFCRLF = ByteString.fromString("\r\n\r\n", StandardCharsets.US_ASCII);
+  private static final ByteString CRLFCRLF =
+      ByteString.fromString("\r\n\r\n", StandardCharsets.US_ASCII);
 
   private static Upgrade read(String head, int headLength) {
     int lineEnd = head.indexOf("\r\n");
@@ -108,7 +110,10 @@ final class UpgradeHead {
     int query = target.indexOf('?');
     String path = query < 0 ? target : target.substring(0, query);
     String name = path.substring(1);
-    if (!plain(name) || target.indexOf(' ') >= 0 || target.indexOf('#') >= 0 || RoomId.problem(name).isPresent()) {
+    if (!plain(name)
+        || target.indexOf(' ') >= 0
+        || target.indexOf('#') >= 0
+        || RoomId.problem(name).isPresent()) {
       return null;
     }
     String host = null;
@@ -194,8 +199,13 @@ final class UpgradeHead {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       boolean ok =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-              || c == '.' || c == '~';
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || c == '.'
+              || c == '~';
       if (!ok) {
         return false;
       }
@@ -236,7 +246,8 @@ final class UpgradeHead {
   static ByteString switchingProtocols(Upgrade upgrade) {
     StringBuilder s =
         new StringBuilder(160)
-            .append("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+            .append(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
             .append("Sec-WebSocket-Accept: ")
             .append(upgrade.accept())
             .append("\r\n");

@@ -16,18 +16,18 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * One WebSocket connection between a client and its {@link Session}, whatever carries its bytes:
- * the close handshake, the inbound window, control replies and the order of what goes out. The
- * RFC 6455 rules for input are the {@link FrameDecoder}'s, the queue is the {@link Outbox}; the
- * glue of each path ({@link LeanConnection} on Pekko IO, {@link SessionFlow} under Pekko HTTP)
- * moves bytes and calls this class on its one thread.
+ * the close handshake, the inbound window, control replies and the order of what goes out. The RFC
+ * 6455 rules for input are the {@link FrameDecoder}'s, the queue is the {@link Outbox}; the glue of
+ * each path ({@link LeanConnection} on Pekko IO, {@link SessionFlow} under Pekko HTTP) moves bytes
+ * and calls this class on its one thread.
  *
  * <p>Inbound, at most {@code inbound-window} messages wait for the session; beyond that {@link
  * #wantsRead()} is false and the glue stops reading the socket, so a flooding client is held back
  * by TCP. A Ping is answered with a Pong carrying its payload; only the latest unanswered Ping is
  * kept, so a Ping flood from a client that does not read holds one payload, not a queue.
  *
- * <p>Outbound, {@link #nextFrame()} hands out a Pong, then a Ping, then queued data, then the
- * Close frame; nothing after it. How the connection ends:
+ * <p>Outbound, {@link #nextFrame()} hands out a Pong, then a Ping, then queued data, then the Close
+ * frame; nothing after it. How the connection ends:
  *
  * <ul>
  *   <li>the session closes it (timeout, shutdown, rate limit): what was queued goes out, then the
@@ -40,8 +40,8 @@ import org.apache.pekko.util.ByteString;
  *   <li>a violation in the client's own Close frame: our Close goes out and the connection ends.
  * </ul>
  *
- * <p>The session actor is spawned by the {@link Lobby} when the connection starts, so a
- * connection that never starts leaves nothing behind; when it stops, the session hears of it.
+ * <p>The session actor is spawned by the {@link Lobby} when the connection starts, so a connection
+ * that never starts leaves nothing behind; when it stops, the session hears of it.
  */
 final class WsConnection implements FrameDecoder.Handler {
 
@@ -82,8 +82,10 @@ final class WsConnection implements FrameDecoder.Handler {
 
   private ActorRef<Session.Command> session;
   private boolean directReply;
+
   /** Bytes that arrived before the session was ready (frames pipelined after the upgrade). */
   private ByteString early = ByteString.emptyByteString();
+
   private int inFlight;
   private boolean admitted;
   private String failure;
@@ -93,13 +95,17 @@ final class WsConnection implements FrameDecoder.Handler {
   private OutFrame closeFrame;
   private boolean closeRequested;
   private boolean closeSent;
+
   /** Whether the connection ends as soon as our Close is out (the client closed, or failed). */
   private boolean endAfterClose;
+
   private boolean done;
+
   /** Whether the client's valid Close frame arrived. */
   private boolean clientClosed;
 
-  WsConnection(SessionFlow.Context context, RoomId room, Mode mode, Optional<InetAddress> address, Io io) {
+  WsConnection(
+      SessionFlow.Context context, RoomId room, Mode mode, Optional<InetAddress> address, Io io) {
     this.context = context;
     this.room = room;
     this.mode = mode;
@@ -121,9 +127,9 @@ final class WsConnection implements FrameDecoder.Handler {
   }
 
   /**
-   * Like {@link #start()}; with {@code answerTo}, the Lobby's answer goes there, and the glue
-   * hands it to {@link #sessionReady} on its thread (no ask: no temporary actor, no future, no
-   * timer). If the connection stops first, {@link #stopped} tells the Lobby instead.
+   * Like {@link #start()}; with {@code answerTo}, the Lobby's answer goes there, and the glue hands
+   * it to {@link #sessionReady} on its thread (no ask: no temporary actor, no future, no timer). If
+   * the connection stops first, {@link #stopped} tells the Lobby instead.
    */
   void start(ActorRef<ActorRef<Session.Command>> answerTo) {
     Optional<Admission.Refusal> refused = context.admission().admit(address);
@@ -133,7 +139,9 @@ final class WsConnection implements FrameDecoder.Handler {
       endAfterClose = true;
       requestClose(
           CloseCodes.TRY_AGAIN_LATER,
-          refused.get() == Admission.Refusal.SERVER_FULL ? "server full" : "too many connections from this address",
+          refused.get() == Admission.Refusal.SERVER_FULL
+              ? "server full"
+              : "too many connections from this address",
           true);
       return;
     }
@@ -189,7 +197,10 @@ final class WsConnection implements FrameDecoder.Handler {
     if (previous instanceof ActorRef<?> ref) {
       @SuppressWarnings("unchecked")
       ActorRef<Session.Command> s = (ActorRef<Session.Command>) ref;
-      s.tell(failure == null ? Session.TransportClosed.INSTANCE : new Session.TransportFailed(failure));
+      s.tell(
+          failure == null
+              ? Session.TransportClosed.INSTANCE
+              : new Session.TransportFailed(failure));
     }
   }
 
@@ -206,9 +217,9 @@ final class WsConnection implements FrameDecoder.Handler {
   }
 
   /**
-   * Whether the close handshake completed both ways: the client sends nothing more, so the
-   * socket may be closed at once. Otherwise the glue half-closes and reads on until the client's
-   * FIN, so that unread bytes do not reset the connection under our Close frame.
+   * Whether the close handshake completed both ways: the client sends nothing more, so the socket
+   * may be closed at once. Otherwise the glue half-closes and reads on until the client's FIN, so
+   * that unread bytes do not reset the connection under our Close frame.
    */
   boolean handshakeComplete() {
     return done && clientClosed;
@@ -256,8 +267,8 @@ final class WsConnection implements FrameDecoder.Handler {
   }
 
   /**
-   * The next frame to send, or null; the glue calls it until null whenever it can write. The
-   * data queue's wake-up is the glue's to {@link Outbox#rearm()}.
+   * The next frame to send, or null; the glue calls it until null whenever it can write. The data
+   * queue's wake-up is the glue's to {@link Outbox#rearm()}.
    */
   OutFrame nextFrame() {
     if (closeSent) {
