@@ -19,7 +19,7 @@ import java.util.List;
  * @param askTimeout how long routes wait for the Lobby
  * @param closeTimeout how long a server-initiated close waits for the client's Close
  * @param shutdownTimeout how long stopping waits for sessions to close
- * @param maxConnections Pekko HTTP's connection limit for the binding
+ * @param maxConnections open TCP connections of the binding, WebSocket and plain HTTP
  * @param backlog the listen backlog of the binding
  * @param allowedOrigins the WebSocket {@code Origin}s accepted; empty accepts any
  * @param maxConnectionsPerIp connection limit per client address ({@link Integer#MAX_VALUE}
