@@ -1,7 +1,5 @@
 package io.github.lobby.http;
 
-import io.github.lobby.core.Mode;
-import io.github.lobby.http.EngineFrames.OutFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -16,7 +14,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
@@ -73,9 +70,6 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
 
   private static final Logger log = LoggerFactory.getLogger(NettyConnection.class);
 
-  /** The largest buffer one write takes; more waits for the next write. */
-  private static final int MAX_WRITE_BYTES = 256 * 1024;
-
   /** What to do with the socket once no write is in flight. */
   private enum End {
     CLOSE,
@@ -115,7 +109,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
   public void channelActive(ChannelHandlerContext ctx) {
     channel = ctx.channel();
     remote = (InetSocketAddress) channel.remoteAddress();
-    timer = schedule(shared.headTimeout(), this::onHeadTimeout);
+    timer = schedule(shared.idleTimeout(), this::onHeadTimeout);
     channel.read();
   }
 
@@ -207,7 +201,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
 
   private void onHead(ByteString data) {
     head = head.concat(data);
-    UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
+    UpgradeHead.Result result = UpgradeHead.parse(head, data.size(), shared.maxHead());
     if (result == UpgradeHead.Incomplete.INSTANCE) {
       channel.read();
     } else if (result instanceof UpgradeHead.Upgrade upgrade && shared.admissible(upgrade, remote)) {
@@ -217,20 +211,13 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
     }
   }
 
-
   // ---- WebSocket ----
 
   private void startWebSocket(UpgradeHead.Upgrade upgrade) {
     cancelTimer();
     ByteString rest = head.drop(upgrade.headLength());
     head = null;
-    ws =
-        new WsConnection(
-            shared.context(),
-            upgrade.room(),
-            upgrade.json() ? Mode.JSON : Mode.CLASSIC,
-            Optional.of(remote.getAddress()),
-            this);
+    ws = shared.webSocket(upgrade, remote, this);
     ws.outbox().writeDirectly(frame -> write(FrameEncoder.frame(frame.opcode(), frame.data())));
     // The 101 goes out first, with the token held until it is written: frames that rooms offer
     // meanwhile queue behind it, and its completion drains them.
@@ -288,14 +275,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
     boolean wrote = false;
     Outbox outbox = ws.outbox();
     while (true) {
-      ByteStringBuilder out = null;
-      OutFrame frame;
-      while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = ws.nextFrame()) != null) {
-        if (out == null) {
-          out = new ByteStringBuilder();
-        }
-        FrameEncoder.append(out, frame.opcode(), frame.data());
-      }
+      ByteStringBuilder out = FrameEncoder.coalesce(null, ws::nextFrame);
       if (out != null) {
         write(out.result()); // its completion comes back here
         wrote = true;
@@ -405,7 +385,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
     ByteString bytes = head;
     head = null;
     offer(bytes);
-    timer = schedule(shared.httpIdleTimeout(), this::onIdleCheck);
+    timer = schedule(shared.idleTimeout(), this::onIdleCheck);
   }
 
   private void offer(ByteString bytes) {
@@ -461,12 +441,12 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
 
   private void onIdleCheck() {
     long idle = System.nanoTime() - lastActivity;
-    if (idle >= shared.httpIdleTimeout().toNanos() && !httpWriting) {
+    if (idle >= shared.idleTimeout().toNanos() && !httpWriting) {
       abort(null);
     } else {
       timer =
           schedule(
-              shared.httpIdleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10),
+              shared.idleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10),
               this::onIdleCheck);
     }
   }

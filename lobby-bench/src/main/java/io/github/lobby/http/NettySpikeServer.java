@@ -1,11 +1,7 @@
 package io.github.lobby.http;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.github.lobby.core.CloseCodes;
-import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
-import io.github.lobby.core.LobbySettings;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -24,7 +20,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +28,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Spike, candidate (b) of the connection layer, to be measured next to the lean path of {@link
@@ -53,34 +45,18 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * request through Pekko HTTP's server layer, and WebSockets on the Netty path; on SIGTERM it
  * unbinds, closes every session with 1001 and waits for the connections to end (at most {@code
  * close-timeout} + 0.5 s), then stops the event loops. One event loop group, as many threads as
- * cores (override with {@code -Dlobby.netty.threads=N}), accepts and serves every connection;
- * at most {@code max-connections} are open at once (beyond it, accepting pauses and new ones
- * wait in the backlog). Not done here, as in the streams spike: letting keep-alive plain HTTP
- * connections finish on stop; they end with the event loops.
+ * cores (override with {@code -Dlobby.netty.threads=N}), accepts and serves every connection; at
+ * most {@code max-connections} are open at once (beyond it, accepting pauses and new ones wait in
+ * the backlog). Not done here, as in the streams spike: letting keep-alive plain HTTP connections
+ * finish on stop; they end with the event loops.
  */
 public final class NettySpikeServer {
-
-  /** Pekko's own logging through SLF4J, as in the example server's application.conf. */
-  private static final String LOGGING =
-      "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]\n"
-          + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n";
 
   private NettySpikeServer() {}
 
   /** Starts the spike server; it runs until the JVM is asked to stop. */
   public static void main(String[] args) {
-    Config config =
-        ConfigFactory.load(
-            ConfigFactory.defaultApplication().withFallback(ConfigFactory.parseString(LOGGING)));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
-    start(system, config)
-        .whenComplete(
-            (address, error) -> {
-              if (error != null) {
-                System.err.println("Could not start the Netty spike: " + error.getMessage());
-                system.terminate();
-              }
-            });
+    SpikeServers.run("Netty spike", NettySpikeServer::start);
   }
 
   /**
@@ -88,15 +64,11 @@ public final class NettySpikeServer {
    * CoordinatedShutdown; completes with the bound address.
    */
   static CompletionStage<InetSocketAddress> start(ActorSystem<?> system, Config config) {
-    // From here to `shared`: LobbyServer.start, so that every path gets the same settings.
-    LobbySettings settings = LobbySettings.fromConfig(config);
-    HttpSettings http = HttpSettings.fromConfig(config);
-    ActorRef<Lobby.Command> lobby =
-        system.systemActorOf(
-            Lobby.create(settings, LobbyRoutes.codecs(), Federation.NONE), "lobby", Props.empty());
-    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
-    LeanConnection.Shared shared = LeanConnection.Shared.create(system, routes, routes.route(), NettySpikeServer.class);
-
+    SpikeServers.Lobbied set = SpikeServers.setUp(system, config, NettySpikeServer.class);
+    HttpSettings http = set.http();
+    ActorRef<Lobby.Command> lobby = set.lobby();
+    LobbyRoutes routes = set.routes();
+    LeanConnection.Shared shared = set.shared();
 
     boolean epoll = Epoll.isAvailable();
     int threads =
@@ -217,44 +189,11 @@ public final class NettySpikeServer {
     }
   }
 
-  /** LobbyServer.stop without its last step: unbind, close sessions with 1001, wait for them. */
+  /** LobbyServer.stop without its last step: unbind, then LobbyServer.closeSessions. */
   private static CompletionStage<Done> stop(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbyRoutes routes, Channel server) {
-    HttpSettings http = routes.httpSettings();
     CompletableFuture<Done> unbound = new CompletableFuture<>();
     server.close().addListener(f -> unbound.complete(Done.getInstance()));
-    return unbound
-        .thenCompose(
-            u ->
-                AskPattern.<Lobby.Command, Done>ask(
-                    lobby,
-                    replyTo ->
-                        new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
-                    http.shutdownTimeout(),
-                    system.scheduler()))
-        .exceptionally(error -> Done.getInstance())
-        .thenCompose(
-            closed -> connectionsClosed(system, routes, http.closeTimeout().plusMillis(500)));
+    return unbound.thenCompose(u -> LobbyServer.closeSessions(system, lobby, routes));
   }
-
-  /** Completes when no WebSocket connection is left, or after {@code patience}. */
-  private static CompletionStage<Done> connectionsClosed(
-      ActorSystem<?> system, LobbyRoutes routes, Duration patience) {
-    CompletableFuture<Done> done = new CompletableFuture<>();
-    long deadline = System.nanoTime() + patience.toNanos();
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () -> {
-          if (routes.activeConnections() == 0 || System.nanoTime() >= deadline) {
-            done.complete(Done.getInstance());
-          } else {
-            system
-                .scheduler()
-                .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
-          }
-        };
-    check[0].run();
-    return done;
-  }
-
 }

@@ -1,10 +1,7 @@
 package io.github.lobby.http;
 
-import io.github.lobby.core.Mode;
-import io.github.lobby.http.EngineFrames.OutFrame;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -56,9 +53,6 @@ import org.apache.pekko.util.ByteStringBuilder;
 final class StreamsConnectionStage
     extends AbstractGraphStageWithMaterializedValue<
         FlowShape<ByteString, ByteString>, CompletionStage<Done>> {
-
-  /** The largest buffer one push takes; more waits for the next pull. */
-  private static final int MAX_WRITE_BYTES = 256 * 1024;
 
   private static final String HEAD_TIMER = "head-timeout";
   private static final String CLOSE_TIMER = "close-timeout";
@@ -143,7 +137,7 @@ final class StreamsConnectionStage
 
     @Override
     public void preStart() {
-      scheduleOnce(HEAD_TIMER, shared.headTimeout());
+      scheduleOnce(HEAD_TIMER, shared.idleTimeout());
       pull(in);
     }
 
@@ -181,7 +175,7 @@ final class StreamsConnectionStage
 
     private void onHead(ByteString data) {
       head = head.concat(data);
-      UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
+      UpgradeHead.Result result = UpgradeHead.parse(head, data.size(), shared.maxHead());
       if (result == UpgradeHead.Incomplete.INSTANCE) {
         pull(in);
       } else if (result instanceof UpgradeHead.Upgrade upgrade && shared.admissible(upgrade, remote)) {
@@ -199,13 +193,7 @@ final class StreamsConnectionStage
       ByteString rest = head.drop(upgrade.headLength());
       head = null;
       prefix = UpgradeHead.switchingProtocols(upgrade);
-      ws =
-          new WsConnection(
-              shared.context(),
-              upgrade.room(),
-              upgrade.json() ? Mode.JSON : Mode.CLASSIC,
-              Optional.of(remote.getAddress()),
-              this);
+      ws = shared.webSocket(upgrade, remote, this);
       setHandler(
           in,
           new AbstractInHandler() {
@@ -270,14 +258,7 @@ final class StreamsConnectionStage
             bytes.append(prefix);
             prefix = null;
           }
-          OutFrame frame;
-          while ((bytes == null || bytes.length() < MAX_WRITE_BYTES)
-              && (frame = ws.nextFrame()) != null) {
-            if (bytes == null) {
-              bytes = new ByteStringBuilder();
-            }
-            FrameEncoder.append(bytes, frame.opcode(), frame.data());
-          }
+          bytes = FrameEncoder.coalesce(bytes, ws::nextFrame);
           if (bytes != null) {
             push(out, bytes.result());
           }
@@ -436,15 +417,15 @@ final class StreamsConnectionStage
       if (isAvailable(out)) {
         httpOut.pull();
       }
-      scheduleOnce(IDLE_TIMER, shared.httpIdleTimeout());
+      scheduleOnce(IDLE_TIMER, shared.idleTimeout());
     }
 
     private void onIdleCheck() {
       long idle = System.nanoTime() - lastActivity;
-      if (idle >= shared.httpIdleTimeout().toNanos()) {
+      if (idle >= shared.idleTimeout().toNanos()) {
         abort();
       } else {
-        Duration left = shared.httpIdleTimeout().minusNanos(idle);
+        Duration left = shared.idleTimeout().minusNanos(idle);
         scheduleOnce(IDLE_TIMER, left.plus(Duration.ofMillis(10)));
       }
     }

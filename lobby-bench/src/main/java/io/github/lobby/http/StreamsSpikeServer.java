@@ -1,13 +1,8 @@
 package io.github.lobby.http;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.github.lobby.core.CloseCodes;
-import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
-import io.github.lobby.core.LobbySettings;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -16,9 +11,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -34,37 +26,21 @@ import org.apache.pekko.stream.javadsl.Tcp;
  * </pre>
  *
  * <p>Like the example server: reads {@code lobby.http.host:port} and the admin token ({@code
- * LOBBY_ADMIN_TOKEN}) from the system configuration, spawns the Lobby as system actor {@code
- * lobby} (single node), serves {@code /health}, the admin API and every other plain HTTP request
- * through Pekko HTTP's server layer, and WebSockets on the streams path; on SIGTERM it unbinds,
- * closes every session with 1001 and waits for the connections to end (at most {@code
- * close-timeout} + 0.5 s) before the system stops. Not done here: letting keep-alive plain HTTP
- * connections finish on stop (the lean path's {@code TERMINATE}); they end with the system. Lives
- * in lobby-bench, in this package for the package-private connection classes.
+ * LOBBY_ADMIN_TOKEN}) from the system configuration, spawns the Lobby as system actor {@code lobby}
+ * (single node), serves {@code /health}, the admin API and every other plain HTTP request through
+ * Pekko HTTP's server layer, and WebSockets on the streams path; on SIGTERM it unbinds, closes
+ * every session with 1001 and waits for the connections to end (at most {@code close-timeout} + 0.5
+ * s) before the system stops. Not done here: letting keep-alive plain HTTP connections finish on
+ * stop (the lean path's {@code TERMINATE}); they end with the system. Lives in lobby-bench, in this
+ * package for the package-private connection classes.
  */
 public final class StreamsSpikeServer {
-
-  /** Pekko's own logging through SLF4J, as in the example server's application.conf. */
-  private static final String LOGGING =
-      "pekko.loggers = [\"org.apache.pekko.event.slf4j.Slf4jLogger\"]\n"
-          + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n";
 
   private StreamsSpikeServer() {}
 
   /** Starts the spike server; it runs until the JVM is asked to stop. */
   public static void main(String[] args) {
-    Config config =
-        ConfigFactory.load(
-            ConfigFactory.defaultApplication().withFallback(ConfigFactory.parseString(LOGGING)));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
-    start(system, config)
-        .whenComplete(
-            (address, error) -> {
-              if (error != null) {
-                System.err.println("Could not start the streams spike: " + error.getMessage());
-                system.terminate();
-              }
-            });
+    SpikeServers.run("streams spike", StreamsSpikeServer::start);
   }
 
   /**
@@ -72,16 +48,12 @@ public final class StreamsSpikeServer {
    * the stop into CoordinatedShutdown; completes with the bound address.
    */
   static CompletionStage<InetSocketAddress> start(ActorSystem<?> system, Config config) {
-    // From here to `shared`: LobbyServer.start, so that both paths get the same settings.
-    LobbySettings settings = LobbySettings.fromConfig(config);
-    HttpSettings http = HttpSettings.fromConfig(config);
-    ActorRef<Lobby.Command> lobby =
-        system.systemActorOf(
-            Lobby.create(settings, LobbyRoutes.codecs(), Federation.NONE), "lobby", Props.empty());
-    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
-    LeanConnection.Shared shared = LeanConnection.Shared.create(system, routes, routes.route(), StreamsSpikeServer.class);
+    SpikeServers.Lobbied set = SpikeServers.setUp(system, config, StreamsSpikeServer.class);
+    HttpSettings http = set.http();
+    ActorRef<Lobby.Command> lobby = set.lobby();
+    LobbyRoutes routes = set.routes();
+    LeanConnection.Shared shared = set.shared();
     Materializer materializer = shared.materializer();
-
 
     // Half-close as on the lean path (Register with keepOpenOnPeerClosed): after our Close the
     // connection reads on to the client's FIN. No Tcp idle timeout: WebSockets have the session's
@@ -122,46 +94,14 @@ public final class StreamsSpikeServer {
         });
   }
 
-  /** LobbyServer.stop without its last step: unbind, close sessions with 1001, wait for them. */
+  /** LobbyServer.stop without its last step: unbind, then LobbyServer.closeSessions. */
   private static CompletionStage<Done> stop(
       ActorSystem<?> system,
       ActorRef<Lobby.Command> lobby,
       LobbyRoutes routes,
       Tcp.ServerBinding binding) {
-    HttpSettings http = routes.httpSettings();
     return binding
         .unbind()
-        .thenCompose(
-            unbound ->
-                AskPattern.<Lobby.Command, Done>ask(
-                    lobby,
-                    replyTo ->
-                        new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
-                    http.shutdownTimeout(),
-                    system.scheduler()))
-        .exceptionally(error -> Done.getInstance())
-        .thenCompose(
-            closed -> connectionsClosed(system, routes, http.closeTimeout().plusMillis(500)));
+        .thenCompose(unbound -> LobbyServer.closeSessions(system, lobby, routes));
   }
-
-  /** Completes when no WebSocket connection is left, or after {@code patience}. */
-  private static CompletionStage<Done> connectionsClosed(
-      ActorSystem<?> system, LobbyRoutes routes, Duration patience) {
-    CompletableFuture<Done> done = new CompletableFuture<>();
-    long deadline = System.nanoTime() + patience.toNanos();
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () -> {
-          if (routes.activeConnections() == 0 || System.nanoTime() >= deadline) {
-            done.complete(Done.getInstance());
-          } else {
-            system
-                .scheduler()
-                .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
-          }
-        };
-    check[0].run();
-    return done;
-  }
-
 }

@@ -225,7 +225,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private RoomEntry spawnRoom(RoomId room) {
     ActorRef<Room.Command> ref =
-        getContext().spawn(Room.create(room, codecs, federation, settings.heartbeatInterval()), "room-" + room.value() + "-" + (++roomSeq));
+        getContext()
+            .spawn(
+                Room.create(room, codecs, federation, settings.heartbeatInterval()),
+                "room-" + room.value() + "-" + (++roomSeq));
     return new RoomEntry(ref, new LinkedHashSet<>());
   }
 

@@ -88,7 +88,8 @@ final class Room extends AbstractBehavior<Room.Command> {
   private final Map<String, LinkedHashSet<SessionId>> remote = new LinkedHashMap<>();
   private final Federation.Link peers;
 
-  static Behavior<Command> create(RoomId room, Codecs codecs, Federation federation, Duration heartbeat) {
+  static Behavior<Command> create(
+      RoomId room, Codecs codecs, Federation federation, Duration heartbeat) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
@@ -117,18 +118,21 @@ final class Room extends AbstractBehavior<Room.Command> {
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(FromPeer.class, this::onPeerEvent)
         .onMessageEquals(Beat.INSTANCE, this::onBeat)
-        .onMessage(Sync.class, sync -> {
-          sync.session().tell(sync.reply());
-          return this;
-        })
+        .onMessage(Sync.class, this::onSync)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
+  }
+
+  private Behavior<Command> onSync(Sync sync) {
+    sync.session().tell(sync.reply());
+    return this;
   }
 
   private Behavior<Command> onBeat() {
     for (Map.Entry<SessionId, Member> entry : members.entrySet()) {
       boolean partial = joinedSinceBeat.remove(entry.getKey());
-      entry.getValue().session().tell(partial ? Session.Heartbeat.PARTIAL : Session.Heartbeat.FULL);
+      Session.Heartbeat beat = partial ? Session.Heartbeat.PARTIAL : Session.Heartbeat.FULL;
+      entry.getValue().session().tell(beat);
     }
     joinedSinceBeat.clear();
     beaten = true;

@@ -19,10 +19,11 @@ import org.apache.pekko.util.ByteString;
  * the connection stays open. Binary frames are echoed to the sender. Every client frame counts
  * against {@code max-inbound-per-second}; a client over it is closed with 1008 {@code rate limit}.
  *
- * <p>Every {@code heartbeat-interval} (its room beats for all its members) it asks the transport for a Ping; if no frame at all (a Pong
- * included) arrived for {@code client-timeout}, it closes the connection with 1001. However it
- * ends (transport closed or failed, timeout, slow consumer, shutdown), it tells the Lobby why
- * before it stops, and the Lobby tells the room; if it fails instead, the Lobby's watch does.
+ * <p>Every {@code heartbeat-interval} (its room beats for all its members) it asks the transport
+ * for a Ping; if no frame at all (a Pong included) arrived for {@code client-timeout}, it closes
+ * the connection with 1001. However it ends (transport closed or failed, timeout, slow consumer,
+ * shutdown), it tells the Lobby why before it stops, and the Lobby tells the room; if it fails
+ * instead, the Lobby's watch does.
  */
 public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
@@ -249,7 +250,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientFailed(ClientFailed failed) {
     getContext().getLog().debug("Session {} broke the protocol: {}", id, failed.reason());
-    roomRef.tell(new Room.Sync(getContext().getSelf(), new FailAfterSync(failed.code(), failed.reason())));
+    FailAfterSync then = new FailAfterSync(failed.code(), failed.reason());
+    roomRef.tell(new Room.Sync(getContext().getSelf(), then));
     return this;
   }
 

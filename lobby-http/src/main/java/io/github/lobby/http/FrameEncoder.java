@@ -1,6 +1,8 @@
 package io.github.lobby.http;
 
+import io.github.lobby.http.EngineFrames.OutFrame;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
@@ -10,6 +12,9 @@ import org.apache.pekko.util.ByteStringBuilder;
  * recipient's buffer.
  */
 final class FrameEncoder {
+
+  /** The most bytes one write carries; frames beyond it wait for the next write. */
+  static final int MAX_WRITE_BYTES = 256 * 1024;
 
   /** The longest Close reason, in bytes, that fits a control frame after the code. */
   static final int MAX_CLOSE_REASON_BYTES = 123;
@@ -34,6 +39,24 @@ final class FrameEncoder {
       }
     }
     out.append(payload);
+  }
+
+  /**
+   * Appends frames taken from {@code next} to {@code out} until {@code next} has none left or the
+   * buffer holds {@link #MAX_WRITE_BYTES}: everything ready for a connection in one write.
+   *
+   * @param out a buffer already holding bytes to go first, or null
+   * @return the buffer, or null when {@code out} was null and there was no frame
+   */
+  static ByteStringBuilder coalesce(ByteStringBuilder out, Supplier<OutFrame> next) {
+    OutFrame frame;
+    while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = next.get()) != null) {
+      if (out == null) {
+        out = new ByteStringBuilder();
+      }
+      append(out, frame.opcode(), frame.data());
+    }
+    return out;
   }
 
   /** Payloads up to this size are copied behind their header into one array. */

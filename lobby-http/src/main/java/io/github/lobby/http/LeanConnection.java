@@ -3,7 +3,6 @@ package io.github.lobby.http;
 import com.typesafe.config.Config;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Session;
-import io.github.lobby.http.EngineFrames.OutFrame;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -63,15 +62,19 @@ import org.apache.pekko.util.ByteStringBuilder;
  */
 final class LeanConnection extends UntypedAbstractActor implements WsConnection.Io {
 
-  /** What every connection of a binding shares. */
+  /**
+   * What every connection of a binding shares.
+   *
+   * @param idleTimeout how long an unfinished request head or an idle plain HTTP connection may
+   *     stay (Pekko HTTP's {@code idle-timeout})
+   */
   record Shared(
       SessionFlow.Context context,
       Function<InetSocketAddress, org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?>>
           http,
       org.apache.pekko.stream.Materializer materializer,
       int maxHead,
-      Duration headTimeout,
-      Duration httpIdleTimeout) {
+      Duration idleTimeout) {
 
     /**
      * What the connections of a binding share: the WebSocket context of {@code routes}, and for
@@ -114,16 +117,26 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
                       + (long) settings.getParserSettings().getMaxHeaderCount()
                           * settings.getParserSettings().getMaxHeaderValueLength()
                           / 4);
-      Duration idle = idleTimeout(system);
       return new Shared(
-          routes.context(), http, Materializer.matFromSystem(system), maxHead, idle, idle);
+          routes.context(),
+          http,
+          Materializer.matFromSystem(system),
+          maxHead,
+          pekkoIdleTimeout(system));
     }
 
     /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
-    private static Duration idleTimeout(ActorSystem<?> system) {
+    private static Duration pekkoIdleTimeout(ActorSystem<?> system) {
       Config c = system.settings().config();
       String path = "pekko.http.server.idle-timeout";
       return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
+    }
+
+    /** The WebSocket of an accepted upgrade from {@code remote}, joined to {@code io}. */
+    WsConnection webSocket(
+        UpgradeHead.Upgrade upgrade, InetSocketAddress remote, WsConnection.Io io) {
+      Mode mode = upgrade.json() ? Mode.JSON : Mode.CLASSIC;
+      return new WsConnection(context, upgrade.room(), mode, Optional.of(remote.getAddress()), io);
     }
 
     /**
@@ -159,9 +172,6 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private static final class WriteAck implements Tcp.Event {}
 
   private record SinkFailed(Throwable cause) {}
-
-  /** The largest buffer one write takes; more waits for the next write. */
-  private static final int MAX_WRITE_BYTES = 256 * 1024;
 
   static Props props(ActorRef tcp, InetSocketAddress remote, Shared shared) {
     return Props.create(LeanConnection.class, () -> new LeanConnection(tcp, remote, shared));
@@ -204,7 +214,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     // No death watch on the socket actor: it always reports how the connection ended
     // (ConnectionClosed), and a watch costs two system messages and two sets per connection.
     tcp.tell(TcpMessage.register(getSelf(), true, false), getSelf());
-    timer = schedule(shared.headTimeout(), HEAD_TIMEOUT);
+    timer = schedule(shared.idleTimeout(), HEAD_TIMEOUT);
     resumeReading();
   }
 
@@ -216,7 +226,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     if (ws != null) {
       ws.stopped(ioFailure);
     }
-    getContext().getParent().tell(LeanListener.connectionEnded(), ActorRef.noSender());
+    getContext().getParent().tell(LeanListener.CONNECTION_ENDED, ActorRef.noSender());
   }
 
   // One method rather than a receive builder, which would allocate its cases for every
@@ -288,7 +298,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   private void onHead(ByteString data) {
     head = head.concat(data);
-    UpgradeHead.Result result = UpgradeHead.parse(head, shared.maxHead());
+    UpgradeHead.Result result = UpgradeHead.parse(head, data.size(), shared.maxHead());
     if (result == UpgradeHead.Incomplete.INSTANCE) {
       resumeReading();
     } else if (result instanceof UpgradeHead.Upgrade upgrade
@@ -303,13 +313,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     cancelTimer();
     ByteString rest = head.drop(upgrade.headLength());
     head = null;
-    ws =
-        new WsConnection(
-            shared.context(),
-            upgrade.room(),
-            upgrade.json() ? Mode.JSON : Mode.CLASSIC,
-            Optional.of(remote.getAddress()),
-            this);
+    ws = shared.webSocket(upgrade, remote, this);
     acks =
         WriteAcks.register(
             getContext(),
@@ -386,14 +390,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     }
     Outbox outbox = ws.outbox();
     while (true) {
-      ByteStringBuilder out = null;
-      OutFrame frame;
-      while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = outbox.poll()) != null) {
-        if (out == null) {
-          out = new ByteStringBuilder();
-        }
-        FrameEncoder.append(out, frame.opcode(), frame.data());
-      }
+      ByteStringBuilder out = FrameEncoder.coalesce(null, outbox::poll);
       if (out != null) {
         tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), acks);
         return;
@@ -413,17 +410,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     ownerWants = false;
     Outbox outbox = ws.outbox();
     while (true) {
-      ByteStringBuilder out = null;
-      if (!closing) {
-        OutFrame frame;
-        while ((out == null || out.length() < MAX_WRITE_BYTES)
-            && (frame = ws.nextFrame()) != null) {
-          if (out == null) {
-            out = new ByteStringBuilder();
-          }
-          FrameEncoder.append(out, frame.opcode(), frame.data());
-        }
-      }
+      ByteStringBuilder out = closing ? null : FrameEncoder.coalesce(null, ws::nextFrame);
       if (out != null) {
         ownerWants = true; // come back here after this write: more of ours may follow
         tcp.tell(TcpMessage.write(out.result(), (Tcp.Event) WRITE_ACK), acks);
@@ -538,7 +525,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     head = null;
     httpIn.tell(bytes, self);
     httpInBusy = true;
-    timer = schedule(shared.httpIdleTimeout(), IDLE_CHECK);
+    timer = schedule(shared.idleTimeout(), IDLE_CHECK);
   }
 
   private void onSourceAck() {
@@ -566,12 +553,11 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   private void onIdleCheck() {
     long idle = System.nanoTime() - lastActivity;
-    if (idle >= shared.httpIdleTimeout().toNanos() && !httpWriting) {
+    if (idle >= shared.idleTimeout().toNanos() && !httpWriting) {
       abort(null);
     } else {
       timer =
-          schedule(
-              shared.httpIdleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10), IDLE_CHECK);
+          schedule(shared.idleTimeout().minusNanos(Math.max(0, idle)).plusMillis(10), IDLE_CHECK);
     }
   }
 

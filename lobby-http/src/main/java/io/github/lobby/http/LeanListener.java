@@ -27,8 +27,8 @@ final class LeanListener extends AbstractActor {
   /** Asks for the number of open connections (an Integer). */
   static final Object OPEN = new Object();
 
-  /** A connection actor stopped. */
-  private static final Object CONNECTION_ENDED = new Object();
+  /** A connection actor stopped; each sends it from its postStop. */
+  static final Object CONNECTION_ENDED = new Object();
 
   /** How many connections one accept round takes. */
   private static final int ACCEPT_BATCH = 16;
@@ -157,12 +157,7 @@ final class LeanListener extends AbstractActor {
 
   private void replyUnbound() {
     if (unbindRequester != null) {
-      unbindRequester.tell(org.apache.pekko.Done.getInstance(), getSelf());
+      unbindRequester.tell(Done.getInstance(), getSelf());
     }
-  }
-
-  /** Sent by a connection from its postStop. */
-  static Object connectionEnded() {
-    return CONNECTION_ENDED;
   }
 }

@@ -135,11 +135,32 @@ public final class LobbyServer {
   }
 
   /**
-   * Completes when every WebSocket connection has finished its close handshake (each ends within
-   * {@code close-timeout} of its Close), or after {@code patience}: terminating the binding earlier
-   * would cut Close frames still on their way.
+   * Closes every session with 1001 and completes when every WebSocket connection has finished its
+   * close handshake (each ends within {@code close-timeout} of its Close), or after {@code
+   * shutdown-timeout} and then {@code close-timeout} plus half a second: terminating the binding
+   * earlier would cut Close frames still on their way. The part of {@link #stop()} that does not
+   * depend on how the server listens.
    */
-  private CompletionStage<Done> connectionsClosed(Duration patience) {
+  static CompletionStage<Done> closeSessions(
+      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbyRoutes routes) {
+    HttpSettings http = routes.httpSettings();
+    return AskPattern.<Lobby.Command, Done>ask(
+            lobby,
+            replyTo -> new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
+            http.shutdownTimeout(),
+            system.scheduler())
+        .exceptionally(
+            error -> {
+              log.warn("Sessions did not all close within {}", http.shutdownTimeout());
+              return Done.getInstance();
+            })
+        .thenCompose(
+            closed -> connectionsClosed(system, routes, http.closeTimeout().plusMillis(500)));
+  }
+
+  /** Completes when no WebSocket connection is left, or after {@code patience}. */
+  private static CompletionStage<Done> connectionsClosed(
+      ActorSystem<?> system, LobbyRoutes routes, Duration patience) {
     CompletableFuture<Done> done = new CompletableFuture<>();
     long deadline = System.nanoTime() + patience.toNanos();
     Runnable[] check = new Runnable[1];
@@ -216,20 +237,7 @@ public final class LobbyServer {
     }
     HttpSettings http = routes.httpSettings();
     Patterns.ask(listener, LeanListener.UNBIND, http.askTimeout())
-        .thenCompose(
-            unbound ->
-                AskPattern.<Lobby.Command, Done>ask(
-                    lobby,
-                    replyTo ->
-                        new Lobby.CloseAll(CloseCodes.GOING_AWAY, "server shutting down", replyTo),
-                    http.shutdownTimeout(),
-                    system.scheduler()))
-        .exceptionally(
-            error -> {
-              log.warn("Sessions did not all close within {}", http.shutdownTimeout());
-              return Done.getInstance();
-            })
-        .thenCompose(closed -> connectionsClosed(http.closeTimeout().plusMillis(500)))
+        .thenCompose(unbound -> closeSessions(system, lobby, routes))
         .thenCompose(closed -> terminate(http.closeTimeout()))
         .whenComplete(
             (terminated, error) -> {

@@ -68,17 +68,20 @@ final class UpgradeHead {
   /**
    * Reads a request head from the bytes a connection received so far.
    *
+   * @param newBytes how many of them arrived last: the end of the head is looked for only where
+   *     it can be new, so a head trickled in byte by byte is not scanned again from the start on
+   *     every read
    * @param maxHead the most bytes a head may have on the lean path; longer goes to Pekko HTTP,
    *     which answers with 414 or 431 by its own limits
    */
-  static Result parse(ByteString bytes, int maxHead) {
+  static Result parse(ByteString bytes, int newBytes, int maxHead) {
     int n = bytes.size();
     for (int i = 0; i < Math.min(n, PREFIX.length); i++) {
       if (bytes.apply(i) != PREFIX[i]) {
         return Handoff.INSTANCE;
       }
     }
-    int end = bytes.indexOfSlice(CRLFCRLF);
+    int end = bytes.indexOfSlice(CRLFCRLF, Math.max(0, n - newBytes - (CRLFCRLF.size() - 1)));
     if (end < 0) {
       return n >= maxHead ? Handoff.INSTANCE : Incomplete.INSTANCE;
     }

@@ -1,0 +1,127 @@
+package io.github.lobby.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which request heads the lean path takes itself, and which it hands to Pekko HTTP. */
+class UpgradeHeadTest {
+
+  private static final int MAX = 8192;
+
+  private static String head(String requestLine, String... headers) {
+    StringBuilder s = new StringBuilder(requestLine).append("\r\n");
+    for (String h : headers) {
+      s.append(h).append("\r\n");
+    }
+    return s.append("\r\n").toString();
+  }
+
+  private static String upgrade(String path, String... extra) {
+    String[] base = {
+      "Host: 127.0.0.1:8081",
+      "Upgrade: websocket",
+      "Connection: keep-alive, Upgrade",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+      "Sec-WebSocket-Version: 13"
+    };
+    String[] all = new String[base.length + extra.length];
+    System.arraycopy(base, 0, all, 0, base.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return head("GET " + path + " HTTP/1.1", all);
+  }
+
+  private static UpgradeHead.Result parseWhole(String text) {
+    ByteString bytes = ByteString.fromString(text, StandardCharsets.ISO_8859_1);
+    return UpgradeHead.parse(bytes, bytes.size(), MAX);
+  }
+
+  @Test
+  void aValidUpgradeIsTakenWithTheRfcAcceptValue() {
+    String text = upgrade("/lobby?x=1", "Sec-WebSocket-Protocol: chat, lobby.v1.json");
+    UpgradeHead.Upgrade upgrade = assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(text));
+    assertEquals("lobby", upgrade.room().value());
+    assertEquals(true, upgrade.json());
+    // RFC 6455 section 1.3's example key and answer.
+    assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", upgrade.accept());
+    assertEquals(text.length(), upgrade.headLength());
+  }
+
+  @Test
+  void aHeadTrickledInByteByByteIsFoundWhenItsLastByteArrives() {
+    String text = upgrade("/trickle") + "after the head";
+    byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+    int headLength = upgrade("/trickle").length();
+    ByteString received = ByteString.emptyByteString();
+    for (int i = 0; i < headLength; i++) {
+      received = received.concat(ByteString.fromArray(bytes, i, 1));
+      UpgradeHead.Result result = UpgradeHead.parse(received, 1, MAX);
+      if (i < headLength - 1) {
+        assertSame(UpgradeHead.Incomplete.INSTANCE, result, "after " + (i + 1) + " bytes");
+      } else {
+        assertEquals(headLength, assertInstanceOf(UpgradeHead.Upgrade.class, result).headLength());
+      }
+    }
+  }
+
+  @Test
+  void aHeadWhoseEndArrivesWithTheRestOfTheBytesIsFound() {
+    String text = upgrade("/split");
+    ByteString first = ByteString.fromString(text.substring(0, text.length() - 3), "ISO-8859-1");
+    assertSame(UpgradeHead.Incomplete.INSTANCE, UpgradeHead.parse(first, first.size(), MAX));
+    ByteString whole =
+        first.concat(ByteString.fromString(text.substring(text.length() - 3), "ISO-8859-1"));
+    assertInstanceOf(UpgradeHead.Upgrade.class, UpgradeHead.parse(whole, 3, MAX));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "POST /lobby HTTP/1.1",
+        "GET /lobby HTTP/1.0",
+        "GET /bad%20room HTTP/1.1",
+        "GET / HTTP/1.1",
+        "GET /a/b HTTP/1.1"
+      })
+  void anythingButAPlainGetOfARoomGoesToPekkoHttp(String requestLine) {
+    String text =
+        head(
+            requestLine,
+            "Host: h",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version: 13");
+    assertSame(UpgradeHead.Handoff.INSTANCE, parseWhole(text));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Sec-WebSocket-Version: 8",
+        "Sec-WebSocket-Key: tooshort",
+        "Content-Length: 0",
+        "Transfer-Encoding: chunked",
+        "Host: second",
+        " folded: line",
+        "Upgrade: websocket",
+        "X-Caf\u00e9: 1"
+      })
+  void anUpgradeWithAnythingOddGoesToPekkoHttp(String header) {
+    assertSame(UpgradeHead.Handoff.INSTANCE, parseWhole(upgrade("/lobby", header)));
+  }
+
+  @Test
+  void aHeadLongerThanTheLimitGoesToPekkoHttpEvenBeforeItEnds() {
+    String longHeader = "X-Long: " + "a".repeat(MAX);
+    String text = upgrade("/lobby", longHeader);
+    ByteString partial = ByteString.fromString(text.substring(0, MAX + 10), "ISO-8859-1");
+    assertSame(UpgradeHead.Handoff.INSTANCE, UpgradeHead.parse(partial, partial.size(), MAX));
+  }
+}
