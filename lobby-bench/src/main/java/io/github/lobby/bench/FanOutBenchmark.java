@@ -92,7 +92,7 @@ public class FanOutBenchmark {
         LobbySettings.fromConfig(system.settings().config())
             .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2))
             // The sender broadcasts far faster than any client may: no inbound limit here.
-            .withMaxInboundPerSecond(Integer.MAX_VALUE);
+            .withInboundRate(Integer.MAX_VALUE, LobbySettings.RateExceeded.THROTTLE);
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs()), "lobby", org.apache.pekko.actor.typed.Props.empty());

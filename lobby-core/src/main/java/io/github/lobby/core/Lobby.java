@@ -23,9 +23,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * room. It spawns one {@link Session} per connection and one room actor per non-empty room, and
  * watches every session, so a session always leaves its room, whether it stops cleanly or fails.
  * Broadcasts do not pass through here: a session sends them straight to its room, which renders
- * each event once and fans it out, so rooms use every core while this actor handles only joins,
- * leaves, whispers and admin requests. A room exists while it has members; the last one leaving
- * stops it.
+ * each event once and fans it out, so rooms use every core. Nor do whispers between sessions of
+ * this node: the sessions map is a {@link SessionDirectory} that this actor alone writes and every
+ * session reads, so a whisper goes from its sender to its target's queue. This actor handles joins,
+ * leaves, admin requests and whispers to and from other nodes. A room exists while it has members;
+ * the last one leaving stops it.
  *
  * <p>Unknown rooms and sessions are ordinary cases: a whisper to nobody is answered to its sender,
  * a publish to an empty room reports zero deliveries, a lookup of an unknown room is empty.
@@ -75,7 +77,11 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   /** A session leaves its room; sent by the session itself just before it stops. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
 
-  /** A session whispers to another, found by id in any room. */
+  /**
+   * A session whispers to a session that is not on this node: the Lobby looks for it on the other
+   * nodes, answers {@code no_session} if none has it, and tells the sender {@link
+   * Session.Processed#LOBBY} once the search has ended.
+   */
   record Whisper(SessionId from, String to, Payload msg) implements Command {}
 
   private record SessionStopped(SessionId id) implements Command {}
@@ -132,16 +138,13 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   public record Stats(int sessions, int rooms, int liveActors) {}
 
-  private record SessionEntry(
-      ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {}
-
   private record RoomEntry(ActorRef<Room.Command> ref, Set<SessionId> members) {}
 
   private final LobbySettings settings;
   private final Codecs codecs;
   private final Federation federation;
   private final Federation.Whispers whispers;
-  private final Map<SessionId, SessionEntry> sessions = new HashMap<>();
+  private final SessionDirectory sessions;
   private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
   private final List<ActorRef<Done>> awaitingEmpty = new ArrayList<>();
   private CloseAll closing;
@@ -174,6 +177,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     this.codecs = codecs;
     this.federation = federation;
     this.whispers = federation.whispers(context.getSelf(), context);
+    this.sessions = new SessionDirectory(codecs);
   }
 
   @Override
@@ -208,10 +212,13 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     connect.transport(),
                     room.ref(),
                     getContext().getSelf(),
+                    sessions,
+                    federation != Federation.NONE,
                     codecs.of(connect.mode()),
                     settings));
     getContext().watchWith(session, new SessionStopped(id));
-    sessions.put(id, new SessionEntry(session, connect.room(), connect.mode(), connect.transport()));
+    sessions.put(
+        id, new SessionDirectory.Entry(session, connect.room(), connect.mode(), connect.transport()));
     room.members().add(id);
     // The room hears of the join before the session can send anything to it.
     room.ref().tell(new Room.Join(id, connect.mode(), connect.transport(), session));
@@ -233,7 +240,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onDisconnected(Disconnected disconnected) {
-    SessionEntry entry = sessions.get(disconnected.id());
+    SessionDirectory.Entry entry = sessions.get(disconnected.id());
     if (entry != null) {
       entry.ref().tell(Session.TransportClosed.INSTANCE);
     }
@@ -252,7 +259,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private void remove(SessionId id, LeaveReason reason) {
-    SessionEntry entry = sessions.remove(id);
+    SessionDirectory.Entry entry = sessions.remove(id);
     if (entry == null) {
       return;
     }
@@ -271,16 +278,20 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onWhisper(Whisper whisper) {
-    SessionEntry sender = sessions.get(whisper.from());
+    SessionDirectory.Entry sender = sessions.get(whisper.from());
     if (sender == null) {
       return this; // the sender left meanwhile: nobody to answer
     }
     Optional<SessionId> targetId = SessionId.parse(whisper.to());
     if (targetId.isEmpty()) {
       noSession(whisper.from(), whisper.to());
-    } else if (!deliver(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
-      // Not here: perhaps on another node. The answer carries the search, so that searches
-      // under way at the same time cannot be confused.
+      sender.ref().tell(Session.Processed.LOBBY);
+    } else if (sessions.whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
+      sender.ref().tell(Session.Processed.LOBBY); // it joined here meanwhile
+    } else {
+      // Perhaps on another node. The answer carries the search, so that searches under way at the
+      // same time cannot be confused; the sender hears when it has ended, so that one client has
+      // no more searches under way than its inbound window.
       whispers.find(
           new WhisperSearch(whisper.from(), targetId.get(), whisper.to(), sender.room(), whisper.msg()));
     }
@@ -288,7 +299,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onDeliverWhisper(DeliverWhisper whisper) {
-    whisper.replyTo().tell(deliver(whisper.from(), whisper.to(), whisper.room(), whisper.msg()));
+    whisper
+        .replyTo()
+        .tell(sessions.whisper(whisper.from(), whisper.to(), whisper.room(), whisper.msg()));
     return this;
   }
 
@@ -296,22 +309,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (!searched.found()) {
       noSession(searched.search().from(), searched.search().target());
     }
+    SessionDirectory.Entry sender = sessions.get(searched.search().from());
+    if (sender != null) {
+      sender.ref().tell(Session.Processed.LOBBY);
+    }
     return this;
   }
 
-  /** Delivers a whisper to a session of this node; false when there is no such session here. */
-  private boolean deliver(SessionId from, SessionId to, RoomId room, Payload msg) {
-    SessionEntry target = sessions.get(to);
-    if (target == null) {
-      return false;
-    }
-    Frame frame = Frame.render(new ClientEvent.Whisper(from, to, room, msg), codecs.of(target.mode()));
-    Session.offer(target.transport(), target.ref(), frame);
-    return true;
-  }
-
   private void noSession(SessionId senderId, String to) {
-    SessionEntry sender = sessions.get(senderId);
+    SessionDirectory.Entry sender = sessions.get(senderId);
     if (sender != null) {
       Frame frame = Frame.render(new ClientEvent.NoSession(to), codecs.of(sender.mode()));
       Session.offer(sender.transport(), sender.ref(), frame);

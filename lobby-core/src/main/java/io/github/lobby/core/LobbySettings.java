@@ -15,10 +15,13 @@ import java.util.UUID;
  * @param clientTimeout how long a session may stay silent before it is closed
  * @param maxMessageBytes the largest client message accepted
  * @param outboundBuffer how many frames may wait for a slow client before it is closed
+ * @param outboundBufferBytes how many bytes of frames may wait for a slow client before it is
+ *     closed
  * @param maxSessions the connection limit ({@link Integer#MAX_VALUE} when unlimited)
  * @param inboundWindow how many client messages may wait for their session at once
- * @param maxInboundPerSecond messages a client may send per second, sustained, before it is
- *     closed with 1008 ({@link Integer#MAX_VALUE} when unlimited); bursts up to one second's worth
+ * @param maxInboundPerSecond messages a client may send per second, sustained ({@link
+ *     Integer#MAX_VALUE} when unlimited); bursts up to one second's worth
+ * @param inboundRateExceeded what happens to a client over {@code maxInboundPerSecond}
  */
 public record LobbySettings(
     SessionId serverId,
@@ -26,9 +29,22 @@ public record LobbySettings(
     Duration clientTimeout,
     int maxMessageBytes,
     int outboundBuffer,
+    int outboundBufferBytes,
     int maxSessions,
     int inboundWindow,
-    int maxInboundPerSecond) {
+    int maxInboundPerSecond,
+    RateExceeded inboundRateExceeded) {
+
+  /** What happens to a client that sends faster than {@code max-inbound-per-second}. */
+  public enum RateExceeded {
+    /**
+     * Its messages are acknowledged only as its budget refills, so the server stops reading from
+     * it and TCP slows it down; nothing it sent is lost.
+     */
+    THROTTLE,
+    /** It is closed with 1008 {@code rate limit}. */
+    CLOSE
+  }
 
   /** Checks every value. */
   public LobbySettings {
@@ -37,9 +53,11 @@ public record LobbySettings(
     positive(clientTimeout, "client-timeout");
     atLeast(maxMessageBytes, 1, "max-message-bytes");
     atLeast(outboundBuffer, 1, "outbound-buffer");
+    atLeast(outboundBufferBytes, 1, "outbound-buffer-bytes");
     atLeast(maxSessions, 1, "max-sessions");
     atLeast(inboundWindow, 1, "inbound-window");
     atLeast(maxInboundPerSecond, 1, "max-inbound-per-second");
+    Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
   }
 
   /**
@@ -57,9 +75,11 @@ public record LobbySettings(
           c.getDuration("client-timeout"),
           bytes(c, "max-message-bytes"),
           c.getInt("outbound-buffer"),
+          bytes(c, "outbound-buffer-bytes"),
           unlimitedOrInt(c, "max-sessions"),
           c.getInt("inbound-window"),
-          unlimitedOrInt(c, "max-inbound-per-second"));
+          unlimitedOrInt(c, "max-inbound-per-second"),
+          rateExceeded(c));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
@@ -73,22 +93,52 @@ public record LobbySettings(
         timeout,
         maxMessageBytes,
         outboundBuffer,
+        outboundBufferBytes,
         maxSessions,
         inboundWindow,
-        maxInboundPerSecond);
+        maxInboundPerSecond,
+        inboundRateExceeded);
   }
 
-  /** Returns a copy with another inbound rate limit. */
-  public LobbySettings withMaxInboundPerSecond(int limit) {
+  /** Returns a copy with another inbound rate limit and what happens to a client over it. */
+  public LobbySettings withInboundRate(int limit, RateExceeded exceeded) {
     return new LobbySettings(
         serverId,
         heartbeatInterval,
         clientTimeout,
         maxMessageBytes,
         outboundBuffer,
+        outboundBufferBytes,
         maxSessions,
         inboundWindow,
-        limit);
+        limit,
+        exceeded);
+  }
+
+  /** Returns a copy with other outbound limits. */
+  public LobbySettings withOutboundBuffer(int frames, int bytes) {
+    return new LobbySettings(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        frames,
+        bytes,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond,
+        inboundRateExceeded);
+  }
+
+  private static RateExceeded rateExceeded(Config c) {
+    String text = c.getString("inbound-rate-exceeded");
+    return switch (text) {
+      case "throttle" -> RateExceeded.THROTTLE;
+      case "close" -> RateExceeded.CLOSE;
+      default ->
+          throw new ConfigException.BadValue(
+              c.origin(), "lobby.inbound-rate-exceeded", "throttle or close, was " + text);
+    };
   }
 
   private static SessionId serverId(Config c) {

@@ -31,6 +31,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * per room instead of one per connection). A member that joined since the previous beat gets a
  * partial one, which does not count towards its silence.
  *
+ * <p>Every member's broadcast and members request is answered to its session with {@link
+ * Session.Processed#ROOM} once handled, so that the session acknowledges the client's message only
+ * then: a member has at most its {@code inbound-window} of requests in this mailbox. The member
+ * list is rendered once per membership change and mode, and the same frame answers every members
+ * request until the next change.
+ *
  * <p>Membership changes come only from the Lobby, so the Lobby's directory and the room agree. A
  * broadcast from a session that is no longer a member is dropped: nothing is delivered on behalf
  * of a session after its room was told that it left.
@@ -84,6 +90,9 @@ final class Room extends AbstractBehavior<Room.Command> {
   private final Set<SessionId> joinedSinceBeat = new HashSet<>();
   /** Whether the room has beaten at least once. */
   private boolean beaten;
+  /** The rendered member list per mode, until the membership changes; null when not rendered. */
+  private Frame membersClassic;
+  private Frame membersJson;
   /** Members on other nodes, by node, each in join order. */
   private final Map<String, LinkedHashSet<SessionId>> remote = new LinkedHashMap<>();
   private final Federation.Link peers;
@@ -147,6 +156,7 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
     fanOut(new ClientEvent.Joined(join.id(), room));
     members.put(join.id(), member);
+    membershipChanged();
     send(member, new ClientEvent.Welcome(join.id(), room, allMembers()));
     peers.publish(new PeerEvent.Joined(peers.node(), join.id()));
     return this;
@@ -155,6 +165,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onLeave(Leave leave) {
     joinedSinceBeat.remove(leave.id());
     if (members.remove(leave.id()) != null) {
+      membershipChanged();
       fanOut(new ClientEvent.Left(leave.id(), room, leave.reason()));
       peers.publish(new PeerEvent.Left(peers.node(), leave.id(), leave.reason()));
     }
@@ -162,9 +173,11 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onBroadcast(Broadcast broadcast) {
-    if (members.containsKey(broadcast.from())) {
+    Member sender = members.get(broadcast.from());
+    if (sender != null) {
       fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
       peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
+      sender.session().tell(Session.Processed.ROOM);
     } else {
       getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
     }
@@ -181,9 +194,30 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onListMembers(ListMembers request) {
     Member member = members.get(request.requester());
     if (member != null) {
-      send(member, new ClientEvent.Members(room, allMembers()));
+      Session.offer(member.transport(), member.session(), membersFrame(member.mode()));
+      member.session().tell(Session.Processed.ROOM);
     }
     return this;
+  }
+
+  /** The member list in a mode, rendered once per membership change. */
+  private Frame membersFrame(Mode mode) {
+    if (mode == Mode.CLASSIC) {
+      if (membersClassic == null) {
+        membersClassic = Frame.render(new ClientEvent.Members(room, allMembers()), codecs.classic());
+      }
+      return membersClassic;
+    }
+    if (membersJson == null) {
+      membersJson = Frame.render(new ClientEvent.Members(room, allMembers()), codecs.json());
+    }
+    return membersJson;
+  }
+
+  /** Call on every change to {@code members} or {@code remote}. */
+  private void membershipChanged() {
+    membersClassic = null;
+    membersJson = null;
   }
 
   /** Members on other nodes first (they were there before this room started), then local ones. */
@@ -207,11 +241,13 @@ final class Room extends AbstractBehavior<Room.Command> {
       fanOut(new ClientEvent.Message(m.from(), room, m.msg()));
     } else if (event instanceof PeerEvent.Joined j) {
       if (remote.computeIfAbsent(j.node(), n -> new LinkedHashSet<>()).add(j.id())) {
+        membershipChanged();
         fanOut(new ClientEvent.Joined(j.id(), room));
       }
     } else if (event instanceof PeerEvent.Left l) {
       LinkedHashSet<SessionId> of = remote.get(l.node());
       if (of != null && of.remove(l.id())) {
+        membershipChanged();
         fanOut(new ClientEvent.Left(l.id(), room, l.reason()));
       }
     } else if (event instanceof PeerEvent.Hello) {
@@ -238,11 +274,13 @@ final class Room extends AbstractBehavior<Room.Command> {
       SessionId gone = it.next();
       if (!present.contains(gone)) {
         it.remove();
+        membershipChanged();
         fanOut(new ClientEvent.Left(gone, room, LeaveReason.ERROR));
       }
     }
     for (SessionId id : now) {
       if (known.add(id)) {
+        membershipChanged();
         fanOut(new ClientEvent.Joined(id, room));
       }
     }

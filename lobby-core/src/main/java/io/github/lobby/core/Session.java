@@ -1,6 +1,8 @@
 package io.github.lobby.core;
 
 import java.time.Duration;
+import java.util.Optional;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -15,9 +17,18 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>Like the tutorial's WebSocket session actor it keeps the heartbeat and forwards what its
  * client sends: it decodes each text frame with its mode's codec and sends broadcasts straight to
- * its room, whispers to the {@link Lobby}, and answers bad input with an {@code error} frame while
- * the connection stays open. Binary frames are echoed to the sender. Every client frame counts
- * against {@code max-inbound-per-second}; a client over it is closed with 1008 {@code rate limit}.
+ * its room, delivers whispers itself (through the {@link SessionDirectory}), and answers bad input
+ * with an {@code error} frame while the connection stays open. Binary frames are echoed to the
+ * sender.
+ *
+ * <p>Inbound flow control: a client message is acknowledged to the transport (which reads at most
+ * {@code inbound-window} unacknowledged messages) only once the work it caused has been done: for a
+ * broadcast or a members request, when the room has handled it; for a whisper to another node,
+ * when the search has ended. So a client can never have more than its window of work waiting in a
+ * room's or the Lobby's mailbox, however fast it sends. Every client frame also counts against
+ * {@code max-inbound-per-second}: over it, the client is throttled (its acknowledgements wait until
+ * its budget has refilled, so TCP slows it down and nothing is lost) or, with {@code
+ * inbound-rate-exceeded = close}, closed with 1008 {@code rate limit}.
  *
  * <p>Every {@code heartbeat-interval} (its room beats for all its members) it asks the transport
  * for a Ping; if no frame at all (a Pong included) arrived for {@code client-timeout}, it closes
@@ -70,6 +81,20 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Closes the connection with a close code; the Lobby sends this at shutdown. */
   record Close(int code, String reason) implements Command {}
 
+  /**
+   * The room ({@code ROOM}) or the Lobby ({@code LOBBY}) has finished the work of one of this
+   * session's requests, in the order it received them: the client message may be acknowledged.
+   */
+  enum Processed implements Command {
+    ROOM,
+    LOBBY
+  }
+
+  /** An acknowledgement held back by the rate limit is due. */
+  private enum AckDue implements Command {
+    INSTANCE
+  }
+
   /** The transport's outbound queue overflowed; sent by whoever offered the frame. */
   enum SlowConsumer implements Command {
     INSTANCE
@@ -89,6 +114,9 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private final Transport transport;
   private final ActorRef<Room.Command> roomRef;
   private final ActorRef<Lobby.Command> lobby;
+  private final SessionDirectory directory;
+  /** Whether a whisper whose target is not on this node is looked for on other nodes. */
+  private final boolean federated;
   private final WireCodec codec;
   private final Duration heartbeatInterval;
   private final Duration clientTimeout;
@@ -99,6 +127,13 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Whether this session has closed, or learnt the end of, its transport. */
   private boolean transportDone;
   private final InboundRate inboundRate;
+  private final boolean throttle;
+  /** When the requests with the room, then with the Lobby, may be acknowledged; on demand. */
+  private DueTimes withRoom;
+  private DueTimes withLobby;
+  /** Acknowledgements held back by the rate limit, earliest first; on demand. */
+  private DueTimes deferred;
+  private Cancellable ackTimer;
 
   static Behavior<Command> create(
       SessionId id,
@@ -106,10 +141,14 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       Transport transport,
       ActorRef<Room.Command> roomRef,
       ActorRef<Lobby.Command> lobby,
+      SessionDirectory directory,
+      boolean federated,
       WireCodec codec,
       LobbySettings settings) {
     return Behaviors.setup(
-        context -> new Session(context, id, room, transport, roomRef, lobby, codec, settings));
+        context ->
+            new Session(
+                context, id, room, transport, roomRef, lobby, directory, federated, codec, settings));
   }
 
   private Session(
@@ -119,6 +158,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       Transport transport,
       ActorRef<Room.Command> roomRef,
       ActorRef<Lobby.Command> lobby,
+      SessionDirectory directory,
+      boolean federated,
       WireCodec codec,
       LobbySettings settings) {
     super(context);
@@ -127,10 +168,13 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     this.transport = transport;
     this.roomRef = roomRef;
     this.lobby = lobby;
+    this.directory = directory;
+    this.federated = federated;
     this.codec = codec;
     this.heartbeatInterval = settings.heartbeatInterval();
     this.clientTimeout = settings.clientTimeout();
     this.inboundRate = new InboundRate(settings.maxInboundPerSecond(), System::nanoTime);
+    this.throttle = settings.inboundRateExceeded() == LobbySettings.RateExceeded.THROTTLE;
   }
 
   // One method rather than a built Receive: a receive builder allocates its cases for every
@@ -143,6 +187,12 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onClientBinary(binary);
     } else if (message == ClientPong.INSTANCE || message == ClientActivity.INSTANCE) {
       return onClientAlive();
+    } else if (message == Processed.ROOM) {
+      return onProcessed(withRoom);
+    } else if (message == Processed.LOBBY) {
+      return onProcessed(withLobby);
+    } else if (message == AckDue.INSTANCE) {
+      return onAckDue();
     } else if (message instanceof Heartbeat beat) {
       return onTick(beat == Heartbeat.PARTIAL);
     } else if (message == TransportClosed.INSTANCE) {
@@ -171,23 +221,46 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientText(ClientText text) {
     heard = true;
-    if (!inboundRate.tryAcquire()) {
+    long due = admit();
+    if (due == REFUSED) {
       return onRateLimit();
     }
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
       roomRef.tell(new Room.Broadcast(id, broadcast.msg()));
-    } else if (request instanceof ClientRequest.Whisper whisper) {
-      lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg()));
+      withRoom = DueTimes.add(withRoom, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
       roomRef.tell(new Room.ListMembers(id));
+      withRoom = DueTimes.add(withRoom, due);
+    } else if (request instanceof ClientRequest.Whisper whisper) {
+      onWhisper(whisper, due);
     } else if (request instanceof ClientRequest.Invalid invalid) {
       getContext().getLog().debug("Session {} sent an invalid frame: {}", id, invalid.message());
-      Frame error = Frame.render(new ClientEvent.Error(invalid.code(), invalid.message()), codec);
-      offer(transport, getContext().getSelf(), error);
+      answer(new ClientEvent.Error(invalid.code(), invalid.message()));
+      acknowledgeAt(due);
     }
-    transport.acknowledge();
     return this;
+  }
+
+  /**
+   * Delivers a whisper straight to its target's queue when the target is on this node; otherwise
+   * the Lobby looks for it on the other nodes, and answers when the search has ended.
+   */
+  private void onWhisper(ClientRequest.Whisper whisper, long due) {
+    Optional<SessionId> target = SessionId.parse(whisper.to());
+    if (target.isPresent() && directory.whisper(id, target.get(), room, whisper.msg())) {
+      acknowledgeAt(due);
+    } else if (target.isPresent() && federated) {
+      lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg()));
+      withLobby = DueTimes.add(withLobby, due);
+    } else {
+      answer(new ClientEvent.NoSession(whisper.to()));
+      acknowledgeAt(due);
+    }
+  }
+
+  private void answer(ClientEvent event) {
+    offer(transport, getContext().getSelf(), Frame.render(event, codec));
   }
 
   /** Decodes with the mode's codec; a codec that throws must not take the session down. */
@@ -202,23 +275,83 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientBinary(ClientBinary binary) {
     heard = true;
-    if (!inboundRate.tryAcquire()) {
+    long due = admit();
+    if (due == REFUSED) {
       return onRateLimit();
     }
     if (transport.sendBinary(binary.data()) == Transport.Offer.FULL) {
       return onSlowConsumer();
     }
-    transport.acknowledge();
+    acknowledgeAt(due);
     return this;
   }
 
   private Behavior<Command> onClientAlive() {
     heard = true;
-    if (!inboundRate.tryAcquire()) {
+    long due = admit();
+    if (due == REFUSED) {
       return onRateLimit();
     }
-    transport.acknowledge();
+    acknowledgeAt(due);
     return this;
+  }
+
+  /** {@link #admit()}: the client is over the limit and is to be closed. */
+  private static final long REFUSED = Long.MIN_VALUE + 1;
+
+  /** {@link #admit()}: the message may be acknowledged as soon as its work is done. */
+  private static final long NOW = Long.MIN_VALUE;
+
+  /**
+   * Counts one client frame against the rate limit: {@link #NOW}, {@link #REFUSED} (close mode),
+   * or when its acknowledgement is due ({@link System#nanoTime()}; throttle mode).
+   */
+  private long admit() {
+    if (!throttle) {
+      return inboundRate.tryAcquire() ? NOW : REFUSED;
+    }
+    long wait = inboundRate.acquire();
+    return wait == 0 ? NOW : System.nanoTime() + wait;
+  }
+
+  private Behavior<Command> onProcessed(DueTimes requests) {
+    if (requests == null || requests.size() == 0) {
+      getContext().getLog().warn("Session {} was told of work it did not ask for", id);
+    } else {
+      acknowledgeAt(requests.poll());
+    }
+    return this;
+  }
+
+  /** Acknowledges one client message now, or when the rate limit allows. */
+  private void acknowledgeAt(long due) {
+    if (due == NOW || due - System.nanoTime() <= 0) {
+      transport.acknowledge();
+      return;
+    }
+    deferred = DueTimes.insertSorted(deferred, due);
+    if (ackTimer == null) {
+      scheduleAckTimer();
+    }
+  }
+
+  private Behavior<Command> onAckDue() {
+    ackTimer = null;
+    long now = System.nanoTime();
+    while (deferred.size() > 0 && deferred.first() - now <= 0) {
+      deferred.poll();
+      transport.acknowledge();
+    }
+    if (deferred.size() > 0) {
+      scheduleAckTimer();
+    }
+    return this;
+  }
+
+  private void scheduleAckTimer() {
+    long delay = Math.max(0, deferred.first() - System.nanoTime());
+    ackTimer =
+        getContext().scheduleOnce(Duration.ofNanos(delay), getContext().getSelf(), AckDue.INSTANCE);
   }
 
   private Behavior<Command> onRateLimit() {
@@ -271,6 +404,9 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onPostStop() {
+    if (ackTimer != null) {
+      ackTimer.cancel();
+    }
     if (!transportDone) {
       // Only reached when the session stops without having left (it failed, or the system stops).
       transport.close(CloseCodes.GOING_AWAY, "session stopped");
@@ -302,5 +438,66 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     lobby.tell(new Lobby.Leave(id, reason));
     getContext().getLog().debug("Session {} leaves room {}: {}", id, room, reason);
     return Behaviors.stopped();
+  }
+
+  /**
+   * Due times of acknowledgements, in a growable ring: at most {@code inbound-window} entries,
+   * since the transport hands out no more unacknowledged messages than that.
+   */
+  private static final class DueTimes {
+    private long[] times = new long[4];
+    private int head;
+    private int size;
+
+    /** Appends, allocating on first use. */
+    static DueTimes add(DueTimes queue, long due) {
+      DueTimes q = queue != null ? queue : new DueTimes();
+      q.grow();
+      q.times[(q.head + q.size) % q.times.length] = due;
+      q.size++;
+      return q;
+    }
+
+    /** Inserts keeping the earliest first (entries are few). */
+    static DueTimes insertSorted(DueTimes queue, long due) {
+      DueTimes q = add(queue, due);
+      for (int i = q.size - 1; i > 0; i--) {
+        int at = (q.head + i) % q.times.length;
+        int before = (q.head + i - 1) % q.times.length;
+        if (q.times[before] - q.times[at] <= 0) {
+          break;
+        }
+        long t = q.times[at];
+        q.times[at] = q.times[before];
+        q.times[before] = t;
+      }
+      return q;
+    }
+
+    int size() {
+      return size;
+    }
+
+    long first() {
+      return times[head];
+    }
+
+    long poll() {
+      long t = times[head];
+      head = (head + 1) % times.length;
+      size--;
+      return t;
+    }
+
+    private void grow() {
+      if (size == times.length) {
+        long[] bigger = new long[times.length * 2];
+        for (int i = 0; i < size; i++) {
+          bigger[i] = times[(head + i) % times.length];
+        }
+        times = bigger;
+        head = 0;
+      }
+    }
   }
 }

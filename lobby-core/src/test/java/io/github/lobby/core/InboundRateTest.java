@@ -1,5 +1,6 @@
 package io.github.lobby.core;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,10 +34,37 @@ class InboundRateTest {
   }
 
   @Test
+  void throttledMessagesAreAllTakenEachDueOneIntervalAfterThePrevious() {
+    InboundRate rate = new InboundRate(10, now::get);
+    for (int i = 0; i < 10; i++) {
+      assertEquals(0, rate.acquire(), "burst message " + i);
+    }
+    assertEquals(100_000_000L, rate.acquire());
+    assertEquals(200_000_000L, rate.acquire());
+    now.addAndGet(150_000_000L);
+    assertEquals(150_000_000L, rate.acquire()); // the fourth over the burst: due at 300 ms
+    assertFalse(rate.tryAcquire()); // and nothing is free meanwhile
+    now.addAndGet(1_000_000_000L);
+    assertEquals(0, rate.acquire()); // caught up: within the limit again
+  }
+
+  @Test
+  void aRefusedMessageTakesNothing() {
+    InboundRate rate = new InboundRate(1, now::get);
+    assertTrue(rate.tryAcquire());
+    for (int i = 0; i < 5; i++) {
+      assertFalse(rate.tryAcquire());
+    }
+    now.addAndGet(1_000_000_000L);
+    assertTrue(rate.tryAcquire());
+  }
+
+  @Test
   void unlimitedNeverRefuses() {
     InboundRate rate = new InboundRate(Integer.MAX_VALUE, now::get);
     for (int i = 0; i < 100_000; i++) {
       assertTrue(rate.tryAcquire());
+      assertEquals(0, rate.acquire());
     }
   }
 }

@@ -70,6 +70,14 @@ final class FrameDecoder {
      * @param inCloseFrame whether the violation was the client's own Close frame
      */
     void onViolation(int code, String reason, boolean inCloseFrame);
+
+    /**
+     * Whether the decoder should stop before the next frame and hand back the bytes not decoded
+     * (inbound flow control: the receiver has as many messages as it takes at once).
+     */
+    default boolean paused() {
+      return false;
+    }
   }
 
   private final int maxMessageBytes;
@@ -119,11 +127,20 @@ final class FrameDecoder {
 
   // ---- raw bytes ----
 
-  /** Parses raw client bytes, which may hold any number of frames and frame parts. */
-  void feed(ByteString bytes) {
+  /**
+   * Parses raw client bytes, which may hold any number of frames and frame parts.
+   *
+   * @return the bytes not decoded because the handler {@link Handler#paused() paused} the input
+   *     before a frame: to be fed again once it takes more; empty when all were decoded or the
+   *     input has ended
+   */
+  ByteString feed(ByteString bytes) {
     int i = 0;
     int n = bytes.size();
     while (i < n && !ended) {
+      if (payloadLeft < 0 && headerLength == 0 && handler.paused()) {
+        return bytes.drop(i);
+      }
       if (payloadLeft < 0) {
         i = readHeader(bytes, i);
       } else {
@@ -137,6 +154,7 @@ final class FrameDecoder {
         i += take;
       }
     }
+    return ByteString.emptyByteString();
   }
 
   /** Reads header bytes from {@code at}; returns where it stopped. */

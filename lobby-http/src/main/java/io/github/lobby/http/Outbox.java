@@ -6,14 +6,18 @@ import io.github.lobby.http.EngineFrames.OutFrame;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.util.ByteString;
 
 /**
  * The {@link Transport} of one connection: the bounded outbound queue that rooms on any thread
  * offer frames into, and the wake-up of the connection's own thread.
  *
- * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames wait, and
- * {@code CLOSED} once the connection is closing. The first offer into an empty burst wakes the
+ * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames or {@code
+ * outbound-buffer-bytes} bytes wait (one frame larger than the byte budget is still taken into an
+ * empty queue), and {@code CLOSED} once the connection is closing. What a client that does not read
+ * holds here is therefore bounded in bytes, whatever it is sent; the one write in flight holds at
+ * most what the queue held. The first offer into an empty burst wakes the
  * owner with {@link #WAKE}; later offers only queue until the owner has {@link #rearm()ed} the
  * wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The other
  * Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run on its
@@ -58,15 +62,22 @@ final class Outbox implements Transport {
   record CloseRequest(int code, String reason, boolean dropQueued) {}
 
   private final int capacity;
+  private final long capacityBytes;
   private final Owner owner;
   private final ConcurrentLinkedQueue<OutFrame> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean wakeScheduled = new AtomicBoolean();
   private volatile boolean closed;
   private volatile DirectWriter direct;
 
-  Outbox(int capacity, Owner owner) {
+  /**
+   * @param capacity frames that may wait
+   * @param capacityBytes bytes of frames that may wait
+   */
+  Outbox(int capacity, long capacityBytes, Owner owner) {
     this.capacity = capacity;
+    this.capacityBytes = capacityBytes;
     this.owner = owner;
   }
 
@@ -89,14 +100,22 @@ final class Outbox implements Transport {
     if (closed) {
       return Offer.CLOSED;
     }
+    int size = frame.data().length();
+    long bytes = queuedBytes.addAndGet(size);
+    if (bytes > capacityBytes && bytes != size) {
+      queuedBytes.addAndGet(-size);
+      return Offer.FULL;
+    }
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
+      queuedBytes.addAndGet(-size);
       return Offer.FULL;
     }
     DirectWriter writer = direct;
     if (writer != null && wakeScheduled.compareAndSet(false, true)) {
       // The connection is idle and the token is ours: no queue, no wake-up.
       queued.decrementAndGet();
+      queuedBytes.addAndGet(-size);
       writer.write(frame);
       return Offer.ACCEPTED;
     }
@@ -135,6 +154,7 @@ final class Outbox implements Transport {
     OutFrame frame = queue.poll();
     if (frame != null) {
       queued.decrementAndGet();
+      queuedBytes.addAndGet(-frame.data().length());
     }
     return frame;
   }
@@ -164,6 +184,7 @@ final class Outbox implements Transport {
     if (dropQueued) {
       queue.clear();
       queued.set(0);
+      queuedBytes.set(0);
     }
   }
 }

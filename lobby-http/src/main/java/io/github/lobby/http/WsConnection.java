@@ -21,9 +21,11 @@ import org.apache.pekko.util.ByteString;
  * each path ({@link LeanConnection} on Pekko IO, {@link SessionFlow} under Pekko HTTP) moves bytes
  * and calls this class on its one thread.
  *
- * <p>Inbound, at most {@code inbound-window} messages wait for the session; beyond that {@link
- * #wantsRead()} is false and the glue stops reading the socket, so a flooding client is held back
- * by TCP. A Ping is answered with a Pong carrying its payload; only the latest unanswered Ping is
+ * <p>Inbound, at most {@code inbound-window} messages wait for the session (unacknowledged); at
+ * the window the decoder stops before the next frame and keeps the rest of the read undecoded,
+ * and {@link #wantsRead()} is false, so the glue stops reading the socket and a flooding client is
+ * held back by TCP. What one connection holds inbound is thus the window's messages, one message
+ * being reassembled and one read's bytes. A Ping is answered with a Pong carrying its payload; only the latest unanswered Ping is
  * kept, so a Ping flood from a client that does not read holds one payload, not a queue.
  *
  * <p>Outbound, {@link #nextFrame()} hands out a Pong, then a Ping, then queued data, then the Close
@@ -86,6 +88,12 @@ final class WsConnection implements FrameDecoder.Handler {
   /** Bytes that arrived before the session was ready (frames pipelined after the upgrade). */
   private ByteString early = ByteString.emptyByteString();
 
+  /** Bytes read but not decoded: the inbound window was full (see {@link #paused()}). */
+  private ByteString undecoded = ByteString.emptyByteString();
+
+  /** Whether the decoder is running, so that a close it causes does not feed it again. */
+  private boolean decoding;
+
   private int inFlight;
   private boolean admitted;
   private String failure;
@@ -111,7 +119,9 @@ final class WsConnection implements FrameDecoder.Handler {
     this.mode = mode;
     this.address = address;
     this.io = io;
-    this.outbox = new Outbox(context.settings().outboundBuffer(), io);
+    this.outbox =
+        new Outbox(
+            context.settings().outboundBuffer(), context.settings().outboundBufferBytes(), io);
     this.decoder = new FrameDecoder(context.settings().maxMessageBytes(), this);
     this.window = context.settings().inboundWindow();
   }
@@ -208,7 +218,31 @@ final class WsConnection implements FrameDecoder.Handler {
   boolean wantsRead() {
     // Once closing, keep reading (data is dropped) so that the client's Close is seen and the
     // socket is not closed with unread bytes, which would reset it under our Close frame.
-    return !done && (closeRequested || decoder.ended() || (session != null && inFlight < window));
+    return !done
+        && undecoded.isEmpty()
+        && (closeRequested || decoder.ended() || (session != null && inFlight < window));
+  }
+
+  @Override
+  public boolean paused() {
+    return session != null && !closeRequested && inFlight >= window;
+  }
+
+  /** Decodes raw bytes as far as the inbound window allows, keeping the rest for later. */
+  private void decode(ByteString bytes) {
+    decoding = true;
+    try {
+      undecoded = decoder.feed(bytes);
+    } finally {
+      decoding = false;
+    }
+  }
+
+  /** Decodes what the window held back, once it has room again (or the connection closes). */
+  private void resumeDecoding() {
+    if (!undecoded.isEmpty() && !decoding && !paused()) {
+      decode(undecoded);
+    }
   }
 
   /** Whether the WebSocket is done and the connection may end. */
@@ -231,13 +265,14 @@ final class WsConnection implements FrameDecoder.Handler {
       early = early.concat(bytes);
       return;
     }
-    decoder.feed(bytes);
+    decode(undecoded.isEmpty() ? bytes : undecoded.concat(bytes));
   }
 
   /** A signal from {@link Outbox.Owner#signal}, on the connection's thread. */
   void onSignal(Object signal) {
     if (signal == Outbox.ACK) {
       inFlight--;
+      resumeDecoding();
       io.inputReady();
     } else if (signal == Outbox.PING) {
       if (!closeRequested) {
@@ -251,7 +286,7 @@ final class WsConnection implements FrameDecoder.Handler {
       if (!early.isEmpty()) {
         ByteString bytes = early;
         early = ByteString.emptyByteString();
-        decoder.feed(bytes);
+        decode(bytes);
       }
       io.inputReady();
     } else if (signal instanceof ConnectFailed) {
@@ -375,6 +410,7 @@ final class WsConnection implements FrameDecoder.Handler {
       pingWanted = false;
     }
     closeFrame = new OutFrame(FrameDecoder.CLOSE, FrameEncoder.closePayload(code, reason));
+    resumeDecoding(); // what the window held back is read on and dropped, up to the client's Close
     io.startCloseTimer();
     io.outputReady();
     io.inputReady();

@@ -184,7 +184,8 @@ class FaultTest {
       throws Exception {
     try (TestServer server =
         new TestServer(
-            "lobby.http.close-timeout = 60s\nlobby.inbound-window = 2\nlobby.max-inbound-per-second = 5")) {
+            "lobby.http.close-timeout = 60s\nlobby.inbound-window = 2\nlobby.max-inbound-per-second = 5\n"
+                + "lobby.inbound-rate-exceeded = close")) {
       RawClient client = new RawClient(server.port(), "/closing");
       client.readFrame(); // welcome
       for (int i = 0; i < 40; i++) {
@@ -208,7 +209,8 @@ class FaultTest {
 
   @Test
   void aFloodingClientIsClosedWith1008RateLimitAndTheRoomGetsEverythingElse() throws Exception {
-    try (TestServer server = new TestServer("lobby.max-inbound-per-second = 200")) {
+    try (TestServer server = new TestServer(
+        "lobby.max-inbound-per-second = 200\nlobby.inbound-rate-exceeded = close")) {
       Trio room = trio(server, "flood");
       JdkClient publisher = room.sender();
       String publisherId = room.senderId();

@@ -191,7 +191,7 @@ class FrameDecoderTest {
   // ---- what the decoder says ----
 
   /** Records every call of the handler, as text. */
-  private static final class Recorder implements FrameDecoder.Handler {
+  private static class Recorder implements FrameDecoder.Handler {
     final List<String> events = new ArrayList<>();
 
     @Override
@@ -826,5 +826,46 @@ class FrameDecoderTest {
     }
     assertEquals(List.of("violation 1009"), recorder.events);
     assertFalse(decoder.inMessage());
+  }
+
+  @Test
+  void aPausedDecoderStopsBeforeTheNextFrameAndHandsBackTheRest() {
+    Recorder recorder =
+        new Recorder() {
+          @Override
+          public boolean paused() {
+            return events.size() >= 2;
+          }
+        };
+    FrameDecoder decoder = new FrameDecoder(MAX, recorder);
+    byte[] bytes = wire(List.of(text("a"), text("b"), ping("p"), text("c")));
+
+    ByteString rest = decoder.feed(ByteString.fromArray(bytes));
+
+    assertEquals(List.of("text a", "text b"), recorder.events);
+    assertEquals(bytes.length - 2 * text("a").bytes().length, rest.size());
+    recorder.events.clear();
+    assertEquals(ByteString.emptyByteString(), decoder.feed(rest));
+    assertEquals(List.of("ping p", "text c"), recorder.events);
+  }
+
+  @Test
+  void aPauseWaitsForTheFrameUnderWayToEnd() {
+    Recorder recorder =
+        new Recorder() {
+          @Override
+          public boolean paused() {
+            return !events.isEmpty();
+          }
+        };
+    FrameDecoder decoder = new FrameDecoder(MAX, recorder);
+    byte[] bytes = wire(List.of(text("first"), text("second")));
+    int split = text("first").headerLength() + 2; // inside the first frame's payload
+
+    assertEquals(0, decoder.feed(ByteString.fromArray(bytes, 0, split)).size());
+    ByteString rest = decoder.feed(ByteString.fromArray(bytes, split, bytes.length - split));
+
+    assertEquals(List.of("text first"), recorder.events);
+    assertEquals(text("second").bytes().length, rest.size());
   }
 }

@@ -20,6 +20,8 @@ final class JdkClient implements WebSocket.Listener {
   record Binary(ByteBuffer data) {}
 
   final LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
+  /** When each text message of {@link #received} arrived ({@link System#nanoTime()}). */
+  final LinkedBlockingQueue<Long> receivedAt = new LinkedBlockingQueue<>();
   final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private final StringBuilder text = new StringBuilder();
   final WebSocket socket;
@@ -49,6 +51,7 @@ final class JdkClient implements WebSocket.Listener {
   public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
     text.append(data);
     if (last) {
+      receivedAt.add(System.nanoTime());
       received.add(text.toString());
       text.setLength(0);
     }

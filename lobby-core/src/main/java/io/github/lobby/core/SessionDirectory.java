@@ -1,0 +1,67 @@
+package io.github.lobby.core;
+
+import java.util.Collection;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The sessions of one node by id: written only by the {@link Lobby} (as sessions join and leave),
+ * read by every session, so that a whisper goes from its sender straight to its target's queue
+ * instead of through the Lobby's single mailbox, which stays free for joins, leaves and the admin
+ * API.
+ */
+final class SessionDirectory {
+
+  /** A session as others reach it. */
+  record Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {}
+
+  private final ConcurrentHashMap<SessionId, Entry> entries = new ConcurrentHashMap<>();
+  private final Codecs codecs;
+
+  SessionDirectory(Codecs codecs) {
+    this.codecs = codecs;
+  }
+
+  /** Any thread. */
+  Entry get(SessionId id) {
+    return entries.get(id);
+  }
+
+  /**
+   * Delivers a whisper to a session of this node, rendered in the target's mode; any thread.
+   *
+   * @param room the sender's room, as the whisper event names it
+   * @return false when there is no such session here
+   */
+  boolean whisper(SessionId from, SessionId to, RoomId room, Payload msg) {
+    Entry target = entries.get(to);
+    if (target == null) {
+      return false;
+    }
+    ClientEvent event = new ClientEvent.Whisper(from, to, room, msg);
+    Session.offer(target.transport(), target.ref(), Frame.render(event, codecs.of(target.mode())));
+    return true;
+  }
+
+  // ---- the Lobby's side ----
+
+  void put(SessionId id, Entry entry) {
+    entries.put(id, entry);
+  }
+
+  Entry remove(SessionId id) {
+    return entries.remove(id);
+  }
+
+  int size() {
+    return entries.size();
+  }
+
+  boolean isEmpty() {
+    return entries.isEmpty();
+  }
+
+  Collection<Entry> values() {
+    return entries.values();
+  }
+}
