@@ -92,7 +92,8 @@ public class FanOutBenchmark {
         LobbySettings.fromConfig(system.settings().config())
             .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2))
             // The sender broadcasts far faster than any client may: no inbound limit here.
-            .withInboundRate(Integer.MAX_VALUE, LobbySettings.RateExceeded.THROTTLE);
+            .withInboundRate(Integer.MAX_VALUE, LobbySettings.RateExceeded.THROTTLE)
+            .withInboundBytesPerSecond(Integer.MAX_VALUE);
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs()), "lobby", org.apache.pekko.actor.typed.Props.empty());

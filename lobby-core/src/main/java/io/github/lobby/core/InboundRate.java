@@ -4,8 +4,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The inbound rate limit of one session, as the generic cell rate algorithm (a token bucket kept as
- * one timestamp): {@code perSecond} messages per second, sustained, and bursts of up to one
- * second's worth. Confined to its session's actor; no allocation per message.
+ * one timestamp): {@code perSecond} units (messages, or bytes) per second, sustained, and bursts of
+ * up to one second's worth. Confined to its session's actor; no allocation per message.
  *
  * <p>Two ways to use it: {@link #tryAcquire()} refuses a message over the limit (the session then
  * closes its client), {@link #acquire()} accepts every message and says how long its
@@ -38,15 +38,7 @@ final class InboundRate {
 
   /** Whether one more message is within the limit; a message over it takes nothing. */
   boolean tryAcquire() {
-    if (unlimited) {
-      return true;
-    }
-    long now = nanoClock.getAsLong();
-    if (now - (theoretical - tolerance) < 0) {
-      return false;
-    }
-    theoretical = Math.max(now, theoretical) + interval;
-    return true;
+    return tryAcquire(1);
   }
 
   /**
@@ -55,12 +47,43 @@ final class InboundRate {
    * @return nanoseconds from now until the message is within the limit: 0 when it already is
    */
   long acquire() {
-    if (unlimited) {
+    return acquire(1);
+  }
+
+  /** Whether {@code cost} more units are within the limit; if not, nothing is taken. */
+  boolean tryAcquire(long cost) {
+    if (delay(cost) > 0) {
+      return false;
+    }
+    take(cost);
+    return true;
+  }
+
+  /**
+   * Takes {@code cost} units, within the limit or not.
+   *
+   * @return nanoseconds from now until they are within the limit: 0 when they already are
+   */
+  long acquire(long cost) {
+    long wait = delay(cost);
+    take(cost);
+    return wait;
+  }
+
+  /** How long {@code cost} more units would have to wait, taking nothing. */
+  long delay(long cost) {
+    if (unlimited || cost <= 0) {
       return 0;
     }
     long now = nanoClock.getAsLong();
-    long wait = Math.max(0, theoretical - tolerance - now);
-    theoretical = Math.max(now, theoretical) + interval;
-    return wait;
+    return Math.max(0, Math.max(now, theoretical) + (cost - 1) * interval - tolerance - now);
+  }
+
+  /** Takes {@code cost} units. */
+  void take(long cost) {
+    if (unlimited || cost <= 0) {
+      return;
+    }
+    theoretical = Math.max(nanoClock.getAsLong(), theoretical) + cost * interval;
   }
 }

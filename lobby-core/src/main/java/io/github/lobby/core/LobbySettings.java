@@ -21,7 +21,9 @@ import java.util.UUID;
  * @param inboundWindow how many client messages may wait for their session at once
  * @param maxInboundPerSecond messages a client may send per second, sustained ({@link
  *     Integer#MAX_VALUE} when unlimited); bursts up to one second's worth
- * @param inboundRateExceeded what happens to a client over {@code maxInboundPerSecond}
+ * @param maxInboundBytesPerSecond payload bytes (text counted in characters) a client may send per
+ *     second, sustained ({@link Integer#MAX_VALUE} when unlimited); bursts up to one second's worth
+ * @param inboundRateExceeded what happens to a client over either rate
  */
 public record LobbySettings(
     SessionId serverId,
@@ -33,6 +35,7 @@ public record LobbySettings(
     int maxSessions,
     int inboundWindow,
     int maxInboundPerSecond,
+    int maxInboundBytesPerSecond,
     RateExceeded inboundRateExceeded) {
 
   /** What happens to a client that sends faster than {@code max-inbound-per-second}. */
@@ -57,6 +60,7 @@ public record LobbySettings(
     atLeast(maxSessions, 1, "max-sessions");
     atLeast(inboundWindow, 1, "inbound-window");
     atLeast(maxInboundPerSecond, 1, "max-inbound-per-second");
+    atLeast(maxInboundBytesPerSecond, 1, "max-inbound-bytes-per-second");
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
   }
 
@@ -79,6 +83,7 @@ public record LobbySettings(
           unlimitedOrInt(c, "max-sessions"),
           c.getInt("inbound-window"),
           unlimitedOrInt(c, "max-inbound-per-second"),
+          unlimitedOrBytes(c, "max-inbound-bytes-per-second"),
           rateExceeded(c));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
@@ -97,6 +102,7 @@ public record LobbySettings(
         maxSessions,
         inboundWindow,
         maxInboundPerSecond,
+        maxInboundBytesPerSecond,
         inboundRateExceeded);
   }
 
@@ -112,7 +118,24 @@ public record LobbySettings(
         maxSessions,
         inboundWindow,
         limit,
+        maxInboundBytesPerSecond,
         exceeded);
+  }
+
+  /** Returns a copy with another inbound byte rate limit. */
+  public LobbySettings withInboundBytesPerSecond(int limit) {
+    return new LobbySettings(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        outboundBuffer,
+        outboundBufferBytes,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond,
+        limit,
+        inboundRateExceeded);
   }
 
   /** Returns a copy with other outbound limits. */
@@ -127,6 +150,7 @@ public record LobbySettings(
         maxSessions,
         inboundWindow,
         maxInboundPerSecond,
+        maxInboundBytesPerSecond,
         inboundRateExceeded);
   }
 
@@ -155,6 +179,13 @@ public record LobbySettings(
       return Integer.MAX_VALUE;
     }
     return c.getInt(key);
+  }
+
+  private static int unlimitedOrBytes(Config c, String key) {
+    if ("unlimited".equals(c.getValue(key).unwrapped())) {
+      return Integer.MAX_VALUE;
+    }
+    return bytes(c, key);
   }
 
   private static int bytes(Config c, String key) {

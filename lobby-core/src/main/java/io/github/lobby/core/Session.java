@@ -127,6 +127,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Whether this session has closed, or learnt the end of, its transport. */
   private boolean transportDone;
   private final InboundRate inboundRate;
+  private final InboundRate inboundBytes;
   private final boolean throttle;
   /** When the requests with the room, then with the Lobby, may be acknowledged; on demand. */
   private DueTimes withRoom;
@@ -174,6 +175,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     this.heartbeatInterval = settings.heartbeatInterval();
     this.clientTimeout = settings.clientTimeout();
     this.inboundRate = new InboundRate(settings.maxInboundPerSecond(), System::nanoTime);
+    this.inboundBytes = new InboundRate(settings.maxInboundBytesPerSecond(), System::nanoTime);
     this.throttle = settings.inboundRateExceeded() == LobbySettings.RateExceeded.THROTTLE;
   }
 
@@ -221,7 +223,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientText(ClientText text) {
     heard = true;
-    long due = admit();
+    long due = admit(text.text().length());
     if (due == REFUSED) {
       return onRateLimit();
     }
@@ -275,7 +277,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientBinary(ClientBinary binary) {
     heard = true;
-    long due = admit();
+    long due = admit(binary.data().size());
     if (due == REFUSED) {
       return onRateLimit();
     }
@@ -288,7 +290,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientAlive() {
     heard = true;
-    long due = admit();
+    long due = admit(0);
     if (due == REFUSED) {
       return onRateLimit();
     }
@@ -303,14 +305,20 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private static final long NOW = Long.MIN_VALUE;
 
   /**
-   * Counts one client frame against the rate limit: {@link #NOW}, {@link #REFUSED} (close mode),
-   * or when its acknowledgement is due ({@link System#nanoTime()}; throttle mode).
+   * Counts one client frame of {@code size} payload units against the rate limits: {@link #NOW},
+   * {@link #REFUSED} (close mode), or when its acknowledgement is due ({@link System#nanoTime()};
+   * throttle mode).
    */
-  private long admit() {
+  private long admit(int size) {
     if (!throttle) {
-      return inboundRate.tryAcquire() ? NOW : REFUSED;
+      if (inboundRate.delay(1) > 0 || inboundBytes.delay(size) > 0) {
+        return REFUSED;
+      }
+      inboundRate.take(1);
+      inboundBytes.take(size);
+      return NOW;
     }
-    long wait = inboundRate.acquire();
+    long wait = Math.max(inboundRate.acquire(1), inboundBytes.acquire(size));
     return wait == 0 ? NOW : System.nanoTime() + wait;
   }
 

@@ -60,6 +60,17 @@ class InboundRateTest {
   }
 
   @Test
+  void aCostlyMessageTakesItsSizeOfTheBudget() {
+    InboundRate bytes = new InboundRate(1000, now::get); // 1,000 bytes per second
+    assertTrue(bytes.tryAcquire(600));
+    assertFalse(bytes.tryAcquire(600)); // 1,200 in a second is over the burst
+    assertTrue(bytes.tryAcquire(400));
+    assertEquals(500_000_000L, bytes.acquire(500)); // 500 bytes more: due in half a second
+    now.addAndGet(2_000_000_000L);
+    assertEquals(0, bytes.acquire(1000));
+  }
+
+  @Test
   void unlimitedNeverRefuses() {
     InboundRate rate = new InboundRate(Integer.MAX_VALUE, now::get);
     for (int i = 0; i < 100_000; i++) {
