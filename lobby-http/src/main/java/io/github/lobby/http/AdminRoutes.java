@@ -159,8 +159,14 @@ final class AdminRoutes extends AllDirectives {
           if (entity.getContentLengthOption().orElse(0L) > http.maxBody()) {
             return tooLarge();
           }
+          // A chunked body has no Content-Length: the size limit on the entity's stream fails it
+          // with EntityStreamSizeException (413) as soon as it passes max-body. toStrict's own
+          // maxBytes check, which would fail first without it, gives only a generic
+          // EntityStreamException (which would be a 400).
           CompletionStage<HttpEntity.Strict> strict =
-              entity.toStrict(http.askTimeout().toMillis(), http.maxBody(), system);
+              entity
+                  .withSizeLimit(http.maxBody())
+                  .toStrict(http.askTimeout().toMillis(), http.maxBody(), system);
           return onComplete(
               strict,
               result -> {

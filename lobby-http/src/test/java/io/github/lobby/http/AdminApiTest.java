@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -152,6 +153,43 @@ class AdminApiTest {
         413,
         "payload_too_large",
         "the body is larger than 1024 bytes");
+  }
+
+  /** A POST of this JSON body in chunks of {@code chunk} bytes, without Content-Length. */
+  private static RawHttp.Answer chunkedPost(String target, String body, int chunk) throws Exception {
+    StringBuilder request =
+        new StringBuilder(
+            "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Authorization: Bearer " + TestServer.TOKEN + "\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (int at = 0; at < body.length(); at += chunk) {
+      String part = body.substring(at, Math.min(body.length(), at + chunk));
+      request.append(Integer.toHexString(part.length())).append("\r\n").append(part).append("\r\n");
+    }
+    request.append("0\r\n\r\n");
+    return RawHttp.send(server.port(), request.toString().getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void aChunkedBodyOverMaxBodyIs413() throws Exception {
+    JdkClient listener = JdkClient.connectJson(server, "/chunked");
+    listener.next(); // welcome
+    String big = "[" + "1,".repeat(600) + "1]"; // 1,203 bytes, max-body is 1 KiB
+    RawHttp.Answer answer = chunkedPost("/rooms/chunked/messages", big, 100);
+    assertEquals(413, answer.status(), answer.head() + "\n" + answer.body());
+    assertTrue(answer.head().toLowerCase().contains("content-type: application/json"), answer.head());
+    assertEquals(
+        "{\"error\":\"payload_too_large\",\"message\":\"the body is larger than 1024 bytes\"}",
+        answer.body());
+
+    // One just under the limit is read whole and broadcast; the listener saw nothing before it.
+    String fits = "[" + "1,".repeat(510) + "1]"; // 1,023 bytes
+    RawHttp.Answer ok = chunkedPost("/rooms/chunked/messages", fits, 100);
+    assertEquals(200, ok.status(), ok.head() + "\n" + ok.body());
+    assertEquals("{\"room_id\":\"chunked\",\"delivered\":1}", ok.body());
+    String message = listener.next();
+    assertTrue(message.contains("\"msg\":" + fits), message);
+    listener.close();
   }
 
   @Test

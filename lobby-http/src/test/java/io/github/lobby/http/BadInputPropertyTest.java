@@ -50,15 +50,18 @@ class BadInputPropertyTest {
   private static JdkClient classicWitness;
   private static String classicSenderId;
   private static JdkClient adminWitness;
+  private static JdkClient statisticsListener;
+  private static String jsonSenderId;
+  private static String jsonWitnessId;
   private static final AtomicInteger syncs = new AtomicInteger();
 
   @BeforeContainer
   static void start() throws Exception {
     server = new TestServer();
     jsonSender = JdkClient.connectJson(server, "/fuzz-json");
-    read(jsonSender);
+    jsonSenderId = read(jsonSender).get("id").asText();
     jsonWitness = JdkClient.connectJson(server, "/fuzz-json");
-    read(jsonWitness);
+    jsonWitnessId = read(jsonWitness).get("id").asText();
     read(jsonSender);
     classicSender = JdkClient.connect(server, "/fuzz-classic");
     classicSenderId = classicSender.welcomeId();
@@ -67,6 +70,8 @@ class BadInputPropertyTest {
     classicSender.next();
     adminWitness = JdkClient.connectJson(server, "/fuzz-admin");
     read(adminWitness);
+    statisticsListener = JdkClient.connectJson(server, "/dailyNews");
+    read(statisticsListener);
   }
 
   @AfterContainer
@@ -86,84 +91,229 @@ class BadInputPropertyTest {
 
   // ---- JSON mode ----
 
+  /** What a frame must be answered with, as the generator that made it knows. */
+  sealed interface Answer {}
+
+  /** {@code error} {@code bad_request} whose message names the problem by this text. */
+  record Bad(String names) implements Answer {}
+
+  /** The broadcast of this {@code msg} to both members. */
+  record Broadcast(JsonNode msg) implements Answer {}
+
+  /** The member list: sender and witness, in join order. */
+  record Members() implements Answer {}
+
+  /** {@code error} {@code no_session} naming this target. */
+  record NoSession(String to) implements Answer {}
+
+  /** A generated frame and the one answer it must get. */
+  record Case(String frame, Answer answer) {
+    @Override
+    public String toString() {
+      return frame + " -> " + answer;
+    }
+  }
+
+  private static final Bad NOT_JSON = new Bad("not valid JSON");
+  private static final Bad NOT_OBJECT = new Bad("must be a JSON object");
+  private static final Bad NO_TYPE = new Bad("\"type\" is missing or not a string");
+  private static final Bad UNKNOWN_TYPE = new Bad("unknown type");
+  private static final Bad NO_MSG = new Bad("needs a field \"msg\"");
+  private static final Bad NO_TO = new Bad("a whisper needs a field \"to\" holding a session id");
+
+  private static final java.util.regex.Pattern UUID_TEXT =
+      java.util.regex.Pattern.compile("[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}");
+
   /**
-   * Every frame the generator makes gets exactly one answer to its sender: an echo, the member
-   * list, or an error (whispers name random ids, so they are answered {@code no_session}). The
-   * sync is sent only after that answer has arrived, since a whisper's answer comes from the Lobby
-   * and is not ordered against the room's messages (docs/PROTOCOL.md, delivery).
+   * Every frame gets exactly the answer its generator names, to its sender only: the broadcast
+   * (also to the witness, unchanged), the member list, {@code no_session} or {@code bad_request}
+   * naming the problem. The sync is sent only after that answer has arrived, since a whisper's
+   * answer comes from the Lobby and is not ordered against the room's messages
+   * (docs/PROTOCOL.md, delivery).
    */
   @Property(tries = 400)
-  void everyJsonModeFrameGetsOneAnswerAndTheSessionStays(@ForAll("jsonModeFrames") String frame)
+  void everyJsonModeFrameGetsItsAnswerAndTheSessionStays(@ForAll("jsonModeFrames") Case c)
       throws Exception {
-    jsonSender.send(frame);
+    jsonSender.send(c.frame());
     JsonNode answer = read(jsonSender);
-    JsonNode echoToWitness = null;
-    switch (answer.path("type").asText()) {
-      case "error" -> {
-        assertTrue(
-            List.of("bad_request", "no_session").contains(answer.get("code").asText()), answer.toString());
-        assertClean(answer.get("message").asText());
-        assertTrue(answer.get("message").asText().length() < 300, "short error message");
-      }
-      case "message" -> echoToWitness = answer;
-      case "members" -> assertEquals(2, answer.get("members").size());
-      default -> throw new AssertionError("unexpected answer " + answer);
+    if (c.answer() instanceof Bad bad) {
+      assertEquals("error", answer.path("type").asText(), c + " got " + answer);
+      assertEquals("bad_request", answer.path("code").asText(), c + " got " + answer);
+      String message = answer.get("message").asText();
+      assertTrue(message.contains(bad.names()), c + " got " + answer);
+      assertClean(message);
+      assertTrue(message.length() < 300, "short error message");
+    } else if (c.answer() instanceof NoSession none) {
+      assertEquals(
+          PLAIN.readTree(
+              "{\"type\":\"error\",\"code\":\"no_session\",\"message\":"
+                  + quote("no session " + none.to()) + "}"),
+          answer, c.toString());
+    } else if (c.answer() instanceof Members) {
+      assertEquals(
+          PLAIN.readTree(
+              "{\"type\":\"members\",\"room_id\":\"fuzz-json\",\"members\":[\"" + jsonSenderId
+                  + "\",\"" + jsonWitnessId + "\"]}"),
+          answer, c.toString());
+    } else {
+      assertEquals(broadcast(((Broadcast) c.answer()).msg()), answer, c.toString());
     }
 
     String sync = "sync-" + syncs.incrementAndGet();
     jsonSender.send("{\"type\":\"message\",\"msg\":\"" + sync + "\"}");
     assertTrue(isSync(read(jsonSender), sync), "exactly one answer per frame");
     JsonNode first = read(jsonWitness);
-    if (echoToWitness != null) {
-      assertEquals(echoToWitness, first, "the broadcast reached the other member unchanged");
-      assertEquals(PLAIN.readTree(frame).get("msg"), first.get("msg"));
+    if (c.answer() instanceof Broadcast b) {
+      assertEquals(broadcast(b.msg()), first, "the broadcast reached the other member unchanged");
       first = read(jsonWitness);
     }
     assertTrue(isSync(first, sync), "the other member saw nothing else: " + first);
+  }
+
+  private static JsonNode broadcast(JsonNode msg) {
+    com.fasterxml.jackson.databind.node.ObjectNode frame = PLAIN.createObjectNode();
+    frame.put("type", "message").put("id", jsonSenderId).put("room_id", "fuzz-json");
+    frame.set("msg", msg);
+    return frame;
   }
 
   private static boolean isSync(JsonNode frame, String sync) {
     return frame.path("type").asText().equals("message") && frame.path("msg").asText().equals(sync);
   }
 
+  /**
+   * The answer to a frame the generator knows only as text or as a JSON value: plain Jackson
+   * (strict about duplicates and trailing tokens, with its default limits of 1,000 levels and
+   * 1,000 digits) tells whether it is JSON, and PROTOCOL.md's table what it asks.
+   */
+  private static Answer answerTo(String frame) {
+    JsonNode node;
+    try {
+      node =
+          PLAIN.copy()
+              .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+              .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+              .readTree(frame);
+    } catch (Exception e) {
+      return NOT_JSON;
+    }
+    if (node == null || node.isMissingNode()) {
+      return NOT_JSON;
+    }
+    if (!node.isObject()) {
+      return NOT_OBJECT;
+    }
+    JsonNode type = node.get("type");
+    if (type == null || !type.isTextual()) {
+      return NO_TYPE;
+    }
+    return switch (type.textValue()) {
+      case "members" -> new Members();
+      case "message" -> node.has("msg") ? new Broadcast(node.get("msg")) : NO_MSG;
+      case "whisper" -> {
+        JsonNode to = node.get("to");
+        if (to == null || !to.isTextual() || !UUID_TEXT.matcher(to.textValue()).matches()) {
+          yield NO_TO;
+        }
+        yield node.has("msg") ? new NoSession(to.textValue()) : NO_MSG;
+      }
+      default -> UNKNOWN_TYPE;
+    };
+  }
+
+  /** A {@code type} field's value and what it asks for: "message", "whisper", "members" or null. */
+  record Type(String json, String asks, boolean isString) {}
+
   @Provide
-  Arbitrary<String> jsonModeFrames() {
-    Arbitrary<String> types =
+  Arbitrary<Case> jsonModeFrames() {
+    Arbitrary<Type> types =
         Arbitraries.oneOf(
-            Arbitraries.of("\"message\"", "\"whisper\"", "\"members\"", "null", "1", "[]", "{}",
-                "\"MESSAGE\"", "\"\""),
-            text().map(BadInputPropertyTest::quote));
-    Arbitrary<String> to =
+            Arbitraries.of(
+                new Type("\"message\"", "message", true), new Type("\"whisper\"", "whisper", true),
+                new Type("\"members\"", "members", true), new Type("null", null, false),
+                new Type("1", null, false), new Type("[]", null, false), new Type("{}", null, false),
+                new Type("\"MESSAGE\"", null, true), new Type("\"\"", null, true)),
+            text()
+                .filter(t -> !List.of("message", "whisper", "members").contains(t))
+                .map(t -> new Type(quote(t), null, true)));
+    Arbitrary<String> uuid = Arbitraries.create(() -> UUID.randomUUID().toString());
+    // A "to" field's JSON and, when it is a session id, that id.
+    Arbitrary<String[]> to =
         Arbitraries.oneOf(
-            Arbitraries.create(() -> quote(UUID.randomUUID().toString())),
-            jsonValue(),
-            Arbitraries.just(quote("not-a-uuid")));
-    Arbitrary<String> shaped =
+            uuid.map(u -> new String[] {quote(u), u}),
+            jsonValue()
+                .filter(v -> !(v.startsWith("\"") && UUID_TEXT.matcher(v).find()))
+                .map(v -> new String[] {v, null}),
+            Arbitraries.just(new String[] {quote("not-a-uuid"), null}));
+    Arbitrary<Case> shaped =
         Combinators.combine(
                 types.injectNull(0.1), jsonValue().injectNull(0.2), to.injectNull(0.3),
                 jsonValue().injectNull(0.7))
             .as(
                 (type, msg, target, unknown) -> {
                   List<String> fields = new ArrayList<>();
-                  if (type != null) fields.add("\"type\":" + type);
+                  if (type != null) fields.add("\"type\":" + type.json());
                   if (msg != null) fields.add("\"msg\":" + msg);
-                  if (target != null) fields.add("\"to\":" + target);
+                  if (target != null) fields.add("\"to\":" + target[0]);
                   if (unknown != null) fields.add("\"extra\":" + unknown);
-                  return "{" + String.join(",", fields) + "}";
-                });
+                  String frame = "{" + String.join(",", fields) + "}";
+                  Answer answer;
+                  if (type == null || !type.isString()) {
+                    answer = NO_TYPE;
+                  } else if (type.asks() == null) {
+                    answer = UNKNOWN_TYPE;
+                  } else if (type.asks().equals("members")) {
+                    answer = new Members();
+                  } else if (type.asks().equals("whisper") && (target == null || target[1] == null)) {
+                    answer = NO_TO;
+                  } else if (msg == null) {
+                    answer = NO_MSG;
+                  } else if (type.asks().equals("whisper")) {
+                    answer = new NoSession(target[1]);
+                  } else {
+                    answer = new Broadcast(plain(msg));
+                  }
+                  // The same object with "type":"members" put first: a duplicate key when it
+                  // already had a type, else a members request.
+                  String dup = frame.replaceFirst("\\{", "{\"type\":\"members\",");
+                  if (dup.endsWith(",}")) {
+                    dup = dup.substring(0, dup.length() - 2) + "}";
+                  }
+                  return List.of(
+                      new Case(frame, answer),
+                      new Case(frame + " trailing", NOT_JSON),
+                      new Case(dup, type == null ? new Members() : NOT_JSON));
+                })
+            .flatMap(cases -> Arbitraries.of(cases));
     return Arbitraries.oneOf(
-        text(),
-        jsonValue(),
+        text().map(t -> new Case(t, answerTo(t))),
+        jsonValue().map(v -> new Case(v, answerTo(v))),
         shaped,
-        shaped.map(s -> s + " trailing"),
-        shaped.map(s -> s.replaceFirst("\\{", "{\"type\":\"members\",")), // duplicate keys
-        Arbitraries.integers().between(1, 3_000).map(BadInputPropertyTest::deep),
-        Arbitraries.integers().between(1, 3_000).map(n -> "{\"type\":\"message\",\"msg\":" + deep(n) + "}"),
+        Arbitraries.integers().between(1, 3_000)
+            .map(n -> new Case(deep(n), n <= 1_000 ? NOT_OBJECT : NOT_JSON)),
+        Arbitraries.integers().between(1, 3_000)
+            .map(n -> new Case(
+                "{\"type\":\"message\",\"msg\":" + deep(n) + "}",
+                // The object is one level: its msg may be 999 deep within Jackson's 1,000.
+                n <= 999 ? new Broadcast(plain(deep(n))) : NOT_JSON)),
         Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(3_000)
-            .map(n -> "{\"type\":\"message\",\"msg\":" + n.replaceFirst("^0+(?=.)", "") + "}"),
+            .map(n -> n.replaceFirst("^0+(?=.)", ""))
+            .map(n -> new Case(
+                "{\"type\":\"message\",\"msg\":" + n + "}",
+                n.length() <= 1_000 ? new Broadcast(plain(n)) : NOT_JSON)),
         Arbitraries.of("1e999999999", "-1e-999999999", "1E400", "-0", "123456789012345678901234567890")
-            .map(n -> "{\"type\":\"message\",\"msg\":" + n + "}"),
-        Arbitraries.of("", " ", "\u0000", "{", "}", "[", "\"", "nul", "{\"type\":}", "{\"type\":\"message\",}"));
+            .map(n -> new Case("{\"type\":\"message\",\"msg\":" + n + "}", new Broadcast(plain(n)))),
+        Arbitraries.of("", " ", "\u0000", "{", "}", "[", "\"", "nul", "{\"type\":}", "{\"type\":\"message\",}")
+            .map(t -> new Case(t, NOT_JSON)));
+  }
+
+  /** Plain Jackson's reading of a JSON value the generator made. */
+  private static JsonNode plain(String json) {
+    try {
+      return PLAIN.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new AssertionError("the generator made invalid JSON: " + json, e);
+    }
   }
 
   private static String deep(int depth) {
@@ -295,7 +445,7 @@ class BadInputPropertyTest {
   @Provide
   Arbitrary<String> adminBodies() {
     return Arbitraries.oneOf(
-        jsonModeFrames(), jsonValue(), Arbitraries.integers().between(1, 3_000).map(BadInputPropertyTest::deep));
+        jsonModeFrames().map(Case::frame), jsonValue(), Arbitraries.integers().between(1, 3_000).map(BadInputPropertyTest::deep));
   }
 
   @Property(tries = 200)
@@ -311,6 +461,12 @@ class BadInputPropertyTest {
     }
     if (firstBad < 0) {
       assertEquals(200, response.statusCode(), body + " -> " + response.body());
+      assertEquals(
+          PLAIN.readTree("{\"room_id\":\"dailyNews\",\"delivered\":1}"), PLAIN.readTree(response.body()));
+      JsonNode sent = read(statisticsListener);
+      assertEquals("message", sent.get("type").asText(), sent.toString());
+      assertEquals("dailyNews", sent.get("room_id").asText());
+      assertEquals(PLAIN.readTree(body), sent.get("msg"), "the records reached the room unchanged");
     } else {
       assertEquals(400, response.statusCode(), body + " -> " + response.body());
       assertBadRequestBody(response);
@@ -318,6 +474,13 @@ class BadInputPropertyTest {
           PLAIN.readTree(response.body()).get("message").asText().contains("record " + firstBad),
           "names the first bad record: " + response.body());
     }
+    // A valid sync record must be the listener's next message: nothing was sent on a 400.
+    int sync = syncs.incrementAndGet();
+    assertEquals(200, server.adminPost("/dailyDashBoard", "[{\"product_line_id\":" + sync + "}]").statusCode());
+    assertEquals(
+        PLAIN.readTree("[{\"product_line_id\":" + sync + "}]"),
+        read(statisticsListener).get("msg"),
+        "the listener in dailyNews saw nothing else");
   }
 
   /** A generated statistic record and whether the protocol accepts it. */
@@ -395,25 +558,35 @@ class BadInputPropertyTest {
 
   // ---- requests that must never be answered with 5xx ----
 
+  /**
+   * Only {@code application/json} (with or without parameters) is read; any other content type
+   * is 415 with the JSON error body and nothing is broadcast, whatever the body.
+   */
   @Property(tries = 100)
-  void adminRequestsWithArbitraryContentTypesAreNever5xx(
-      @ForAll("contentTypes") String contentType, @ForAll("adminBodies") String body) {
+  void adminRequestsWithOtherContentTypesAre415AndNothingSent(
+      @ForAll("contentTypes") String contentType, @ForAll("adminBodies") String body)
+      throws Exception {
     HttpResponse<String> response =
         server.send(
             HttpRequest.newBuilder(server.uri("/rooms/fuzz-admin/messages"))
                 .header("Authorization", "Bearer " + TestServer.TOKEN)
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
-    assertTrue(response.statusCode() < 500, response.statusCode() + " " + response.body());
-    if (response.statusCode() == 200) {
-      try {
-        read(adminWitness);
-      } catch (JsonProcessingException e) {
-        throw new AssertionError(e);
+    if (contentType.startsWith("application/json")) {
+      JsonNode expected = parsePlain(body);
+      assertEquals(expected == null ? 400 : 200, response.statusCode(), body + " -> " + response.body());
+      if (expected != null) {
+        assertEquals(expected, read(adminWitness).get("msg"));
       }
     } else {
-      assertClean(response.body());
+      assertEquals(415, response.statusCode(), contentType + " -> " + response.body());
+      JsonNode error = PLAIN.readTree(response.body());
+      assertEquals("unsupported_media_type", error.get("error").asText());
+      assertClean(error.get("message").asText());
     }
+    String sync = "sync-" + syncs.incrementAndGet();
+    assertEquals(200, server.adminPost("/rooms/fuzz-admin/messages", quote(sync)).statusCode());
+    assertEquals(sync, read(adminWitness).get("msg").asText(), "nothing else was sent");
   }
 
   @Provide
