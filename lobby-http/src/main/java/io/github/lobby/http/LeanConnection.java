@@ -283,7 +283,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private void onReceived(ByteString data) {
     reading = false;
     if (closing) {
-      resumeReading(); // draining until the client's FIN
+      if (ws == null || ws.drainsAfterClose()) {
+        resumeReading(); // draining until the client's FIN
+      }
     } else if (ws != null) {
       ws.onBytes(data);
       inputReady();
@@ -429,7 +431,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
         // Our Close is written (or queued behind the write above): send FIN, read on until the
         // client's FIN so that unread bytes do not reset the connection under the Close frame.
         tcp.tell(TcpMessage.confirmedClose(), getSelf());
-        resumeReading();
+        if (ws.drainsAfterClose()) {
+          resumeReading();
+        }
       }
       timer = schedule(shared.context().http().closeTimeout(), FINISH_TIMEOUT);
     }

@@ -112,6 +112,14 @@ final class WsConnection implements FrameDecoder.Handler {
   /** Whether the client's valid Close frame arrived. */
   private boolean clientClosed;
 
+  /**
+   * Whether the client is dropped as a slow consumer: it is not reading, so its Close will not
+   * come either, and reading on until {@code close-timeout} would only let it push bytes at us at
+   * full speed, unthrottled. Nothing more is read; the connection ends when our Close is out, or is
+   * cut at the timeout.
+   */
+  private boolean abandoned;
+
   WsConnection(
       SessionFlow.Context context, RoomId room, Mode mode, Optional<InetAddress> address, Io io) {
     this.context = context;
@@ -219,6 +227,7 @@ final class WsConnection implements FrameDecoder.Handler {
     // Once closing, keep reading (data is dropped) so that the client's Close is seen and the
     // socket is not closed with unread bytes, which would reset it under our Close frame.
     return !done
+        && !abandoned
         && undecoded.isEmpty()
         && (closeRequested || decoder.ended() || (session != null && inFlight < window));
   }
@@ -243,6 +252,14 @@ final class WsConnection implements FrameDecoder.Handler {
     if (!undecoded.isEmpty() && !decoding && !paused()) {
       decode(undecoded);
     }
+  }
+
+  /**
+   * Whether, once done, the connection reads on (dropping the bytes) until the client's FIN: not
+   * for a slow consumer, which gets until {@code close-timeout} to take our Close and is then cut.
+   */
+  boolean drainsAfterClose() {
+    return !abandoned;
   }
 
   /** Whether the WebSocket is done and the connection may end. */
@@ -280,6 +297,10 @@ final class WsConnection implements FrameDecoder.Handler {
         io.outputReady();
       }
     } else if (signal instanceof Outbox.CloseRequest close) {
+      if (close.dropQueued()) {
+        abandoned = true;
+        endAfterClose = true;
+      }
       requestClose(close.code(), close.reason(), close.dropQueued());
     } else if (signal instanceof Ready ready) {
       session = ready.session();
