@@ -399,9 +399,12 @@ class WebSocketTest {
   @Test
   void aClientThatStopsReadingIsClosedWith1008WhileOthersGetEverything() throws Exception {
     // A small outbound buffer, and a close timeout long enough for the test to read its way,
-    // through what the kernel buffered, to the Close frame.
+    // through what the kernel buffered, to the Close frame. The 16 MB come faster than the
+    // default byte rate, which is not what this test is about.
     try (TestServer small =
-        new TestServer("lobby.outbound-buffer = 64\nlobby.http.close-timeout = 60s")) {
+        new TestServer(
+            "lobby.outbound-buffer = 64\nlobby.http.close-timeout = 60s\n"
+                + "lobby.max-inbound-bytes-per-second = unlimited")) {
       String room = room();
       JdkClient sender = JdkClient.connect(small, "/" + room);
       sender.welcomeId();
