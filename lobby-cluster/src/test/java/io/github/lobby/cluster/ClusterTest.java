@@ -7,9 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.github.lobby.core.Frame;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.Transport;
 import io.github.lobby.http.LobbyServer;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +60,11 @@ class ClusterTest {
               lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
               lobby.cluster.enabled = on
               lobby.cluster.resync-interval = 500ms
+              lobby.cluster.member-lease = 2s
+              # Sessions that the tests connect without a client do not answer Pings.
+              lobby.client-timeout = 120s
+              # 10,000 join notices in a burst are not what these tests are about.
+              lobby.outbound-buffer = 16384
               """)
           .withFallback(ConfigFactory.load());
 
@@ -256,5 +270,85 @@ class ClusterTest {
           client.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
           "told once: " + client.frames);
     }
+  }
+
+  /** A transport without a client: accepts every frame, for members that only need to exist. */
+  private static final class SilentTransport implements Transport {
+    @Override
+    public Offer sendText(Frame frame) {
+      return Offer.ACCEPTED;
+    }
+
+    @Override
+    public Offer sendBinary(ByteString data) {
+      return Offer.ACCEPTED;
+    }
+
+    @Override
+    public void ping() {}
+
+    @Override
+    public void close(int code, String reason) {}
+
+    @Override
+    public void acknowledge() {}
+  }
+
+  @Test
+  void messagesAndMemberListsLargerThanAnArteryFrameReachEveryNode() throws Exception {
+    String room = "big";
+    Client a = new Client(servers.get(0), room);
+    Client b = new Client(servers.get(1), room);
+    Client c = new Client(servers.get(2), room);
+    Set<String> expected = new HashSet<>(Set.of(a.id, b.id, c.id));
+    for (Client client : List.of(a, b, c)) {
+      client.awaitMembers(expected);
+      client.frames.clear();
+    }
+
+    // An admin push of nearly lobby.http.max-body (1 MiB), over Artery's 256 KiB frame, some of
+    // it two bytes a character in UTF-8, reaches the members of every node unchanged.
+    String value = "é".repeat(200_000) + "x".repeat(500_000);
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + servers.get(0).localAddress().getPort()
+                                + "/rooms/"
+                                + room
+                                + "/messages"))
+                    .header("Authorization", "Bearer t")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("\"" + value + "\""))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    for (Client client : List.of(a, b, c)) {
+      JsonNode message = client.next("message");
+      assertEquals(value, message.get("msg").asText());
+    }
+
+    // 10,000 members on node 2: node 2's snapshot (some 400 KB) must keep renewing them on the
+    // other nodes, or they expire after member-lease (2 s here).
+    for (int i = 0; i < 10_000; i++) {
+      SessionId id = SessionId.random();
+      expected.add(id.toString());
+      servers
+          .get(1)
+          .lobby()
+          .tell(
+              new Lobby.Connect(
+                  id, new RoomId(room), Mode.JSON, new SilentTransport(), systems.get(1).ignoreRef()));
+    }
+    a.awaitMembers(expected);
+    c.awaitMembers(expected);
+    a.frames.clear();
+    Thread.sleep(4_000); // twice the lease with no event from node 2: only snapshots renew it
+    assertTrue(
+        a.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
+        "nobody left while node 2 kept reporting its members");
+    a.awaitMembers(expected);
   }
 }
