@@ -115,11 +115,15 @@ class ClusterTest {
     final String id;
 
     Client(LobbyServer server, String room) throws Exception {
+      this(server.localAddress().getPort(), room);
+    }
+
+    Client(int port, String room) throws Exception {
       socket =
           HttpClient.newHttpClient()
               .newWebSocketBuilder()
               .subprotocols("lobby.v1.json")
-              .buildAsync(URI.create("ws://127.0.0.1:" + server.localAddress().getPort() + "/" + room), this)
+              .buildAsync(URI.create("ws://127.0.0.1:" + port + "/" + room), this)
               .get(10, TimeUnit.SECONDS);
       JsonNode welcome = next();
       assertEquals("welcome", welcome.get("type").asText());
