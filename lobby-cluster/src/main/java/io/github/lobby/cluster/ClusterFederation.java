@@ -87,7 +87,7 @@ public final class ClusterFederation implements Federation {
       throw new IllegalStateException("a ClusterFederation serves one Lobby");
     }
     hub = context.spawn(NodeHub.create(resyncInterval, maxEventBytes), "cluster-hub");
-    return WhisperService.start(lobby, context, whisperTimeout);
+    return WhisperService.start(lobby, context, whisperTimeout, hub);
   }
 
   @Override

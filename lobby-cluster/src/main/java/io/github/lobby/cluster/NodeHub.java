@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -91,6 +92,15 @@ final class NodeHub {
   record Chunk(String node, byte[] data, boolean last, int serializer, String manifest)
       implements Command, ClusterMessage {}
 
+  /**
+   * Sends a whisper request to the whisper service of the node at {@code to} through that node's
+   * hub, in chunks when large: whispers may be as large as client messages.
+   */
+  record Relay(Address to, WhisperService.Request request) implements Command {}
+
+  /** The local whisper service, to which requests relayed by other hubs go. */
+  record ServeWhispers(ActorRef<WhisperService.Command> service) implements Command {}
+
   private record Unlinked(RoomId room, ActorRef<?> owner) implements Command {}
 
   private record Peers(Receptionist.Listing listing) implements Command {}
@@ -118,6 +128,7 @@ final class NodeHub {
   private final Map<RoomId, LocalRoom> rooms = new HashMap<>();
   private final Set<ActorRef<Command>> peers = new HashSet<>();
   private final Map<String, Reassembly> reassembly = new HashMap<>();
+  private ActorRef<WhisperService.Command> whispers;
 
   private NodeHub(ActorContext<Command> context, String node, int chunkBytes, long maxEventBytes) {
     this.context = context;
@@ -137,12 +148,6 @@ final class NodeHub {
             Behaviors.withTimers(
                 timers -> {
                   String node = Cluster.get(context.getSystem()).selfMember().address().toString();
-                  long frame =
-                      context
-                          .getSystem()
-                          .settings()
-                          .config()
-                          .getBytes("pekko.remote.artery.advanced.maximum-frame-size");
                   context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
                   context
                       .getSystem()
@@ -157,7 +162,8 @@ final class NodeHub {
                               context.messageAdapter(ClusterEvent.MemberRemoved.class, Removed::new),
                               ClusterEvent.MemberRemoved.class));
                   timers.startTimerWithFixedDelay(Tick.INSTANCE, resyncInterval);
-                  return new NodeHub(context, node, (int) (frame / 2), maxEventBytes).behavior();
+                  return new NodeHub(context, node, chunkBytes(context.getSystem()), maxEventBytes)
+                      .behavior();
                 }));
   }
 
@@ -167,6 +173,12 @@ final class NodeHub {
         .onMessage(Envelope.class, this::onEnvelope)
         .onMessage(Snapshot.class, this::onSnapshot)
         .onMessage(Chunk.class, this::onChunk)
+        .onMessage(Relay.class, this::onRelay)
+        .onMessage(WhisperService.Request.class, this::onRequest)
+        .onMessage(ServeWhispers.class, s -> {
+          whispers = s.service();
+          return Behaviors.same();
+        })
         .onMessage(Link.class, this::onLink)
         .onMessage(Unlinked.class, this::onUnlinked)
         .onMessage(Peers.class, this::onPeers)
@@ -231,7 +243,9 @@ final class NodeHub {
       return;
     }
     Serializer serializer = serialization.findSerializerFor(message);
-    byte[] bytes = serializer.toBinary(message);
+    // Through the extension, not the serializer: an ActorRef (a whisper's reply address) is
+    // written with this system's address.
+    byte[] bytes = serialization.serialize(message).get();
     if (bytes.length > maxEventBytes) {
       log.warn(
           "Not sent to other nodes: {} bytes is over lobby.cluster.max-event-bytes ({})",
@@ -291,8 +305,34 @@ final class NodeHub {
       return onEnvelope(envelope);
     } else if (whole instanceof Snapshot snapshot) {
       return onSnapshot(snapshot);
+    } else if (whole instanceof WhisperService.Request request) {
+      return onRequest(request);
     }
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onRelay(Relay relay) {
+    for (ActorRef<Command> peer : peers) {
+      if (peer.path().address().equals(relay.to())) {
+        send(relay.request(), relay.request().sizeBound(), List.of(peer));
+        return Behaviors.same();
+      }
+    }
+    log.debug("No hub at {} for a whisper request; the search will time out", relay.to());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRequest(WhisperService.Request request) {
+    if (whispers != null) {
+      whispers.tell(request);
+    }
+    return Behaviors.same();
+  }
+
+  /** Half of Artery's frame: larger messages cross in chunks. */
+  static int chunkBytes(ActorSystem<?> system) {
+    return (int)
+        (system.settings().config().getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
   }
 
   private Behavior<Command> onEnvelope(Envelope envelope) {
