@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 /**
  * Connects every room with the rooms of the same name on other nodes, so that one room can span
  * a cluster. {@link #NONE}, the default, is a single node. The {@code lobby-cluster} module
- * implements it on Pekko's distributed pub-sub.
+ * implements it with one hub actor per node of a Pekko Cluster.
  */
 public interface Federation {
 
