@@ -41,26 +41,26 @@ import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Many rooms over two cluster nodes, with churn: how the federation holds up when rooms come and
- * go by the thousand.
+ * Many rooms over two cluster nodes, with churn: how the federation holds up when rooms come and go
+ * by the thousand.
  *
  * <pre>
  * java -Xmx2g -cp lobby-bench/target/lobby-bench.jar io.github.lobby.bench.ClusterRooms \
  *      --rooms 10000 --churn 50 --duration 120 --report 20
  * </pre>
  *
- * <p>Two ActorSystems in this JVM form a cluster over Artery on 127.0.0.1 (random ports), each
- * with a Lobby on the federation that {@code lobby.cluster.enabled = on} chooses. No sockets: the
+ * <p>Two ActorSystems in this JVM form a cluster over Artery on 127.0.0.1 (random ports), each with
+ * a Lobby on the federation that {@code lobby.cluster.enabled = on} chooses. No sockets: the
  * sessions' transports are in-process counters, so the figures are those of the actors, the
- * federation and Pekko's cluster machinery, for both nodes together. Every room has one member
- * on each node. Churn replaces {@code --churn} rooms per second (both members leave, so the
- * room empties on both nodes, and a new room with a member on each node takes its place).
+ * federation and Pekko's cluster machinery, for both nodes together. Every room has one member on
+ * each node. Churn replaces {@code --churn} rooms per second (both members leave, so the room
+ * empties on both nodes, and a new room with a member on each node takes its place).
  *
  * <p>Once a second a probe measures what a user sees: a member on node 2 sits in a new room, a
- * member joins it on node 1, and the time until node 2's member is told (join latency across
- * nodes) is recorded; then an admin push on node 1 must reach node 2's member ("events arrive").
- * Each report line gives both nodes' rooms and sessions, heap after a full GC, the process's CPU
- * over the interval, probe join latency (p50 / p99 / max) and the probes' pushes that arrived.
+ * member joins it on node 1, and the time until node 2's member is told (join latency across nodes)
+ * is recorded; then an admin push on node 1 must reach node 2's member ("events arrive"). Each
+ * report line gives both nodes' rooms and sessions, heap after a full GC, the process's CPU over
+ * the interval, probe join latency (p50 / p99 / max) and the probes' pushes that arrived.
  */
 public final class ClusterRooms {
 
@@ -86,8 +86,10 @@ public final class ClusterRooms {
   private final Duration report;
   private final List<ActorSystem<Void>> systems;
   private final List<ActorRef<Lobby.Command>> lobbies;
+
   /** Rooms alive, oldest first: each with its member on node 1 and on node 2. */
   private final ArrayDeque<SessionId[]> live = new ArrayDeque<>();
+
   private final Map<SessionId, Probe> probes = new ConcurrentHashMap<>();
   private final LongAdder welcomes = new LongAdder();
   private final LongAdder remoteJoins = new LongAdder();
@@ -237,7 +239,10 @@ public final class ClusterRooms {
     System.gc();
     long heapBefore = memory.getHeapMemoryUsage().getUsed();
     System.out.printf(
-        Locale.ROOT, "cluster up; heap after GC %.1f MiB; opening %d rooms%n", mib(heapBefore), rooms);
+        Locale.ROOT,
+        "cluster up; heap after GC %.1f MiB; opening %d rooms%n",
+        mib(heapBefore),
+        rooms);
     long start = System.nanoTime();
     for (int i = 0; i < rooms; i++) {
       openRoom();
@@ -274,7 +279,8 @@ public final class ClusterRooms {
           TimeUnit.MILLISECONDS);
     }
     System.out.println(
-        "t(s)  rooms(n1/n2)  sessions(n1/n2)  heap-after-GC(MiB)  CPU(%)  join-latency p50/p99/max (ms)  pushes arrived  churned");
+        "t(s)  rooms(n1/n2)  sessions(n1/n2)  heap-after-GC(MiB)  CPU(%)  join-latency p50/p99/max"
+            + " (ms)  pushes arrived  churned");
     long end = System.nanoTime() + duration.toNanos();
     long cpuBefore = os.getProcessCpuTime();
     long wallBefore = System.nanoTime();
@@ -329,7 +335,9 @@ public final class ClusterRooms {
         probesSent = 0;
         pushesArrived = 0;
       }
-      long sleep = TimeUnit.SECONDS.toMillis(1) - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - probeStart);
+      long sleep =
+          TimeUnit.SECONDS.toMillis(1)
+              - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - probeStart);
       if (sleep > 0) {
         Thread.sleep(sleep);
       }
@@ -357,8 +365,8 @@ public final class ClusterRooms {
   private record ProbeOutcome(long joinMillis, boolean pushed) {}
 
   /**
-   * A new room with a member on node 2; a member joins on node 1: how long until node 2's member
-   * is told, and whether a push on node 1 then reaches it. Gives up after 15 s.
+   * A new room with a member on node 2; a member joins on node 1: how long until node 2's member is
+   * told, and whether a push on node 1 then reaches it. Gives up after 15 s.
    */
   private ProbeOutcome probe(int seq) throws Exception {
     RoomId room = new RoomId("probe-" + seq);
@@ -374,10 +382,12 @@ public final class ClusterRooms {
       long joinedAt = System.nanoTime();
       connect(0, room, joiner);
       try {
-        joinMillis = TimeUnit.NANOSECONDS.toMillis(probe.joined.get(15, TimeUnit.SECONDS) - joinedAt);
+        joinMillis =
+            TimeUnit.NANOSECONDS.toMillis(probe.joined.get(15, TimeUnit.SECONDS) - joinedAt);
         lobbies
             .get(0)
-            .tell(new Lobby.Publish(room, new Payload.Json("\"probe\""), systems.get(0).ignoreRef()));
+            .tell(
+                new Lobby.Publish(room, new Payload.Json("\"probe\""), systems.get(0).ignoreRef()));
         probe.pushed.get(15, TimeUnit.SECONDS);
         pushed = true;
       } catch (TimeoutException e) {
@@ -393,7 +403,10 @@ public final class ClusterRooms {
 
   private Lobby.Stats stats(int node) throws Exception {
     return AskPattern.<Lobby.Command, Lobby.Stats>ask(
-            lobbies.get(node), Lobby.GetStats::new, Duration.ofSeconds(30), systems.get(node).scheduler())
+            lobbies.get(node),
+            Lobby.GetStats::new,
+            Duration.ofSeconds(30),
+            systems.get(node).scheduler())
         .toCompletableFuture()
         .get();
   }

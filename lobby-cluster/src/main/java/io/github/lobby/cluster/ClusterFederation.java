@@ -13,27 +13,27 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * Rooms that span a Pekko Cluster: each node has one {@link NodeHub}, which carries what happens
  * among each room's local members (joins, leaves, broadcasts) to the other nodes' hubs, and those
- * hand it to their room of the same name. Every {@code resync-interval} each hub sends the others
- * a snapshot of its rooms' members.
+ * hand it to their room of the same name. Every {@code resync-interval} each hub sends the others a
+ * snapshot of its rooms' members.
  *
  * <p>Why rooms that federate rather than sharding rooms: a broadcast is delivered by the sender's
- * own node to its local members at once, and crosses to each other node that has the room once,
- * as one message, to be fanned out there; per-sender order holds because a sender's messages
- * always take the same path (session, its room, its hub, each remote hub, each remote room).
- * Nodes that have no member of a room hold nothing for it. Sharding would route every broadcast
- * through the room's home node first (one more hop, and that node's core for every fan-out) to
- * gain a single member list, which the periodic snapshots give here too, eventually. Why hubs
- * rather than a pub-sub topic per room: see {@link NodeHub} (thousands of rooms with churn).
+ * own node to its local members at once, and crosses to each other node that has the room once, as
+ * one message, to be fanned out there; per-sender order holds because a sender's messages always
+ * take the same path (session, its room, its hub, each remote hub, each remote room). Nodes that
+ * have no member of a room hold nothing for it. Sharding would route every broadcast through the
+ * room's home node first (one more hop, and that node's core for every fan-out) to gain a single
+ * member list, which the periodic snapshots give here too, eventually. Why hubs rather than a
+ * pub-sub topic per room: see {@link NodeHub} (thousands of rooms with churn).
  *
  * <p>Notice consistency: each node reports only its own members, so a node's view of another is
  * exactly that node's stream of joins and leaves, in order, plus snapshots on the same stream;
- * views can lag but never contradict, and every difference a snapshot reveals is told as a join
- * or a leave.
+ * views can lag but never contradict, and every difference a snapshot reveals is told as a join or
+ * a leave.
  *
  * <p>Departures nobody announced: a node that leaves or is removed (after downing) is reported to
- * every room as gone, its members leaving once each with reason {@code error}; and members that
- * no snapshot has renewed for {@code member-lease} expire the same way (a lost leave whose room
- * then emptied, a node not yet downed).
+ * every room as gone, its members leaving once each with reason {@code error}; and members that no
+ * snapshot has renewed for {@code member-lease} expire the same way (a lost leave whose room then
+ * emptied, a node not yet downed).
  */
 public final class ClusterFederation implements Federation {
 
@@ -41,6 +41,7 @@ public final class ClusterFederation implements Federation {
   private final Duration memberLease;
   private final Duration whisperTimeout;
   private final long maxEventBytes;
+
   /** This federation's hub, spawned with the Lobby ({@link #whispers}). */
   private volatile ActorRef<NodeHub.Command> hub;
 
@@ -63,8 +64,8 @@ public final class ClusterFederation implements Federation {
 
   /**
    * @param resyncInterval how often each node sends the others its rooms' members
-   * @param memberLease how long another node's members stay without a snapshot renewing them;
-   *     more than twice {@code resyncInterval}, so that one lost snapshot is forgiven
+   * @param memberLease how long another node's members stay without a snapshot renewing them; more
+   *     than twice {@code resyncInterval}, so that one lost snapshot is forgiven
    * @param whisperTimeout how long a whisper waits for other nodes before "no session"
    * @param maxEventBytes the largest event or snapshot carried between nodes, serialized
    */
@@ -80,7 +81,9 @@ public final class ClusterFederation implements Federation {
     this.maxEventBytes = maxEventBytes;
   }
 
-  /** Called once as the Lobby starts: spawns this node's hub and whisper service as its children. */
+  /**
+   * Called once as the Lobby starts: spawns this node's hub and whisper service as its children.
+   */
   @Override
   public synchronized Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
     if (hub != null) {

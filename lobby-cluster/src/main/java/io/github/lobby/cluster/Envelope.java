@@ -34,11 +34,13 @@ public record Envelope(
   static Envelope of(RoomId room, PeerEvent event) {
     String r = room.value();
     if (event instanceof PeerEvent.Message m) {
-      return new Envelope("message", r, m.node(), m.from().toString(), null, text(m.msg()), json(m.msg()), null);
+      return new Envelope(
+          "message", r, m.node(), m.from().toString(), null, text(m.msg()), json(m.msg()), null);
     } else if (event instanceof PeerEvent.Joined j) {
       return new Envelope("joined", r, j.node(), j.id().toString(), null, null, null, null);
     } else if (event instanceof PeerEvent.Left l) {
-      return new Envelope("left", r, l.node(), l.id().toString(), l.reason().name(), null, null, null);
+      return new Envelope(
+          "left", r, l.node(), l.id().toString(), l.reason().name(), null, null, null);
     } else if (event instanceof PeerEvent.Hello h) {
       return new Envelope("hello", r, h.node(), null, null, null, null, null);
     } else if (event instanceof PeerEvent.Members m) {
@@ -54,14 +56,15 @@ public record Envelope(
       case "joined" -> new PeerEvent.Joined(node, session(id));
       case "left" -> new PeerEvent.Left(node, session(id), LeaveReason.valueOf(reason));
       case "hello" -> new PeerEvent.Hello(node);
-      case "members" -> new PeerEvent.Members(node, members.stream().map(Envelope::session).toList());
+      case "members" ->
+          new PeerEvent.Members(node, members.stream().map(Envelope::session).toList());
       default -> throw new IllegalArgumentException("unknown envelope kind " + kind);
     };
   }
 
   /**
-   * An upper bound of this envelope's serialized size, without serializing it: UTF-8 takes at
-   * most three bytes per UTF-16 char, a session id 36.
+   * An upper bound of this envelope's serialized size, without serializing it: UTF-8 takes at most
+   * three bytes per UTF-16 char, a session id 36.
    */
   long sizeBound() {
     long size = 256 + 3L * (room.length() + node.length());
@@ -87,6 +90,7 @@ public record Envelope(
   }
 
   static SessionId session(String text) {
-    return SessionId.parse(text).orElseThrow(() -> new IllegalArgumentException("not a session id: " + text));
+    return SessionId.parse(text)
+        .orElseThrow(() -> new IllegalArgumentException("not a session id: " + text));
   }
 }

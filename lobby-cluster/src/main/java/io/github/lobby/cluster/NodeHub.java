@@ -32,26 +32,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One per node: carries the events of every local room to the other nodes' hubs, and theirs to
- * the local rooms of the same name.
+ * One per node: carries the events of every local room to the other nodes' hubs, and theirs to the
+ * local rooms of the same name.
  *
- * <p>Why one actor per node rather than a distributed pub-sub topic per room: a topic registers
- * one Receptionist key per room, and the Receptionist replicates every key to every node by
- * gossip (Pekko Distributed Data). With thousands of rooms created and emptied continuously that
- * gossip is the bottleneck, and a room that has just started on a node is unknown to the others
- * until it has spread, so early joins and messages are lost. Hubs register one key, once per
- * node; a room's events go from the room to its hub to each other hub to that node's room, so a
- * sender's events stay in order (each hop is one actor to another) and reach a new room at once.
+ * <p>Why one actor per node rather than a distributed pub-sub topic per room: a topic registers one
+ * Receptionist key per room, and the Receptionist replicates every key to every node by gossip
+ * (Pekko Distributed Data). With thousands of rooms created and emptied continuously that gossip is
+ * the bottleneck, and a room that has just started on a node is unknown to the others until it has
+ * spread, so early joins and messages are lost. Hubs register one key, once per node; a room's
+ * events go from the room to its hub to each other hub to that node's room, so a sender's events
+ * stay in order (each hop is one actor to another) and reach a new room at once.
  *
- * <p>What crosses: each room event as an {@link Envelope}, to every other node (a node without
- * that room drops it: a room that has just started on another node gets every event from the
- * moment it exists, at the cost of sending broadcasts also to nodes that have no member there,
- * which is cheap for the few nodes of a chat cluster), and every {@code
- * resync-interval} one {@link Snapshot} per node of all its rooms and their local members, which
- * the receiving hub hands to its rooms as {@link PeerEvent.Members}. The snapshot is what renews
- * the rooms' member lease ({@link io.github.lobby.core.Federation.Link#memberLease()}): members
- * of a node whose room emptied, or that crashed, stop being renewed and expire. The hub knows its
- * rooms' members from the events it forwards, so snapshots cost the rooms nothing.
+ * <p>What crosses: each room event as an {@link Envelope}, to every other node (a node without that
+ * room drops it: a room that has just started on another node gets every event from the moment it
+ * exists, at the cost of sending broadcasts also to nodes that have no member there, which is cheap
+ * for the few nodes of a chat cluster), and every {@code resync-interval} one {@link Snapshot} per
+ * node of all its rooms and their local members, which the receiving hub hands to its rooms as
+ * {@link PeerEvent.Members}. The snapshot is what renews the rooms' member lease ({@link
+ * io.github.lobby.core.Federation.Link#memberLease()}): members of a node whose room emptied, or
+ * that crashed, stop being renewed and expire. The hub knows its rooms' members from the events it
+ * forwards, so snapshots cost the rooms nothing.
  *
  * <p>Anything larger than half of Artery's {@code maximum-frame-size} is serialized here and sent
  * as {@link Chunk}s, which arrive contiguous and in order (one sender, one recipient) and are
@@ -79,7 +79,8 @@ final class NodeHub {
    * @param node the node
    * @param rooms room name to member ids
    */
-  record Snapshot(String node, Map<String, List<String>> rooms) implements Command, ClusterMessage {}
+  record Snapshot(String node, Map<String, List<String>> rooms)
+      implements Command, ClusterMessage {}
 
   /**
    * A piece of a large {@link Envelope} or {@link Snapshot}, serialized by the sending hub.
@@ -111,7 +112,8 @@ final class NodeHub {
     INSTANCE
   }
 
-  private record LocalRoom(ActorRef<PeerEvent> inbox, ActorRef<?> owner, LinkedHashSet<String> members) {}
+  private record LocalRoom(
+      ActorRef<PeerEvent> inbox, ActorRef<?> owner, LinkedHashSet<String> members) {}
 
   /** Bytes of one chunk in reassembly. */
   private static final class Reassembly {
@@ -148,7 +150,10 @@ final class NodeHub {
             Behaviors.withTimers(
                 timers -> {
                   String node = Cluster.get(context.getSystem()).selfMember().address().toString();
-                  context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+                  context
+                      .getSystem()
+                      .receptionist()
+                      .tell(Receptionist.register(KEY, context.getSelf()));
                   context
                       .getSystem()
                       .receptionist()
@@ -159,7 +164,8 @@ final class NodeHub {
                       .subscriptions()
                       .tell(
                           Subscribe.create(
-                              context.messageAdapter(ClusterEvent.MemberRemoved.class, Removed::new),
+                              context.messageAdapter(
+                                  ClusterEvent.MemberRemoved.class, Removed::new),
                               ClusterEvent.MemberRemoved.class));
                   timers.startTimerWithFixedDelay(Tick.INSTANCE, resyncInterval);
                   return new NodeHub(context, node, chunkBytes(context.getSystem()), maxEventBytes)
@@ -175,10 +181,12 @@ final class NodeHub {
         .onMessage(Chunk.class, this::onChunk)
         .onMessage(Relay.class, this::onRelay)
         .onMessage(WhisperService.Request.class, this::onRequest)
-        .onMessage(ServeWhispers.class, s -> {
-          whispers = s.service();
-          return Behaviors.same();
-        })
+        .onMessage(
+            ServeWhispers.class,
+            s -> {
+              whispers = s.service();
+              return Behaviors.same();
+            })
         .onMessage(Link.class, this::onLink)
         .onMessage(Unlinked.class, this::onUnlinked)
         .onMessage(Peers.class, this::onPeers)
@@ -275,7 +283,8 @@ final class NodeHub {
     Reassembly r = reassembly.computeIfAbsent(chunk.node(), n -> new Reassembly());
     if (!r.overflow && (long) r.length + chunk.data().length <= maxEventBytes) {
       if (r.bytes.length < r.length + chunk.data().length) {
-        r.bytes = Arrays.copyOf(r.bytes, Math.max(r.length + chunk.data().length, r.bytes.length * 2));
+        r.bytes =
+            Arrays.copyOf(r.bytes, Math.max(r.length + chunk.data().length, r.bytes.length * 2));
       }
       System.arraycopy(chunk.data(), 0, r.bytes, r.length, chunk.data().length);
       r.length += chunk.data().length;
@@ -287,7 +296,10 @@ final class NodeHub {
     }
     reassembly.remove(chunk.node());
     if (r.overflow) {
-      log.warn("Dropped an event from {}: over lobby.cluster.max-event-bytes ({})", chunk.node(), maxEventBytes);
+      log.warn(
+          "Dropped an event from {}: over lobby.cluster.max-event-bytes ({})",
+          chunk.node(),
+          maxEventBytes);
       return Behaviors.same();
     }
     Object whole;
@@ -332,7 +344,8 @@ final class NodeHub {
   /** Half of Artery's frame: larger messages cross in chunks. */
   static int chunkBytes(ActorSystem<?> system) {
     return (int)
-        (system.settings().config().getBytes("pekko.remote.artery.advanced.maximum-frame-size") / 2);
+        (system.settings().config().getBytes("pekko.remote.artery.advanced.maximum-frame-size")
+            / 2);
   }
 
   private Behavior<Command> onEnvelope(Envelope envelope) {

@@ -15,10 +15,10 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Whispers across nodes. Each node's Lobby has one of these, registered with the Receptionist; a
- * whisper whose target is not on its own node is offered to every other node's service, which
- * asks its Lobby; the first that delivers answers yes, and when all said no (or after {@code
- * timeout}) the sender gets "no session". A request larger than half an Artery frame goes through
- * the {@link NodeHub}s, which carry it in chunks.
+ * whisper whose target is not on its own node is offered to every other node's service, which asks
+ * its Lobby; the first that delivers answers yes, and when all said no (or after {@code timeout})
+ * the sender gets "no session". A request larger than half an Artery frame goes through the {@link
+ * NodeHub}s, which carry it in chunks.
  */
 final class WhisperService {
 
@@ -76,7 +76,9 @@ final class WhisperService {
           context
               .getSystem()
               .receptionist()
-              .tell(Receptionist.subscribe(KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
+              .tell(
+                  Receptionist.subscribe(
+                      KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
           Set<ActorRef<Command>> peers = new HashSet<>();
           return Behaviors.receive(Command.class)
               .onMessage(
@@ -117,7 +119,8 @@ final class WhisperService {
                     if (peers.isEmpty()) {
                       lobby.tell(new Lobby.WhisperSearched(f.search(), false));
                     } else {
-                      context.spawnAnonymous(search(f.search(), lobby, Set.copyOf(peers), timeout, hub));
+                      context.spawnAnonymous(
+                          search(f.search(), lobby, Set.copyOf(peers), timeout, hub));
                     }
                     return Behaviors.same();
                   })
@@ -125,7 +128,9 @@ final class WhisperService {
         });
   }
 
-  /** Asks every peer, answers true on the first delivery, false when all said no or time ran out. */
+  /**
+   * Asks every peer, answers true on the first delivery, false when all said no or time ran out.
+   */
   private static Behavior<SearchEvent> search(
       Lobby.WhisperSearch w,
       ActorRef<Lobby.Command> lobby,

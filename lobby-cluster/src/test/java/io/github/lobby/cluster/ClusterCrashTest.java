@@ -63,7 +63,8 @@ class ClusterCrashTest {
           + System.getProperty("lobby.crash-test.config", "")
           + "\n";
 
-  private static final Config NODE = ConfigFactory.parseString(SETTINGS).withFallback(ConfigFactory.load());
+  private static final Config NODE =
+      ConfigFactory.parseString(SETTINGS).withFallback(ConfigFactory.load());
 
   private final List<ActorSystem<Void>> systems = new ArrayList<>();
   private Process process;
@@ -97,7 +98,8 @@ class ClusterCrashTest {
     ActorSystem<Void> witness = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
     systems.add(witness);
     Cluster.get(witness).manager().tell(Join.create(seedAddress));
-    LobbyServer server = LobbyServer.start(seed, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    LobbyServer server =
+        LobbyServer.start(seed, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
 
     process =
         new ProcessBuilder(
@@ -129,7 +131,10 @@ class ClusterCrashTest {
     Address killed =
         StreamSupport.stream(Cluster.get(seed).state().getMembers().spliterator(), false)
             .map(m -> m.address())
-            .filter(a -> !a.equals(seedAddress) && !a.equals(Cluster.get(witness).selfMember().address()))
+            .filter(
+                a ->
+                    !a.equals(seedAddress)
+                        && !a.equals(Cluster.get(witness).selfMember().address()))
             .findFirst()
             .orElseThrow();
 
@@ -171,7 +176,8 @@ class ClusterCrashTest {
         "SIGKILL to the last member's departure on the survivors: %d ms (%s)%n",
         detectedMillis,
         "acceptable-heartbeat-pause "
-            + NODE.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause").toMillis()
+            + NODE.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause")
+                .toMillis()
             + " ms, stable-after "
             + NODE.getDuration("pekko.cluster.split-brain-resolver.stable-after").toMillis()
             + " ms, member-lease "

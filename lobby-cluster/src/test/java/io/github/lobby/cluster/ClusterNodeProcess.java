@@ -6,9 +6,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * A cluster node with a Lobby server in a process of its own, for {@link ClusterCrashTest} to
- * kill: joins the seed node given as the first argument, with the configuration (HOCON) given as
- * the second, binds a free port on 127.0.0.1, prints {@code PORT <n>} and runs until killed.
+ * A cluster node with a Lobby server in a process of its own, for {@link ClusterCrashTest} to kill:
+ * joins the seed node given as the first argument, with the configuration (HOCON) given as the
+ * second, binds a free port on 127.0.0.1, prints {@code PORT <n>} and runs until killed.
  */
 final class ClusterNodeProcess {
 

@@ -19,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,7 +78,9 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
       systems.add(system);
-      Cluster.get(system).manager().tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+      Cluster.get(system)
+          .manager()
+          .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!systems.stream().allMatch(s -> upMembers(s) == 3)) {
@@ -95,7 +96,8 @@ class ClusterTest {
   }
 
   private static long upMembers(ActorSystem<?> system) {
-    return java.util.stream.StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+    return java.util.stream.StreamSupport.stream(
+            Cluster.get(system).state().getMembers().spliterator(), false)
         .filter(m -> m.status() == MemberStatus.up())
         .count();
   }
@@ -187,9 +189,17 @@ class ClusterTest {
       Set<String> extra = new HashSet<>(seen);
       extra.removeAll(expected);
       throw new AssertionError(
-          seen.size() + " members, " + expected.size() + " expected; missing (up to 5): "
-              + missing.stream().limit(5).toList() + " of " + missing.size()
-              + ", not expected: " + extra.stream().limit(5).toList() + " of " + extra.size());
+          seen.size()
+              + " members, "
+              + expected.size()
+              + " expected; missing (up to 5): "
+              + missing.stream().limit(5).toList()
+              + " of "
+              + missing.size()
+              + ", not expected: "
+              + extra.stream().limit(5).toList()
+              + " of "
+              + extra.size());
     }
   }
 
@@ -258,7 +268,9 @@ class ClusterTest {
     // A node that joins later sees the members already there.
     ActorSystem<Void> late = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
     systems.add(late);
-    Cluster.get(late).manager().tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+    Cluster.get(late)
+        .manager()
+        .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (upMembers(late) != 4) {
       assertTrue(System.nanoTime() < deadline, "the late node joined within 30 s");
@@ -360,7 +372,11 @@ class ClusterTest {
               new Lobby.Connect(
                   // Classic: its welcome does not list the members (10,000 JSON lists of up to
                   // 10,000 ids would be most of this test's time).
-                  id, new RoomId(room), Mode.CLASSIC, new SilentTransport(), systems.get(1).ignoreRef()));
+                  id,
+                  new RoomId(room),
+                  Mode.CLASSIC,
+                  new SilentTransport(),
+                  systems.get(1).ignoreRef()));
     }
     a.awaitMembers(expected);
     c.awaitMembers(expected);

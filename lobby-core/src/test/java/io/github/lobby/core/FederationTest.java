@@ -8,15 +8,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -36,8 +36,10 @@ class FederationTest {
 
   TestProbe<PeerEvent> published;
   final AtomicReference<ActorRef<PeerEvent>> inbox = new AtomicReference<>();
+
   /** Whisper searches handed to the federation, answered by the test. */
   final List<Runnable> noSuchSession = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   ActorRef<Lobby.Command> lobby;
 
   @BeforeEach
@@ -68,7 +70,8 @@ class FederationTest {
           }
         };
     LobbySettings settings =
-        LobbySettings.fromConfig(ConfigFactory.load()).withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+        LobbySettings.fromConfig(ConfigFactory.load())
+            .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
     lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS, federation));
   }
 
@@ -94,7 +97,8 @@ class FederationTest {
 
     a.says("hi");
     a.next();
-    assertEquals(new PeerEvent.Message(HERE, a.id(), new Payload.Text("hi")), published.receiveMessage());
+    assertEquals(
+        new PeerEvent.Message(HERE, a.id(), new Payload.Text("hi")), published.receiveMessage());
 
     SessionId x = SessionId.random();
     fromPeer(new PeerEvent.Joined(THERE, x));
@@ -169,8 +173,8 @@ class FederationTest {
 
   /**
    * Two nodes' Lobbies joined by an in-process federation that loses the events {@link #drop}
-   * matches, as pub-sub between real nodes may. Each room is asked to republish its members
-   * every 100 ms (a federation with a lease must refresh more often than the lease).
+   * matches, as pub-sub between real nodes may. Each room is asked to republish its members every
+   * 100 ms (a federation with a lease must refresh more often than the lease).
    */
   static final class LossyFederation {
     final Map<String, Map<RoomId, ActorRef<PeerEvent>>> rooms = new ConcurrentHashMap<>();
@@ -276,7 +280,8 @@ class FederationTest {
         new ClientEvent.Left(x.id(), ROOM, LeaveReason.ERROR), nextEvent(a, Duration.ofSeconds(5)));
     expectNoEvent(a, Duration.ofMillis(1_000)); // once
     a.says("members");
-    assertEquals(new ClientEvent.Members(ROOM, List.of(a.id())), nextEvent(a, Duration.ofSeconds(5)));
+    assertEquals(
+        new ClientEvent.Members(ROOM, List.of(a.id())), nextEvent(a, Duration.ofSeconds(5)));
   }
 
   private LobbyTest.Client connect(ActorRef<Lobby.Command> node) {
