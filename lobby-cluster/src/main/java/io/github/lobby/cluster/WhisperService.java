@@ -15,9 +15,10 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Whispers across nodes. Each node's Lobby has one of these, registered with the Receptionist; a
- * whisper whose target is not on its own node is offered to every other node's service, which
- * asks its Lobby; the first that delivers answers yes, and when all said no (or after {@code
- * timeout}) the sender gets "no session".
+ * whisper whose target is not on its own node is offered to every other node's service, which asks
+ * its Lobby; the first that delivers answers yes, and when all said no (or after {@code timeout})
+ * the sender gets "no session". A request larger than half an Artery frame goes through the {@link
+ * NodeHub}s, which carry it in chunks.
  */
 final class WhisperService {
 
@@ -29,7 +30,13 @@ final class WhisperService {
   /** Another node asks whether this node holds {@code to}. */
   record Request(
       String from, String to, String room, String text, String json, ActorRef<SearchEvent> replyTo)
-      implements Command, ClusterMessage {}
+      implements Command, NodeHub.Command, ClusterMessage {
+
+    /** An upper bound of the serialized size (UTF-8: at most three bytes per char). */
+    long sizeBound() {
+      return 512 + 3L * ((text == null ? 0 : text.length()) + (json == null ? 0 : json.length()));
+    }
+  }
 
   /** The answer to a {@link Request}. */
   record Reply(boolean delivered) implements SearchEvent, ClusterMessage {}
@@ -54,19 +61,24 @@ final class WhisperService {
   static Federation.Whispers start(
       ActorRef<Lobby.Command> lobby,
       ActorContext<?> context,
-      Duration timeout) {
-    ActorRef<Command> service = context.spawn(create(lobby, timeout), "whispers");
+      Duration timeout,
+      ActorRef<NodeHub.Command> hub) {
+    ActorRef<Command> service = context.spawn(create(lobby, timeout, hub), "whispers");
+    hub.tell(new NodeHub.ServeWhispers(service));
     return search -> service.tell(new Find(search));
   }
 
-  private static Behavior<Command> create(ActorRef<Lobby.Command> lobby, Duration timeout) {
+  private static Behavior<Command> create(
+      ActorRef<Lobby.Command> lobby, Duration timeout, ActorRef<NodeHub.Command> hub) {
     return Behaviors.setup(
         context -> {
           context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
           context
               .getSystem()
               .receptionist()
-              .tell(Receptionist.subscribe(KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
+              .tell(
+                  Receptionist.subscribe(
+                      KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
           Set<ActorRef<Command>> peers = new HashSet<>();
           return Behaviors.receive(Command.class)
               .onMessage(
@@ -107,7 +119,8 @@ final class WhisperService {
                     if (peers.isEmpty()) {
                       lobby.tell(new Lobby.WhisperSearched(f.search(), false));
                     } else {
-                      context.spawnAnonymous(search(f.search(), lobby, Set.copyOf(peers), timeout));
+                      context.spawnAnonymous(
+                          search(f.search(), lobby, Set.copyOf(peers), timeout, hub));
                     }
                     return Behaviors.same();
                   })
@@ -115,23 +128,32 @@ final class WhisperService {
         });
   }
 
-  /** Asks every peer, answers true on the first delivery, false when all said no or time ran out. */
+  /**
+   * Asks every peer, answers true on the first delivery, false when all said no or time ran out.
+   */
   private static Behavior<SearchEvent> search(
       Lobby.WhisperSearch w,
       ActorRef<Lobby.Command> lobby,
       Set<ActorRef<Command>> peers,
-      Duration timeout) {
+      Duration timeout,
+      ActorRef<NodeHub.Command> hub) {
     return Behaviors.setup(
         context -> {
+          Request request =
+              new Request(
+                  w.from().toString(),
+                  w.to().toString(),
+                  w.room().value(),
+                  Envelope.text(w.msg()),
+                  Envelope.json(w.msg()),
+                  context.getSelf());
+          boolean large = request.sizeBound() > NodeHub.chunkBytes(context.getSystem());
           for (ActorRef<Command> peer : peers) {
-            peer.tell(
-                new Request(
-                    w.from().toString(),
-                    w.to().toString(),
-                    w.room().value(),
-                    Envelope.text(w.msg()),
-                    Envelope.json(w.msg()),
-                    context.getSelf()));
+            if (large) {
+              hub.tell(new NodeHub.Relay(peer.path().address(), request)); // crosses in chunks
+            } else {
+              peer.tell(request);
+            }
           }
           context.setReceiveTimeout(timeout, TimedOut.INSTANCE);
           int[] answers = {0};

@@ -7,14 +7,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.github.lobby.core.Frame;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.Transport;
 import io.github.lobby.http.LobbyServer;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,6 +32,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,6 +60,13 @@ class ClusterTest {
               lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
               lobby.cluster.enabled = on
               lobby.cluster.resync-interval = 500ms
+              lobby.cluster.member-lease = 2s
+              # Client messages (and so whispers) larger than half an Artery frame.
+              lobby.max-message-bytes = 512 KiB
+              # Sessions that the tests connect without a client do not answer Pings.
+              lobby.client-timeout = 120s
+              # 10,000 join notices in a burst are not what these tests are about.
+              lobby.outbound-buffer = 16384
               """)
           .withFallback(ConfigFactory.load());
 
@@ -62,7 +78,9 @@ class ClusterTest {
     for (int i = 0; i < 3; i++) {
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
       systems.add(system);
-      Cluster.get(system).manager().tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+      Cluster.get(system)
+          .manager()
+          .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!systems.stream().allMatch(s -> upMembers(s) == 3)) {
@@ -78,7 +96,8 @@ class ClusterTest {
   }
 
   private static long upMembers(ActorSystem<?> system) {
-    return java.util.stream.StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+    return java.util.stream.StreamSupport.stream(
+            Cluster.get(system).state().getMembers().spliterator(), false)
         .filter(m -> m.status() == MemberStatus.up())
         .count();
   }
@@ -101,11 +120,15 @@ class ClusterTest {
     final String id;
 
     Client(LobbyServer server, String room) throws Exception {
+      this(server.localAddress().getPort(), room);
+    }
+
+    Client(int port, String room) throws Exception {
       socket =
           HttpClient.newHttpClient()
               .newWebSocketBuilder()
               .subprotocols("lobby.v1.json")
-              .buildAsync(URI.create("ws://127.0.0.1:" + server.localAddress().getPort() + "/" + room), this)
+              .buildAsync(URI.create("ws://127.0.0.1:" + port + "/" + room), this)
               .get(10, TimeUnit.SECONDS);
       JsonNode welcome = next();
       assertEquals("welcome", welcome.get("type").asText());
@@ -161,7 +184,22 @@ class ClusterTest {
         }
         Thread.sleep(200);
       }
-      throw new AssertionError("members " + seen + ", expected " + expected);
+      Set<String> missing = new HashSet<>(expected);
+      missing.removeAll(seen);
+      Set<String> extra = new HashSet<>(seen);
+      extra.removeAll(expected);
+      throw new AssertionError(
+          seen.size()
+              + " members, "
+              + expected.size()
+              + " expected; missing (up to 5): "
+              + missing.stream().limit(5).toList()
+              + " of "
+              + missing.size()
+              + ", not expected: "
+              + extra.stream().limit(5).toList()
+              + " of "
+              + extra.size());
     }
   }
 
@@ -230,7 +268,9 @@ class ClusterTest {
     // A node that joins later sees the members already there.
     ActorSystem<Void> late = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
     systems.add(late);
-    Cluster.get(late).manager().tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+    Cluster.get(late)
+        .manager()
+        .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (upMembers(late) != 4) {
       assertTrue(System.nanoTime() < deadline, "the late node joined within 30 s");
@@ -256,5 +296,95 @@ class ClusterTest {
           client.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
           "told once: " + client.frames);
     }
+  }
+
+  /** A transport without a client: accepts every frame, for members that only need to exist. */
+  private static final class SilentTransport implements Transport {
+    @Override
+    public Offer sendText(Frame frame) {
+      return Offer.ACCEPTED;
+    }
+
+    @Override
+    public Offer sendBinary(ByteString data) {
+      return Offer.ACCEPTED;
+    }
+
+    @Override
+    public void ping() {}
+
+    @Override
+    public void close(int code, String reason) {}
+
+    @Override
+    public void acknowledge() {}
+  }
+
+  @Test
+  void messagesAndMemberListsLargerThanAnArteryFrameReachEveryNode() throws Exception {
+    String room = "big";
+    Client a = new Client(servers.get(0), room);
+    Client b = new Client(servers.get(1), room);
+    Client c = new Client(servers.get(2), room);
+    Set<String> expected = new HashSet<>(Set.of(a.id, b.id, c.id));
+    for (Client client : List.of(a, b, c)) {
+      client.awaitMembers(expected);
+      client.frames.clear();
+    }
+
+    // An admin push of nearly lobby.http.max-body (1 MiB), over Artery's 256 KiB frame, some of
+    // it two bytes a character in UTF-8, reaches the members of every node unchanged.
+    String value = "é".repeat(200_000) + "x".repeat(500_000);
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + servers.get(0).localAddress().getPort()
+                                + "/rooms/"
+                                + room
+                                + "/messages"))
+                    .header("Authorization", "Bearer t")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("\"" + value + "\""))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    for (Client client : List.of(a, b, c)) {
+      JsonNode message = client.next("message");
+      assertEquals(value, message.get("msg").asText());
+    }
+    // So does a whisper of 300,000 characters (up to 900 KB in UTF-8) to a member on node 3.
+    String secret = "ü".repeat(100_000) + "s".repeat(200_000);
+    a.send(JSON.writeValueAsString(Map.of("type", "whisper", "to", c.id, "msg", secret)));
+    assertEquals(secret, c.next("whisper").get("msg").asText());
+
+    // 10,000 members on node 2: node 2's snapshot (some 400 KB) must keep renewing them on the
+    // other nodes, or they expire after member-lease (2 s here).
+    for (int i = 0; i < 10_000; i++) {
+      SessionId id = SessionId.random();
+      expected.add(id.toString());
+      servers
+          .get(1)
+          .lobby()
+          .tell(
+              new Lobby.Connect(
+                  // Classic: its welcome does not list the members (10,000 JSON lists of up to
+                  // 10,000 ids would be most of this test's time).
+                  id,
+                  new RoomId(room),
+                  Mode.CLASSIC,
+                  new SilentTransport(),
+                  systems.get(1).ignoreRef()));
+    }
+    a.awaitMembers(expected);
+    c.awaitMembers(expected);
+    a.frames.clear();
+    Thread.sleep(4_000); // twice the lease with no event from node 2: only snapshots renew it
+    assertTrue(
+        a.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
+        "nobody left while node 2 kept reporting its members");
+    a.awaitMembers(expected);
   }
 }

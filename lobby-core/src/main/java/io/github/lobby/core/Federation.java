@@ -2,6 +2,7 @@ package io.github.lobby.core;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.time.Duration;
 import java.util.ServiceLoader;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -9,7 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 /**
  * Connects every room with the rooms of the same name on other nodes, so that one room can span
  * a cluster. {@link #NONE}, the default, is a single node. The {@code lobby-cluster} module
- * implements it on Pekko's distributed pub-sub.
+ * implements it with one hub actor per node of a Pekko Cluster.
  */
 public interface Federation {
 
@@ -79,6 +80,20 @@ public interface Federation {
     /** The name of this node in the events it publishes. */
     default String node() {
       return "local";
+    }
+
+    /**
+     * How long the room keeps another node's members without hearing from that node about the
+     * room; then they leave, with reason {@code error}. {@link Duration#ZERO} (the default): they
+     * stay until a leave, a snapshot or {@link PeerEvent.NodeGone} removes them.
+     *
+     * <p>Why: delivery between nodes is at most once, so a lost leave whose node's room then
+     * empties would leave a ghost member on the other nodes for good. A federation with a lease
+     * promises to deliver every event, or a {@link PeerEvent.Members} snapshot, of every room a
+     * node has members in, more often than the lease; rooms check it at each heartbeat.
+     */
+    default Duration memberLease() {
+      return Duration.ZERO;
     }
   }
 }

@@ -2,6 +2,7 @@ package io.github.lobby.core;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -95,6 +96,8 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Frame membersJson;
   /** Members on other nodes, by node, each in join order. */
   private final Map<String, LinkedHashSet<SessionId>> remote = new LinkedHashMap<>();
+  /** When each other node last told this room anything (System.nanoTime), for the lease. */
+  private final Map<String, Long> heardFrom = new HashMap<>();
   private final Federation.Link peers;
 
   static Behavior<Command> create(
@@ -145,6 +148,7 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
     joinedSinceBeat.clear();
     beaten = true;
+    expireSilentNodes();
     return this;
   }
 
@@ -237,6 +241,7 @@ final class Room extends AbstractBehavior<Room.Command> {
     if (event.node().equals(peers.node())) {
       return this; // our own event, back from the topic
     }
+    heardFrom.put(event.node(), System.nanoTime());
     if (event instanceof PeerEvent.Message m) {
       fanOut(new ClientEvent.Message(m.from(), room, m.msg()));
     } else if (event instanceof PeerEvent.Joined j) {
@@ -257,8 +262,31 @@ final class Room extends AbstractBehavior<Room.Command> {
     } else if (event instanceof PeerEvent.NodeGone gone) {
       reconcile(gone.node(), List.of());
       remote.remove(gone.node());
+      heardFrom.remove(gone.node());
     }
     return this;
+  }
+
+  /**
+   * The members of nodes that said nothing about this room for longer than the federation's
+   * {@link Federation.Link#memberLease() lease} leave (reason {@code error}): a node whose room
+   * emptied stops refreshing it, and so do crashed nodes before they are downed.
+   */
+  private void expireSilentNodes() {
+    long lease = peers.memberLease().toNanos();
+    if (lease <= 0 || remote.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (String node : List.copyOf(remote.keySet())) {
+      Long heard = heardFrom.get(node);
+      if (heard == null || now - heard > lease) {
+        getContext().getLog().debug("No word from {} on room {}: its members expire", node, room);
+        reconcile(node, List.of());
+        remote.remove(node);
+        heardFrom.remove(node);
+      }
+    }
   }
 
   /** Tells the peers every member this room has on this node. */
@@ -268,6 +296,9 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   /** Brings a node's members to {@code now}, telling local members who joined and who left. */
   private void reconcile(String node, List<SessionId> now) {
+    if (now.isEmpty() && !remote.containsKey(node)) {
+      return; // nothing known of that node here: keep no empty entry for it
+    }
     LinkedHashSet<SessionId> known = remote.computeIfAbsent(node, n -> new LinkedHashSet<>());
     Set<SessionId> present = new HashSet<>(now); // snapshots come every few seconds: no n² scan
     for (Iterator<SessionId> it = known.iterator(); it.hasNext(); ) {
