@@ -242,7 +242,7 @@ public final class ProbeTransport implements Transport {
     return closed;
   }
 
-  /** Expects nothing to be done for a short while (the test kit's {@code expect-no-message-default}). */
+  /** Expects nothing to be done for the test kit's {@code expect-no-message-default}. */
   public void expectNothing() {
     probe.expectNoMessage();
   }

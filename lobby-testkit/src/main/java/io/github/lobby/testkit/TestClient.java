@@ -167,12 +167,12 @@ public final class TestClient implements WebSocket.Listener, AutoCloseable {
 
   // ---- Receiving
 
-  /** The next message, text ({@link String}) or binary ({@link Binary}), waiting up to the default. */
+  /** The next message, text ({@link String}) or binary ({@link Binary}). */
   public Object nextMessage() {
     return nextMessage(DEFAULT_TIMEOUT);
   }
 
-  /** The next message, text ({@link String}) or binary ({@link Binary}), waiting up to {@code timeout}. */
+  /** The next message, text or binary, waiting up to {@code timeout}. */
   public Object nextMessage(Duration timeout) {
     try {
       Object message = received.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
