@@ -5,11 +5,13 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 
+import io.github.lobby.core.Lobby;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.LobbyServer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -70,8 +72,9 @@ public final class EmbeddedExample {
                       started.completeExceptionally(s.error());
                       return Behaviors.stopped();
                     }
-                    context.spawn(
-                        StatisticsPublisher.create(s.server().lobby(), room, every), "statistics");
+                    // Publish, look rooms up, read counts: what an application may send.
+                    ActorRef<Lobby.AdminCommand> lobby = s.server().lobby();
+                    context.spawn(StatisticsPublisher.create(lobby, room, every), "statistics");
                     started.complete(s.server());
                     return Behaviors.empty();
                   })

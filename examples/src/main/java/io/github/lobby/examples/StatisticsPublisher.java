@@ -49,11 +49,12 @@ public final class StatisticsPublisher {
   private StatisticsPublisher() {}
 
   /**
-   * @param lobby the Lobby actor to publish through
+   * @param lobby the Lobby actor to publish through, as {@code LobbyServer.lobby()} gives it
    * @param room the room to push the statistics to
    * @param every the interval between two batches
    */
-  public static Behavior<Command> create(ActorRef<Lobby.Command> lobby, RoomId room, Duration every) {
+  public static Behavior<Command> create(
+      ActorRef<Lobby.AdminCommand> lobby, RoomId room, Duration every) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.github.lobby.http.LobbyServer;
+import io.github.lobby.testkit.TestClient;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ class ExamplesTest {
     assertEquals(400, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
     assertEquals(200, Client.get(port, "/health").statusCode());
 
-    Client a = Client.join(port, "web");
+    TestClient a = Client.join(port, "web");
     JsonNode welcome = JSON.readTree(a.next());
     assertEquals("welcome", welcome.get("type").asText());
     a.close();
@@ -111,7 +112,7 @@ class ExamplesTest {
     assertTrue(hello.body().startsWith("Hello from the application"));
     assertEquals(200, Client.get(port, "/").statusCode(), "the browser client comes along");
 
-    Client reader = Client.join(port, "dailyNews");
+    TestClient reader = Client.join(port, "dailyNews");
     assertEquals("welcome", JSON.readTree(reader.next()).get("type").asText());
     JsonNode push = JSON.readTree(reader.next());
     assertEquals("message", push.get("type").asText());
@@ -148,9 +149,15 @@ class ExamplesTest {
   void theReadmeExcerptsAreTheCompiledExampleCode() throws Exception {
     String readme = Files.readString(Path.of("../README.md"));
     String main = "src/main/java/io/github/lobby/examples/";
+    String test = "src/test/java/io/github/lobby/examples/";
     for (String[] excerpt :
-        new String[][] {{"EmbeddedExample.java", "guardian"}, {"StatisticsPublisher.java", "publish"}}) {
-      String code = region(Files.readAllLines(Path.of(main, excerpt[0])), excerpt[1]);
+        new String[][] {
+          {main + "EmbeddedExample.java", "guardian"},
+          {main + "StatisticsPublisher.java", "publish"},
+          {test + "StatisticsPublisherTest.java", "extension"},
+          {test + "StatisticsPublisherTest.java", "probe"}
+        }) {
+      String code = region(Files.readAllLines(Path.of(excerpt[0])), excerpt[1]);
       assertTrue(
           readme.contains("```java\n" + code + "```"),
           "README.md must show this part of " + excerpt[0] + " unchanged:\n" + code);

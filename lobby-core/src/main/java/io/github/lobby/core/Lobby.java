@@ -34,8 +34,29 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
-  /** Messages the Lobby understands. */
+  /**
+   * Messages the Lobby understands: what each of its callers may send, and the messages of its
+   * own sessions. Whoever spawns the Lobby holds this reference and hands each caller a narrower
+   * one ({@link ActorRef#narrow()}): {@link AdminCommand} to the application and the admin API,
+   * {@link ConnectionCommand} to the network layer, {@link PeerCommand} to a {@link Federation}.
+   */
   public sealed interface Command {}
+
+  /**
+   * What an application embedding the Lobby may send, as the admin API does: publish to a room,
+   * look rooms up and read the counts. {@code LobbyServer.lobby()} hands out a reference of this
+   * type.
+   */
+  public sealed interface AdminCommand extends Command {}
+
+  /**
+   * What the network layer sends: a connection arriving or ending, and the closing of every
+   * session when the server stops.
+   */
+  public sealed interface ConnectionCommand extends Command {}
+
+  /** What a {@link Federation} sends on behalf of other nodes. */
+  public sealed interface PeerCommand extends Command {}
 
   /**
    * A new connection: spawn its session and join it to a room. The reply is the session actor, to
@@ -47,32 +68,35 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       Mode mode,
       Transport transport,
       ActorRef<ActorRef<Session.Command>> replyTo)
-      implements Command {}
+      implements ConnectionCommand {}
 
   /** Broadcasts a JSON value to every member of a room under the server id. */
-  public record Publish(RoomId room, Payload msg, ActorRef<Published> replyTo) implements Command {}
+  public record Publish(RoomId room, Payload msg, ActorRef<Published> replyTo)
+      implements AdminCommand {}
 
   /** Asks for one room's members. */
-  public record GetRoom(RoomId room, ActorRef<Optional<RoomView>> replyTo) implements Command {}
+  public record GetRoom(RoomId room, ActorRef<Optional<RoomView>> replyTo)
+      implements AdminCommand {}
 
   /** Asks for every room with its member count. */
-  public record ListRooms(ActorRef<RoomList> replyTo) implements Command {}
+  public record ListRooms(ActorRef<RoomList> replyTo) implements AdminCommand {}
 
   /** Asks for the number of sessions and rooms. */
-  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+  public record GetStats(ActorRef<Stats> replyTo) implements AdminCommand {}
 
   /**
    * Closes every session with a close code (1001 at shutdown) and refuses new ones; replies once
    * no session is left.
    */
-  public record CloseAll(int code, String reason, ActorRef<Done> replyTo) implements Command {}
+  public record CloseAll(int code, String reason, ActorRef<Done> replyTo)
+      implements ConnectionCommand {}
 
   /**
    * A connection ended before it learnt its session from the {@link Connect} reply: the Lobby
    * tells the session, as its transport would have. Sent after the {@code Connect}, by the same
    * sender, so the session exists by then (or was never made).
    */
-  public record Disconnected(SessionId id) implements Command {}
+  public record Disconnected(SessionId id) implements ConnectionCommand {}
 
   /** A session leaves its room; sent by the session itself just before it stops. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
@@ -94,7 +118,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   public record DeliverWhisper(
       SessionId from, SessionId to, RoomId room, Payload msg, ActorRef<Boolean> replyTo)
-      implements Command {}
+      implements PeerCommand {}
 
   /**
    * A whisper whose target is not on this node, for the {@link Federation} to look for elsewhere.
@@ -104,7 +128,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   public record WhisperSearch(SessionId from, SessionId to, String target, RoomId room, Payload msg) {}
 
   /** How a {@link WhisperSearch} ended; the {@link Federation} tells the Lobby. */
-  public record WhisperSearched(WhisperSearch search, boolean found) implements Command {}
+  public record WhisperSearched(WhisperSearch search, boolean found) implements PeerCommand {}
 
   /** The outcome of a {@link Publish}: how many sessions the message was queued for. */
   public record Published(RoomId room, int delivered) {}

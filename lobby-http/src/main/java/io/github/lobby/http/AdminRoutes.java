@@ -34,12 +34,12 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 final class AdminRoutes extends AllDirectives {
 
   private final ActorSystem<?> system;
-  private final ActorRef<Lobby.Command> lobby;
+  private final ActorRef<Lobby.AdminCommand> lobby;
   private final HttpSettings http;
   private final RoomId statisticsRoom;
   private final byte[] tokenDigest;
 
-  AdminRoutes(ActorSystem<?> system, ActorRef<Lobby.Command> lobby, HttpSettings http) {
+  AdminRoutes(ActorSystem<?> system, ActorRef<Lobby.AdminCommand> lobby, HttpSettings http) {
     this.system = system;
     this.lobby = lobby;
     this.http = http;
@@ -132,7 +132,7 @@ final class AdminRoutes extends AllDirectives {
   }
 
   /** Asks the Lobby, failing after {@code ask-timeout}. */
-  private <T> CompletionStage<T> ask(Function<ActorRef<T>, Lobby.Command> message) {
+  private <T> CompletionStage<T> ask(Function<ActorRef<T>, Lobby.AdminCommand> message) {
     return AskPattern.ask(lobby, message::apply, http.askTimeout(), system.scheduler());
   }
 

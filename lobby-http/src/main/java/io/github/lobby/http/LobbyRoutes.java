@@ -40,7 +40,7 @@ public final class LobbyRoutes extends AllDirectives {
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
     this.settings = settings;
     this.http = http;
-    this.admin = new AdminRoutes(system, lobby, http);
+    this.admin = new AdminRoutes(system, lobby.narrow(), http);
     this.context =
         new SessionFlow.Context(
             lobby,

@@ -216,9 +216,13 @@ public final class LobbyServer {
     return routes.httpSettings().adminToken();
   }
 
-  /** The Lobby actor, to publish to rooms or query them from your own actors. */
-  public ActorRef<Lobby.Command> lobby() {
-    return lobby;
+  /**
+   * The Lobby actor, to publish to rooms or query them from your own actors: narrowed to what an
+   * application may send ({@link Lobby.AdminCommand}), so that connections and other nodes keep
+   * the messages that are theirs.
+   */
+  public ActorRef<Lobby.AdminCommand> lobby() {
+    return lobby.narrow();
   }
 
   /** The routes being served. */

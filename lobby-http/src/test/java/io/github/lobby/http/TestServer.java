@@ -75,7 +75,7 @@ final class TestServer implements AutoCloseable {
 
   /** The Lobby's own counts, live actors included. */
   Lobby.Stats stats() {
-    return AskPattern.<Lobby.Command, Lobby.Stats>ask(
+    return AskPattern.<Lobby.AdminCommand, Lobby.Stats>ask(
             server.lobby(), Lobby.GetStats::new, Duration.ofSeconds(5), system.scheduler())
         .toCompletableFuture()
         .join();
