@@ -85,7 +85,7 @@ public final class ClusterFederation implements Federation {
    * Called once as the Lobby starts: spawns this node's hub and whisper service as its children.
    */
   @Override
-  public synchronized Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+  public synchronized Whispers whispers(ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
     if (hub != null) {
       throw new IllegalStateException("a ClusterFederation serves one Lobby");
     }

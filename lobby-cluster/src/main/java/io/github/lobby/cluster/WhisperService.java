@@ -59,7 +59,7 @@ final class WhisperService {
   private WhisperService() {}
 
   static Federation.Whispers start(
-      ActorRef<Lobby.Command> lobby,
+      ActorRef<Lobby.PeerCommand> lobby,
       ActorContext<?> context,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {
@@ -69,7 +69,7 @@ final class WhisperService {
   }
 
   private static Behavior<Command> create(
-      ActorRef<Lobby.Command> lobby, Duration timeout, ActorRef<NodeHub.Command> hub) {
+      ActorRef<Lobby.PeerCommand> lobby, Duration timeout, ActorRef<NodeHub.Command> hub) {
     return Behaviors.setup(
         context -> {
           context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
@@ -133,7 +133,7 @@ final class WhisperService {
    */
   private static Behavior<SearchEvent> search(
       Lobby.WhisperSearch w,
-      ActorRef<Lobby.Command> lobby,
+      ActorRef<Lobby.PeerCommand> lobby,
       Set<ActorRef<Command>> peers,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {

@@ -58,7 +58,7 @@ public interface Federation {
    * Called once as the Lobby starts, in the Lobby actor: how it finds sessions on other nodes for
    * whispers. The federation delivers whispers from other nodes with {@link Lobby.DeliverWhisper}.
    */
-  default Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+  default Whispers whispers(ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
     return search -> lobby.tell(new Lobby.WhisperSearched(search, false));
   }
 

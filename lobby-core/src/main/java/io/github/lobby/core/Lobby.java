@@ -200,7 +200,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     this.settings = settings;
     this.codecs = codecs;
     this.federation = federation;
-    this.whispers = federation.whispers(context.getSelf(), context);
+    this.whispers = federation.whispers(context.getSelf().narrow(), context);
     this.sessions = new SessionDirectory(codecs);
   }
 

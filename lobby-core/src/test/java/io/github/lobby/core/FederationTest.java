@@ -64,7 +64,7 @@ class FederationTest {
           }
 
           @Override
-          public Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+          public Whispers whispers(ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
             return search ->
                 noSuchSession.add(() -> lobby.tell(new Lobby.WhisperSearched(search, false)));
           }

@@ -151,7 +151,7 @@ class FlowControlTest {
           }
 
           @Override
-          public Whispers whispers(ActorRef<Lobby.Command> lobby, ActorContext<?> context) {
+          public Whispers whispers(ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
             return search -> searches.ref().tell(search);
           }
         };
