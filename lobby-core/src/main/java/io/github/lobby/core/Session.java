@@ -135,6 +135,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Acknowledgements held back by the rate limit, earliest first; on demand. */
   private DueTimes deferred;
   private Cancellable ackTimer;
+  private final LobbyMetrics metrics;
 
   static Behavior<Command> create(
       SessionId id,
@@ -145,11 +146,22 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       SessionDirectory directory,
       boolean federated,
       WireCodec codec,
-      LobbySettings settings) {
+      LobbySettings settings,
+      LobbyMetrics metrics) {
     return Behaviors.setup(
         context ->
             new Session(
-                context, id, room, transport, roomRef, lobby, directory, federated, codec, settings));
+                context,
+                id,
+                room,
+                transport,
+                roomRef,
+                lobby,
+                directory,
+                federated,
+                codec,
+                settings,
+                metrics));
   }
 
   private Session(
@@ -162,8 +174,10 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       SessionDirectory directory,
       boolean federated,
       WireCodec codec,
-      LobbySettings settings) {
+      LobbySettings settings,
+      LobbyMetrics metrics) {
     super(context);
+    this.metrics = metrics;
     this.id = id;
     this.room = room;
     this.transport = transport;
@@ -223,13 +237,14 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientText(ClientText text) {
     heard = true;
+    metrics.clientText(text.text());
     long due = admit(text.text().length());
     if (due == REFUSED) {
       return onRateLimit();
     }
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
-      roomRef.tell(new Room.Broadcast(id, broadcast.msg()));
+      roomRef.tell(new Room.Broadcast(id, broadcast.msg(), metrics.now()));
       withRoom = DueTimes.add(withRoom, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
       roomRef.tell(new Room.ListMembers(id));
@@ -251,18 +266,24 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private void onWhisper(ClientRequest.Whisper whisper, long due) {
     Optional<SessionId> target = SessionId.parse(whisper.to());
     if (target.isPresent() && directory.whisper(id, target.get(), room, whisper.msg())) {
+      metrics.whisper("delivered");
       acknowledgeAt(due);
     } else if (target.isPresent() && federated) {
+      // counted by the Lobby
       lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg()));
       withLobby = DueTimes.add(withLobby, due);
     } else {
+      metrics.whisper("no_session");
       answer(new ClientEvent.NoSession(whisper.to()));
       acknowledgeAt(due);
     }
   }
 
   private void answer(ClientEvent event) {
-    offer(transport, getContext().getSelf(), Frame.render(event, codec));
+    Frame frame = Frame.render(event, codec);
+    if (offer(transport, getContext().getSelf(), frame)) {
+      metrics.delivered(1, frame.utf8().length());
+    }
   }
 
   /** Decodes with the mode's codec; a codec that throws must not take the session down. */
@@ -277,12 +298,16 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientBinary(ClientBinary binary) {
     heard = true;
+    metrics.clientBinary(binary.data().size());
     long due = admit(binary.data().size());
     if (due == REFUSED) {
       return onRateLimit();
     }
-    if (transport.sendBinary(binary.data()) == Transport.Offer.FULL) {
+    Transport.Offer echoed = transport.sendBinary(binary.data());
+    if (echoed == Transport.Offer.FULL) {
       return onSlowConsumer();
+    } else if (echoed == Transport.Offer.ACCEPTED) {
+      metrics.delivered(1, binary.data().size());
     }
     acknowledgeAt(due);
     return this;
@@ -319,7 +344,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return NOW;
     }
     long wait = Math.max(inboundRate.acquire(1), inboundBytes.acquire(size));
-    return wait == 0 ? NOW : System.nanoTime() + wait;
+    if (wait == 0) {
+      return NOW;
+    }
+    metrics.rateThrottled();
+    return System.nanoTime() + wait;
   }
 
   private Behavior<Command> onProcessed(DueTimes requests) {
@@ -364,6 +393,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onRateLimit() {
     getContext().getLog().debug("Session {} exceeded the inbound rate limit", id);
+    metrics.rateClosed();
     return closeAndLeave(CloseCodes.POLICY_VIOLATION, "rate limit", LeaveReason.ERROR);
   }
 
@@ -406,6 +436,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onSlowConsumer() {
     getContext().getLog().debug("Session {} is a slow consumer", id);
+    metrics.slowConsumer();
     transport.closeNow(CloseCodes.POLICY_VIOLATION, "slow consumer");
     transportDone = true;
     return leave(LeaveReason.SLOW_CONSUMER);
