@@ -7,6 +7,8 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +18,8 @@ final class Client implements WebSocket.Listener {
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+  /** Every text frame received, in order, whether or not {@link #next()} has taken it. */
+  final List<String> seen = new CopyOnWriteArrayList<>();
   private final StringBuilder text = new StringBuilder();
   final WebSocket socket;
 
@@ -45,6 +49,7 @@ final class Client implements WebSocket.Listener {
   public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
     text.append(data);
     if (last) {
+      seen.add(text.toString());
       received.add(text.toString());
       text.setLength(0);
     }

@@ -19,6 +19,10 @@ final class SessionDirectory {
   private final Codecs codecs;
   private final LobbyMetrics metrics;
 
+  SessionDirectory(Codecs codecs) {
+    this(codecs, LobbyMetrics.NONE);
+  }
+
   SessionDirectory(Codecs codecs, LobbyMetrics metrics) {
     this.codecs = codecs;
     this.metrics = metrics;
