@@ -156,7 +156,7 @@ public final class LobbyServer {
               name + "-close-sessions",
               server::closeAll);
           shutdown.addTask(
-              CoordinatedShutdown.PhaseServiceStop(), name + "-terminate", server::stop);
+              CoordinatedShutdown.PhaseServiceStop(), name + "-terminate", server::terminateBinding);
           Duration needed = http.shutdownTimeout().plus(http.closeTimeout()).plusSeconds(1);
           Duration phase =
               Duration.ofNanos(
@@ -280,10 +280,9 @@ public final class LobbyServer {
     if (!stopping.compareAndSet(null, done)) {
       return stopping.get();
     }
-    HttpSettings http = routes.httpSettings();
     unbind()
         .thenCompose(unbound -> closeAll())
-        .thenCompose(closed -> once(terminating, () -> terminate(http.closeTimeout())))
+        .thenCompose(closed -> terminateBinding())
         .whenComplete(
             (terminated, error) -> {
               log.info("Lobby on {} stopped", address);
@@ -314,6 +313,15 @@ public final class LobbyServer {
    */
   private CompletionStage<Done> closeAll() {
     return once(closing, () -> unbind().thenCompose(u -> closeSessions(system, lobby, routes)));
+  }
+
+  /**
+   * The last step ({@code service-stop}): the listener and what is left of its connections, even
+   * when the sessions' step has not finished (its phase timed out). Idempotent.
+   */
+  private CompletionStage<Done> terminateBinding() {
+    HttpSettings http = routes.httpSettings();
+    return once(terminating, () -> terminate(http.closeTimeout()));
   }
 
   /** Runs {@code step} once; later calls get its outcome. */
