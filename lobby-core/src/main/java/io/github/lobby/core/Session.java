@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.MDC;
 
 /**
  * One client connection, independent of the transport that carries it.
@@ -266,7 +267,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     } else if (request instanceof ClientRequest.Whisper whisper) {
       onWhisper(whisper, due);
     } else if (request instanceof ClientRequest.Invalid invalid) {
-      getContext().getLog().debug("Session {} sent an invalid frame: {}", id, invalid.message());
+      debug("Session {} sent an invalid frame: {}", id, LogText.escape(invalid.message()));
       answer(new ClientEvent.Error(invalid.code(), invalid.message()));
       acknowledgeAt(due);
     }
@@ -305,7 +306,13 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     try {
       return codec.decode(text);
     } catch (RuntimeException e) {
-      getContext().getLog().warn("Session {}: the codec failed on a client frame", id, e);
+      // Not the exception itself: its message may quote the client's text (parsers do), and a
+      // stack trace would print it unescaped.
+      warn(
+              "Session {}: the codec failed on a client frame: {}: {}",
+              id,
+              e.getClass().getName(),
+              LogText.escape(e.getMessage()));
       return new ClientRequest.Invalid("bad_request", "the message could not be read");
     }
   }
@@ -367,7 +374,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onProcessed(DueTimes requests) {
     if (requests == null || requests.size() == 0) {
-      getContext().getLog().warn("Session {} was told of work it did not ask for", id);
+      warn("Session {} was told of work it did not ask for", id);
     } else {
       acknowledgeAt(requests.poll());
     }
@@ -406,7 +413,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onRateLimit() {
-    getContext().getLog().debug("Session {} exceeded the inbound rate limit", id);
+    debug("Session {} exceeded the inbound rate limit", id);
     metrics.rateClosed();
     return closeAndLeave(CloseCodes.POLICY_VIOLATION, "rate limit", LeaveReason.ERROR);
   }
@@ -415,7 +422,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     silentFor = heard || partial ? Duration.ZERO : silentFor.plus(heartbeatInterval);
     heard = false;
     if (silentFor.compareTo(clientTimeout) >= 0) {
-      getContext().getLog().debug("Session {} timed out after {} of silence", id, silentFor);
+      debug("Session {} timed out after {} of silence", id, silentFor);
       return closeAndLeave(CloseCodes.GOING_AWAY, "client timeout", LeaveReason.TIMEOUT);
     }
     transport.ping();
@@ -428,13 +435,13 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onTransportFailed(TransportFailed failed) {
-    getContext().getLog().debug("Session {} transport failed: {}", id, failed.cause());
+    debug("Session {} transport failed: {}", id, LogText.escape(failed.cause()));
     transportDone = true;
     return leave(LeaveReason.ERROR);
   }
 
   private Behavior<Command> onClientFailed(ClientFailed failed) {
-    getContext().getLog().debug("Session {} broke the protocol: {}", id, failed.reason());
+    debug("Session {} broke the protocol: {}", id, LogText.escape(failed.reason()));
     FailAfterSync then = new FailAfterSync(failed.code(), failed.reason());
     roomRef.tell(new Room.Sync(getContext().getSelf(), then));
     return this;
@@ -449,7 +456,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onSlowConsumer() {
-    getContext().getLog().debug("Session {} is a slow consumer", id);
+    debug("Session {} is a slow consumer", id);
     metrics.slowConsumer();
     transport.closeNow(CloseCodes.POLICY_VIOLATION, "slow consumer");
     transportDone = true;
@@ -465,6 +472,28 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       transport.close(CloseCodes.GOING_AWAY, "session stopped");
     }
     return this;
+  }
+
+  /**
+   * Logs at DEBUG with this session's id and room in the MDC ({@code sessionId}, {@code room}),
+   * set only for the line: an idle session holds no MDC map.
+   */
+  private void debug(String format, Object... args) {
+    org.slf4j.Logger log = getContext().getLog();
+    if (log.isDebugEnabled()) {
+      try (MDC.MDCCloseable s = MDC.putCloseable("sessionId", id.toString());
+          MDC.MDCCloseable r = MDC.putCloseable("room", room.value())) {
+        log.debug(format, args);
+      }
+    }
+  }
+
+  /** Logs at WARN with this session's id and room in the MDC, like {@link #debug}. */
+  private void warn(String format, Object... args) {
+    try (MDC.MDCCloseable s = MDC.putCloseable("sessionId", id.toString());
+        MDC.MDCCloseable r = MDC.putCloseable("room", room.value())) {
+      getContext().getLog().warn(format, args);
+    }
   }
 
   /**
@@ -489,7 +518,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> leave(LeaveReason reason) {
     lobby.tell(new Lobby.Leave(id, reason));
-    getContext().getLog().debug("Session {} leaves room {}: {}", id, room, reason);
+    debug("Session {} leaves room {}: {}", id, room, reason);
     return Behaviors.stopped();
   }
 
