@@ -3,10 +3,14 @@ package io.github.lobby.examples;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.github.lobby.core.Federation;
 import io.github.lobby.http.LobbyServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
@@ -31,8 +35,7 @@ public final class ExampleServer {
     boolean cluster = config.getBoolean("lobby.cluster.enabled");
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
-    // lobby.cluster.enabled alone makes the rooms span the cluster (lobby-cluster is a dependency).
-    LobbyServer.start(system, config, WebClient.route())
+    start(system, config)
         .whenComplete(
             (server, error) -> {
               if (error != null) {
@@ -45,6 +48,17 @@ public final class ExampleServer {
                     config.getStringList("pekko.cluster.seed-nodes"));
               }
             });
+  }
+
+  /**
+   * Starts the example server's Lobby in {@code system}: the browser client's routes, meters in a
+   * Prometheus registry served at {@code GET /metrics}, and rooms that span the cluster when {@code
+   * lobby.cluster.enabled} (lobby-cluster is a dependency).
+   */
+  static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return LobbyServer.start(
+        system, config, WebClient.route(), Federation.fromConfig(config), registry, registry::scrape);
   }
 
   /**

@@ -53,6 +53,10 @@ public class FanOutBenchmark {
   @Param({"CLASSIC", "JSON"})
   public String mode;
 
+  /** {@code none}: no registry (LobbyMetrics.NONE); {@code micrometer}: a SimpleMeterRegistry. */
+  @Param({"none", "micrometer"})
+  public String metrics;
+
   private ActorSystem<Void> system;
   private final AtomicLong delivered = new AtomicLong();
   private ActorRef<Session.Command> sender;
@@ -96,7 +100,16 @@ public class FanOutBenchmark {
             .withInboundBytesPerSecond(Integer.MAX_VALUE);
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
-            Lobby.create(settings, LobbyRoutes.codecs()), "lobby", org.apache.pekko.actor.typed.Props.empty());
+            Lobby.create(
+                settings,
+                LobbyRoutes.codecs(),
+                io.github.lobby.core.Federation.NONE,
+                metrics.equals("micrometer")
+                    ? io.github.lobby.core.LobbyMetrics.of(
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                    : io.github.lobby.core.LobbyMetrics.NONE),
+            "lobby",
+            org.apache.pekko.actor.typed.Props.empty());
     RoomId room = new RoomId("bench");
     List<ActorRef<Session.Command>> sessions = new ArrayList<>();
     for (int i = 0; i < members; i++) {

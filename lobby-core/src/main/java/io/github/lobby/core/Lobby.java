@@ -168,6 +168,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private final Codecs codecs;
   private final Federation federation;
   private final Federation.Whispers whispers;
+  private final LobbyMetrics metrics;
   private final SessionDirectory sessions;
   private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
   private final List<ActorRef<Done>> awaitingEmpty = new ArrayList<>();
@@ -191,17 +192,30 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   public static Behavior<Command> create(
       LobbySettings settings, Codecs codecs, Federation federation) {
-    return Behaviors.setup(context -> new Lobby(context, settings, codecs, federation));
+    return create(settings, codecs, federation, LobbyMetrics.NONE);
+  }
+
+  /**
+   * Creates the Lobby behavior, recording its meters in {@code metrics} ({@link LobbyMetrics#of}).
+   */
+  public static Behavior<Command> create(
+      LobbySettings settings, Codecs codecs, Federation federation, LobbyMetrics metrics) {
+    return Behaviors.setup(context -> new Lobby(context, settings, codecs, federation, metrics));
   }
 
   private Lobby(
-      ActorContext<Command> context, LobbySettings settings, Codecs codecs, Federation federation) {
+      ActorContext<Command> context,
+      LobbySettings settings,
+      Codecs codecs,
+      Federation federation,
+      LobbyMetrics metrics) {
     super(context);
     this.settings = settings;
     this.codecs = codecs;
     this.federation = federation;
+    this.metrics = metrics;
     this.whispers = federation.whispers(context.getSelf().narrow(), context);
-    this.sessions = new SessionDirectory(codecs);
+    this.sessions = new SessionDirectory(codecs, metrics);
   }
 
   @Override
@@ -239,11 +253,13 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     sessions,
                     federation != Federation.NONE,
                     codecs.of(connect.mode()),
-                    settings));
+                    settings,
+                    metrics));
     getContext().watchWith(session, new SessionStopped(id));
     sessions.put(
         id, new SessionDirectory.Entry(session, connect.room(), connect.mode(), connect.transport()));
     room.members().add(id);
+    metrics.sessionAdded();
     // The room hears of the join before the session can send anything to it.
     room.ref().tell(new Room.Join(id, connect.mode(), connect.transport(), session));
     connect.replyTo().tell(session);
@@ -258,8 +274,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     ActorRef<Room.Command> ref =
         getContext()
             .spawn(
-                Room.create(room, codecs, federation, settings.heartbeatInterval()),
+                Room.create(room, codecs, federation, settings.heartbeatInterval(), metrics),
                 "room-" + room.value() + "-" + (++roomSeq));
+    metrics.roomAdded();
     return new RoomEntry(ref, new LinkedHashSet<>());
   }
 
@@ -287,12 +304,14 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (entry == null) {
       return;
     }
+    metrics.sessionRemoved();
     RoomEntry room = rooms.get(entry.room());
     room.members().remove(id);
     room.ref().tell(new Room.Leave(id, reason));
     if (room.members().isEmpty()) {
       rooms.remove(entry.room());
       room.ref().tell(Room.Stop.INSTANCE);
+      metrics.roomRemoved();
     }
     getContext().getLog().debug("Session {} left room {}: {}", id, entry.room(), reason);
     if (sessions.isEmpty() && !awaitingEmpty.isEmpty()) {
@@ -308,11 +327,14 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     }
     Optional<SessionId> targetId = SessionId.parse(whisper.to());
     if (targetId.isEmpty()) {
+      metrics.whisper("no_session");
       noSession(whisper.from(), whisper.to());
       sender.ref().tell(Session.Processed.LOBBY);
     } else if (sessions.whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
+      metrics.whisper("delivered");
       sender.ref().tell(Session.Processed.LOBBY); // it joined here meanwhile
     } else {
+      metrics.whisper("remote");
       // Perhaps on another node. The answer carries the search, so that searches under way at the
       // same time cannot be confused; the sender hears when it has ended, so that one client has
       // no more searches under way than its inbound window.
@@ -344,7 +366,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     SessionDirectory.Entry sender = sessions.get(senderId);
     if (sender != null) {
       Frame frame = Frame.render(new ClientEvent.NoSession(to), codecs.of(sender.mode()));
-      Session.offer(sender.transport(), sender.ref(), frame);
+      if (Session.offer(sender.transport(), sender.ref(), frame)) {
+        metrics.delivered(1, frame.utf8().length());
+      }
     }
   }
 

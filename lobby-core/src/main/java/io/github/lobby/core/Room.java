@@ -54,8 +54,16 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** A member left; the others are told why. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
 
-  /** A member's broadcast. */
-  record Broadcast(SessionId from, Payload msg) implements Command {}
+  /**
+   * A member's broadcast.
+   *
+   * @param sent {@link LobbyMetrics#now()} when the session sent it
+   */
+  record Broadcast(SessionId from, Payload msg, long sent) implements Command {
+    Broadcast(SessionId from, Payload msg) {
+      this(from, msg, 0);
+    }
+  }
 
   /** An admin publish under the server id; the reply counts the sessions that got it. */
   record Publish(SessionId serverId, Payload msg, ActorRef<Lobby.Published> replyTo)
@@ -99,22 +107,29 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** When each other node last told this room anything (System.nanoTime), for the lease. */
   private final Map<String, Long> heardFrom = new HashMap<>();
   private final Federation.Link peers;
+  private final LobbyMetrics metrics;
 
   static Behavior<Command> create(
-      RoomId room, Codecs codecs, Federation federation, Duration heartbeat) {
+      RoomId room, Codecs codecs, Federation federation, Duration heartbeat, LobbyMetrics metrics) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Beat.INSTANCE, heartbeat);
-                  return new Room(context, room, codecs, federation);
+                  return new Room(context, room, codecs, federation, metrics);
                 }));
   }
 
-  private Room(ActorContext<Command> context, RoomId room, Codecs codecs, Federation federation) {
+  private Room(
+      ActorContext<Command> context,
+      RoomId room,
+      Codecs codecs,
+      Federation federation,
+      LobbyMetrics metrics) {
     super(context);
     this.room = room;
     this.codecs = codecs;
+    this.metrics = metrics;
     this.peers =
         federation.link(room, context.messageAdapter(PeerEvent.class, FromPeer::new), context);
     peers.publish(new PeerEvent.Hello(peers.node()));
@@ -179,7 +194,8 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onBroadcast(Broadcast broadcast) {
     Member sender = members.get(broadcast.from());
     if (sender != null) {
-      fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
+      int accepted = fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
+      metrics.broadcast(accepted, broadcast.sent());
       peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
       sender.session().tell(Session.Processed.ROOM);
     } else {
@@ -190,6 +206,7 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onPublish(Publish publish) {
     int delivered = fanOut(new ClientEvent.Message(publish.serverId(), room, publish.msg()));
+    metrics.adminPush();
     peers.publish(new PeerEvent.Message(peers.node(), publish.serverId(), publish.msg()));
     publish.replyTo().tell(new Lobby.Published(room, delivered));
     return this;
@@ -198,7 +215,10 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onListMembers(ListMembers request) {
     Member member = members.get(request.requester());
     if (member != null) {
-      Session.offer(member.transport(), member.session(), membersFrame(member.mode()));
+      Frame frame = membersFrame(member.mode());
+      if (Session.offer(member.transport(), member.session(), frame)) {
+        metrics.delivered(1, frame.utf8().length());
+      }
       member.session().tell(Session.Processed.ROOM);
     }
     return this;
@@ -242,6 +262,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       return this; // our own event, back from the topic
     }
     heardFrom.put(event.node(), System.nanoTime());
+    metrics.peerEvent(event.getClass().getSimpleName());
     if (event instanceof PeerEvent.Message m) {
       fanOut(new ClientEvent.Message(m.from(), room, m.msg()));
     } else if (event instanceof PeerEvent.Joined j) {
@@ -326,23 +347,35 @@ final class Room extends AbstractBehavior<Room.Command> {
   private int fanOut(ClientEvent event) {
     Frame classic = null;
     Frame json = null;
-    int accepted = 0;
+    int acceptedClassic = 0;
+    int acceptedJson = 0;
     for (Member member : members.values()) {
-      Frame frame;
       if (member.mode() == Mode.CLASSIC) {
-        frame = classic != null ? classic : (classic = Frame.render(event, codecs.classic()));
+        Frame frame = classic != null ? classic : (classic = Frame.render(event, codecs.classic()));
+        if (Session.offer(member.transport(), member.session(), frame)) {
+          acceptedClassic++;
+        }
       } else {
-        frame = json != null ? json : (json = Frame.render(event, codecs.json()));
-      }
-      if (Session.offer(member.transport(), member.session(), frame)) {
-        accepted++;
+        Frame frame = json != null ? json : (json = Frame.render(event, codecs.json()));
+        if (Session.offer(member.transport(), member.session(), frame)) {
+          acceptedJson++;
+        }
       }
     }
-    return accepted;
+    // Once per fan-out, not per recipient.
+    if (acceptedClassic > 0) {
+      metrics.delivered(acceptedClassic, classic.utf8().length());
+    }
+    if (acceptedJson > 0) {
+      metrics.delivered(acceptedJson, json.utf8().length());
+    }
+    return acceptedClassic + acceptedJson;
   }
 
   private void send(Member member, ClientEvent event) {
     Frame frame = Frame.render(event, codecs.of(member.mode()));
-    Session.offer(member.transport(), member.session(), frame);
+    if (Session.offer(member.transport(), member.session(), frame)) {
+      metrics.delivered(1, frame.utf8().length());
+    }
   }
 }

@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractMatchingBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.MDC;
 
 /**
  * One client connection, independent of the transport that carries it.
@@ -135,6 +136,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Acknowledgements held back by the rate limit, earliest first; on demand. */
   private DueTimes deferred;
   private Cancellable ackTimer;
+  private final LobbyMetrics metrics;
 
   static Behavior<Command> create(
       SessionId id,
@@ -146,10 +148,35 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       boolean federated,
       WireCodec codec,
       LobbySettings settings) {
+    return create(
+        id, room, transport, roomRef, lobby, directory, federated, codec, settings, LobbyMetrics.NONE);
+  }
+
+  static Behavior<Command> create(
+      SessionId id,
+      RoomId room,
+      Transport transport,
+      ActorRef<Room.Command> roomRef,
+      ActorRef<Lobby.Command> lobby,
+      SessionDirectory directory,
+      boolean federated,
+      WireCodec codec,
+      LobbySettings settings,
+      LobbyMetrics metrics) {
     return Behaviors.setup(
         context ->
             new Session(
-                context, id, room, transport, roomRef, lobby, directory, federated, codec, settings));
+                context,
+                id,
+                room,
+                transport,
+                roomRef,
+                lobby,
+                directory,
+                federated,
+                codec,
+                settings,
+                metrics));
   }
 
   private Session(
@@ -162,8 +189,10 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       SessionDirectory directory,
       boolean federated,
       WireCodec codec,
-      LobbySettings settings) {
+      LobbySettings settings,
+      LobbyMetrics metrics) {
     super(context);
+    this.metrics = metrics;
     this.id = id;
     this.room = room;
     this.transport = transport;
@@ -223,13 +252,14 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> onClientText(ClientText text) {
     heard = true;
+    metrics.clientText(text.text());
     long due = admit(text.text().length());
     if (due == REFUSED) {
       return onRateLimit();
     }
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
-      roomRef.tell(new Room.Broadcast(id, broadcast.msg()));
+      roomRef.tell(new Room.Broadcast(id, broadcast.msg(), metrics.now()));
       withRoom = DueTimes.add(withRoom, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
       roomRef.tell(new Room.ListMembers(id));
@@ -237,7 +267,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     } else if (request instanceof ClientRequest.Whisper whisper) {
       onWhisper(whisper, due);
     } else if (request instanceof ClientRequest.Invalid invalid) {
-      getContext().getLog().debug("Session {} sent an invalid frame: {}", id, invalid.message());
+      debug("Session {} sent an invalid frame: {}", id, LogText.escape(invalid.message()));
       answer(new ClientEvent.Error(invalid.code(), invalid.message()));
       acknowledgeAt(due);
     }
@@ -251,18 +281,24 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private void onWhisper(ClientRequest.Whisper whisper, long due) {
     Optional<SessionId> target = SessionId.parse(whisper.to());
     if (target.isPresent() && directory.whisper(id, target.get(), room, whisper.msg())) {
+      metrics.whisper("delivered");
       acknowledgeAt(due);
     } else if (target.isPresent() && federated) {
+      // counted by the Lobby
       lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg()));
       withLobby = DueTimes.add(withLobby, due);
     } else {
+      metrics.whisper("no_session");
       answer(new ClientEvent.NoSession(whisper.to()));
       acknowledgeAt(due);
     }
   }
 
   private void answer(ClientEvent event) {
-    offer(transport, getContext().getSelf(), Frame.render(event, codec));
+    Frame frame = Frame.render(event, codec);
+    if (offer(transport, getContext().getSelf(), frame)) {
+      metrics.delivered(1, frame.utf8().length());
+    }
   }
 
   /** Decodes with the mode's codec; a codec that throws must not take the session down. */
@@ -270,19 +306,29 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     try {
       return codec.decode(text);
     } catch (RuntimeException e) {
-      getContext().getLog().warn("Session {}: the codec failed on a client frame", id, e);
+      // Not the exception itself: its message may quote the client's text (parsers do), and a
+      // stack trace would print it unescaped.
+      warn(
+              "Session {}: the codec failed on a client frame: {}: {}",
+              id,
+              e.getClass().getName(),
+              LogText.escape(e.getMessage()));
       return new ClientRequest.Invalid("bad_request", "the message could not be read");
     }
   }
 
   private Behavior<Command> onClientBinary(ClientBinary binary) {
     heard = true;
+    metrics.clientBinary(binary.data().size());
     long due = admit(binary.data().size());
     if (due == REFUSED) {
       return onRateLimit();
     }
-    if (transport.sendBinary(binary.data()) == Transport.Offer.FULL) {
+    Transport.Offer echoed = transport.sendBinary(binary.data());
+    if (echoed == Transport.Offer.FULL) {
       return onSlowConsumer();
+    } else if (echoed == Transport.Offer.ACCEPTED) {
+      metrics.delivered(1, binary.data().size());
     }
     acknowledgeAt(due);
     return this;
@@ -319,12 +365,16 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return NOW;
     }
     long wait = Math.max(inboundRate.acquire(1), inboundBytes.acquire(size));
-    return wait == 0 ? NOW : System.nanoTime() + wait;
+    if (wait == 0) {
+      return NOW;
+    }
+    metrics.rateThrottled();
+    return System.nanoTime() + wait;
   }
 
   private Behavior<Command> onProcessed(DueTimes requests) {
     if (requests == null || requests.size() == 0) {
-      getContext().getLog().warn("Session {} was told of work it did not ask for", id);
+      warn("Session {} was told of work it did not ask for", id);
     } else {
       acknowledgeAt(requests.poll());
     }
@@ -363,7 +413,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onRateLimit() {
-    getContext().getLog().debug("Session {} exceeded the inbound rate limit", id);
+    debug("Session {} exceeded the inbound rate limit", id);
+    metrics.rateClosed();
     return closeAndLeave(CloseCodes.POLICY_VIOLATION, "rate limit", LeaveReason.ERROR);
   }
 
@@ -371,7 +422,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     silentFor = heard || partial ? Duration.ZERO : silentFor.plus(heartbeatInterval);
     heard = false;
     if (silentFor.compareTo(clientTimeout) >= 0) {
-      getContext().getLog().debug("Session {} timed out after {} of silence", id, silentFor);
+      debug("Session {} timed out after {} of silence", id, silentFor);
       return closeAndLeave(CloseCodes.GOING_AWAY, "client timeout", LeaveReason.TIMEOUT);
     }
     transport.ping();
@@ -384,13 +435,13 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onTransportFailed(TransportFailed failed) {
-    getContext().getLog().debug("Session {} transport failed: {}", id, failed.cause());
+    debug("Session {} transport failed: {}", id, LogText.escape(failed.cause()));
     transportDone = true;
     return leave(LeaveReason.ERROR);
   }
 
   private Behavior<Command> onClientFailed(ClientFailed failed) {
-    getContext().getLog().debug("Session {} broke the protocol: {}", id, failed.reason());
+    debug("Session {} broke the protocol: {}", id, LogText.escape(failed.reason()));
     FailAfterSync then = new FailAfterSync(failed.code(), failed.reason());
     roomRef.tell(new Room.Sync(getContext().getSelf(), then));
     return this;
@@ -405,7 +456,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onSlowConsumer() {
-    getContext().getLog().debug("Session {} is a slow consumer", id);
+    debug("Session {} is a slow consumer", id);
+    metrics.slowConsumer();
     transport.closeNow(CloseCodes.POLICY_VIOLATION, "slow consumer");
     transportDone = true;
     return leave(LeaveReason.SLOW_CONSUMER);
@@ -420,6 +472,28 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       transport.close(CloseCodes.GOING_AWAY, "session stopped");
     }
     return this;
+  }
+
+  /**
+   * Logs at DEBUG with this session's id and room in the MDC ({@code sessionId}, {@code room}),
+   * set only for the line: an idle session holds no MDC map.
+   */
+  private void debug(String format, Object... args) {
+    org.slf4j.Logger log = getContext().getLog();
+    if (log.isDebugEnabled()) {
+      try (MDC.MDCCloseable s = MDC.putCloseable("sessionId", id.toString());
+          MDC.MDCCloseable r = MDC.putCloseable("room", room.value())) {
+        log.debug(format, args);
+      }
+    }
+  }
+
+  /** Logs at WARN with this session's id and room in the MDC, like {@link #debug}. */
+  private void warn(String format, Object... args) {
+    try (MDC.MDCCloseable s = MDC.putCloseable("sessionId", id.toString());
+        MDC.MDCCloseable r = MDC.putCloseable("room", room.value())) {
+      getContext().getLog().warn(format, args);
+    }
   }
 
   /**
@@ -444,7 +518,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
   private Behavior<Command> leave(LeaveReason reason) {
     lobby.tell(new Lobby.Leave(id, reason));
-    getContext().getLog().debug("Session {} leaves room {}: {}", id, room, reason);
+    debug("Session {} leaves room {}: {}", id, room, reason);
     return Behaviors.stopped();
   }
 

@@ -17,9 +17,15 @@ final class SessionDirectory {
 
   private final ConcurrentHashMap<SessionId, Entry> entries = new ConcurrentHashMap<>();
   private final Codecs codecs;
+  private final LobbyMetrics metrics;
 
   SessionDirectory(Codecs codecs) {
+    this(codecs, LobbyMetrics.NONE);
+  }
+
+  SessionDirectory(Codecs codecs, LobbyMetrics metrics) {
     this.codecs = codecs;
+    this.metrics = metrics;
   }
 
   /** Any thread. */
@@ -39,7 +45,10 @@ final class SessionDirectory {
       return false;
     }
     ClientEvent event = new ClientEvent.Whisper(from, to, room, msg);
-    Session.offer(target.transport(), target.ref(), Frame.render(event, codecs.of(target.mode())));
+    Frame frame = Frame.render(event, codecs.of(target.mode()));
+    if (Session.offer(target.transport(), target.ref(), frame)) {
+      metrics.delivered(1, frame.utf8().length());
+    }
     return true;
   }
 

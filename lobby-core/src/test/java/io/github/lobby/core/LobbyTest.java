@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -320,6 +321,23 @@ class LobbyTest {
     ClientEvent next = new ClientEvent.Message(b.id(), ROOM, new Payload.Text("still here"));
     b.expect(next);
     a.expect(next);
+  }
+
+  @Test
+  void clientTextInALogLineIsEscapedSoNoLineCanBeForged() {
+    Client a = join(ROOM);
+    String forged = "crash\r\n12:00:00.000 INFO  Admin - token accepted\u0007";
+    LoggingTestKit.warn("the codec failed on a client frame")
+        .withCustom(
+            event ->
+                event.message().contains("crash\\r\\n12:00:00.000 INFO  Admin - token accepted\\u0007")
+                    && event.message().chars().noneMatch(c -> c == '\r' || c == '\n' || c == 7)
+                    && event.throwable().isEmpty())
+        .expect(testKit.system(), () -> {
+          a.says(forged);
+          a.expect(new ClientEvent.Error("bad_request", "the message could not be read"));
+          return null;
+        });
   }
 
   @Test

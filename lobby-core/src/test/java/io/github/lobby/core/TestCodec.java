@@ -20,8 +20,9 @@ final class TestCodec implements WireCodec {
     if (text.equals("members")) {
       return ClientRequest.ListMembers.INSTANCE;
     }
-    if (text.equals("crash")) {
-      throw new IllegalStateException("test codec crash");
+    if (text.startsWith("crash")) {
+      // Quotes the client's text, as a parser's message does.
+      throw new IllegalStateException("test codec crash on " + text);
     }
     if (text.equals("fail")) {
       throw new AssertionError("test codec failure");

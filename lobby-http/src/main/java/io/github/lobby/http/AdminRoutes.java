@@ -11,13 +11,19 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
@@ -38,11 +44,29 @@ final class AdminRoutes extends AllDirectives {
   private final HttpSettings http;
   private final RoomId statisticsRoom;
   private final byte[] tokenDigest;
+  /** The Prometheus text exposition format, version 0.0.4. */
+  private static final ContentType PROMETHEUS_TEXT =
+      ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 
-  AdminRoutes(ActorSystem<?> system, ActorRef<Lobby.AdminCommand> lobby, HttpSettings http) {
+  private final BooleanSupplier ready;
+  private final Supplier<String> metrics;
+
+  /**
+   * @param ready whether the server takes new connections (bound, not shutting down)
+   * @param metrics renders the meters for {@code GET /metrics} (Prometheus text), or null for no
+   *     such route
+   */
+  AdminRoutes(
+      ActorSystem<?> system,
+      ActorRef<Lobby.AdminCommand> lobby,
+      HttpSettings http,
+      BooleanSupplier ready,
+      Supplier<String> metrics) {
     this.system = system;
     this.lobby = lobby;
     this.http = http;
+    this.ready = ready;
+    this.metrics = metrics;
     this.statisticsRoom = new RoomId(http.statisticsRoom());
     this.tokenDigest = sha256(http.adminToken());
   }
@@ -51,6 +75,20 @@ final class AdminRoutes extends AllDirectives {
   Route route() {
     return concat(
         path("health", () -> concat(get(this::health), methodNotAllowed("GET"))),
+        path(
+            PathMatchers.segment("health").slash("live"),
+            () -> concat(get(() -> ok(new AdminJson.Status("live"))), methodNotAllowed("GET"))),
+        path(
+            PathMatchers.segment("health").slash("ready"),
+            () -> concat(get(this::readiness), methodNotAllowed("GET"))),
+        metrics == null
+            ? reject()
+            : path(
+                "metrics",
+                () ->
+                    concat(
+                        get(() -> http.metricsPublic() ? scrape() : admin(this::scrape)),
+                        methodNotAllowed("GET"))),
         path(
             "dailyDashBoard",
             () ->
@@ -86,6 +124,22 @@ final class AdminRoutes extends AllDirectives {
                                                                         AdminJson::anyValue,
                                                                         p -> publish(room, p)))),
                                                     methodNotAllowed("POST")))))))));
+  }
+
+  /** 200 while the server takes connections; 503 from the start of its shutdown on. */
+  private Route readiness() {
+    if (ready.getAsBoolean()) {
+      return ok(new AdminJson.Status("ready"));
+    }
+    return complete(StatusCodes.SERVICE_UNAVAILABLE, HttpErrors.json(new AdminJson.Status("shutting_down")));
+  }
+
+  private Route scrape() {
+    return complete(
+        HttpResponse.create()
+            .withEntity(
+                HttpEntities.create(
+                    PROMETHEUS_TEXT, metrics.get().getBytes(StandardCharsets.UTF_8))));
   }
 
   private Route health() {

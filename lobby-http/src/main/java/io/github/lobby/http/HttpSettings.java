@@ -24,6 +24,7 @@ import java.util.List;
  * @param allowedOrigins the WebSocket {@code Origin}s accepted; empty accepts any
  * @param maxConnectionsPerIp connection limit per client address ({@link Integer#MAX_VALUE}
  *     when unlimited)
+ * @param metricsPublic whether {@code GET /metrics} is served without the admin token
  */
 public record HttpSettings(
     String host,
@@ -38,7 +39,8 @@ public record HttpSettings(
     int maxConnections,
     int backlog,
     List<String> allowedOrigins,
-    int maxConnectionsPerIp) {
+    int maxConnectionsPerIp,
+    boolean metricsPublic) {
 
   /** Copies the origin list. */
   public HttpSettings {
@@ -81,7 +83,8 @@ public record HttpSettings(
         c.getInt("max-connections"),
         c.getInt("backlog"),
         origins(c),
-        perIp(c));
+        perIp(c),
+        c.getBoolean("metrics-public"));
   }
 
   private static List<String> origins(Config c) {
@@ -115,6 +118,6 @@ public record HttpSettings(
         + ", maxBody=" + maxBody + ", askTimeout=" + askTimeout + ", closeTimeout=" + closeTimeout
         + ", shutdownTimeout=" + shutdownTimeout + ", maxConnections=" + maxConnections
         + ", backlog=" + backlog + ", allowedOrigins=" + allowedOrigins
-        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + "]";
+        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", metricsPublic=" + metricsPublic + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.github.lobby.http;
 
+import io.github.lobby.core.LogText;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.ParsingErrorHandler;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -23,7 +24,7 @@ public final class JsonParsingErrorHandler extends ParsingErrorHandler {
   @Override
   public HttpResponse handle(
       StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
-    log.debug("Unparsable request answered with {}: {}", status.intValue(), info.summary());
+    log.debug("Unparsable request answered with {}: {}", status.intValue(), LogText.escape(info.summary()));
     return HttpErrors.error(status, message(status.intValue()));
   }
 

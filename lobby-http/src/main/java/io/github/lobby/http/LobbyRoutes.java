@@ -3,6 +3,7 @@ package io.github.lobby.http;
 import com.typesafe.config.Config;
 import io.github.lobby.core.Codecs;
 import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
@@ -10,6 +11,7 @@ import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.net.InetAddress;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -35,19 +37,26 @@ public final class LobbyRoutes extends AllDirectives {
   private final HttpSettings http;
   private final AdminRoutes admin;
   private final SessionFlow.Context context;
+  private volatile boolean shuttingDown;
 
   private LobbyRoutes(
-      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
+      ActorSystem<?> system,
+      ActorRef<Lobby.Command> lobby,
+      LobbySettings settings,
+      HttpSettings http,
+      LobbyMetrics metrics,
+      Supplier<String> scrape) {
     this.settings = settings;
     this.http = http;
-    this.admin = new AdminRoutes(system, lobby.narrow(), http);
+    this.admin = new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape);
     this.context =
         new SessionFlow.Context(
             lobby,
             system.scheduler(),
             settings,
             http,
-            new Admission(settings.maxSessions(), http.maxConnectionsPerIp()));
+            new Admission(settings.maxSessions(), http.maxConnectionsPerIp()),
+            metrics);
   }
 
   /**
@@ -58,13 +67,44 @@ public final class LobbyRoutes extends AllDirectives {
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, Config config) {
     return new LobbyRoutes(
-        system, lobby, LobbySettings.fromConfig(config), HttpSettings.fromConfig(config));
+        system,
+        lobby,
+        LobbySettings.fromConfig(config),
+        HttpSettings.fromConfig(config),
+        LobbyMetrics.NONE,
+        null);
   }
 
   /** Creates the routes from settings already read. */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
-    return new LobbyRoutes(system, lobby, settings, http);
+    return new LobbyRoutes(system, lobby, settings, http, LobbyMetrics.NONE, null);
+  }
+
+  /**
+   * Creates the routes with metrics: connections are recorded in {@code metrics} (the same that
+   * the Lobby was spawned with, {@code Lobby.create(settings, codecs(), federation, metrics)}), and
+   * {@code GET /metrics} answers what {@code scrape} renders (Prometheus text format), behind the
+   * admin token unless {@code lobby.http.metrics-public = on}.
+   *
+   * @param scrape renders the meters, or null for no {@code /metrics} route
+   */
+  public static LobbyRoutes create(
+      ActorSystem<?> system,
+      ActorRef<Lobby.Command> lobby,
+      LobbySettings settings,
+      HttpSettings http,
+      LobbyMetrics metrics,
+      Supplier<String> scrape) {
+    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape);
+  }
+
+  /**
+   * From now on {@code GET /health/ready} answers 503: call it when the server starts to stop,
+   * before its sessions are closed ({@link LobbyServer} does).
+   */
+  public void shuttingDown() {
+    shuttingDown = true;
   }
 
   /** The wire codecs of both modes, to spawn the Lobby with: {@code Lobby.create(settings, codecs())}. */

@@ -4,13 +4,16 @@ import com.typesafe.config.Config;
 import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -47,6 +50,9 @@ public final class LobbyServer {
   private final org.apache.pekko.actor.ActorRef listener;
   private final InetSocketAddress address;
   private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
+  private final AtomicReference<CompletableFuture<Done>> unbinding = new AtomicReference<>();
+  private final AtomicReference<CompletableFuture<Done>> closing = new AtomicReference<>();
+  private final AtomicReference<CompletableFuture<Done>> terminating = new AtomicReference<>();
 
   private LobbyServer(
       ActorSystem<?> system,
@@ -96,12 +102,33 @@ public final class LobbyServer {
    */
   public static CompletionStage<LobbyServer> start(
       ActorSystem<?> system, Config config, Route own, Federation federation) {
+    return start(system, config, own, federation, null, null);
+  }
+
+  /**
+   * Like {@link #start(ActorSystem, Config, Route, Federation)}, recording the Lobby's meters
+   * (README, section Observability) in a Micrometer registry.
+   *
+   * @param registry where the meters go; null records nothing, at no cost
+   * @param scrape renders the registry for {@code GET /metrics} (with Prometheus, {@code
+   *     prometheusRegistry::scrape}); null serves no such route
+   */
+  public static CompletionStage<LobbyServer> start(
+      ActorSystem<?> system,
+      Config config,
+      Route own,
+      Federation federation,
+      MeterRegistry registry,
+      Supplier<String> scrape) {
     LobbySettings settings = LobbySettings.fromConfig(config);
     HttpSettings http = HttpSettings.fromConfig(config);
+    LobbyMetrics metrics = LobbyMetrics.of(registry);
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
-            Lobby.create(settings, LobbyRoutes.codecs(), federation), "lobby", Props.empty());
-    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http);
+            Lobby.create(settings, LobbyRoutes.codecs(), federation, metrics),
+            "lobby",
+            Props.empty());
+    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http, metrics, scrape);
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
     LeanConnection.Shared shared =
         LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
@@ -119,11 +146,29 @@ public final class LobbyServer {
     return bound.thenApply(
         address -> {
           LobbyServer server = new LobbyServer(system, lobby, routes, listener, address);
-          CoordinatedShutdown.get(system)
-              .addTask(
-                  CoordinatedShutdown.PhaseServiceUnbind(),
-                  "lobby-stop-" + address.getPort(),
-                  server::stop);
+          // The stop in CoordinatedShutdown's own phases, each with its own timeout.
+          CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+          String name = "lobby-" + address.getPort();
+          shutdown.addTask(
+              CoordinatedShutdown.PhaseServiceUnbind(), name + "-unbind", server::unbind);
+          shutdown.addTask(
+              CoordinatedShutdown.PhaseServiceRequestsDone(),
+              name + "-close-sessions",
+              server::closeAll);
+          shutdown.addTask(
+              CoordinatedShutdown.PhaseServiceStop(), name + "-terminate", server::terminateBinding);
+          Duration needed = http.shutdownTimeout().plus(http.closeTimeout()).plusSeconds(1);
+          Duration phase =
+              Duration.ofNanos(
+                  shutdown.timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toNanos());
+          if (phase.compareTo(needed) < 0) {
+            log.warn(
+                "pekko.coordinated-shutdown.phases.service-requests-done.timeout ({}) is shorter"
+                    + " than lobby.http.shutdown-timeout + close-timeout + 1s ({}): a stop may cut"
+                    + " sessions short",
+                phase,
+                needed);
+          }
           log.info("Lobby listening on {}", address);
           if (http.adminTokenGenerated()) {
             log.info(
@@ -239,15 +284,58 @@ public final class LobbyServer {
     if (!stopping.compareAndSet(null, done)) {
       return stopping.get();
     }
-    HttpSettings http = routes.httpSettings();
-    Patterns.ask(listener, LeanListener.UNBIND, http.askTimeout())
-        .thenCompose(unbound -> closeSessions(system, lobby, routes))
-        .thenCompose(closed -> terminate(http.closeTimeout()))
+    unbind()
+        .thenCompose(unbound -> closeAll())
+        .thenCompose(closed -> terminateBinding())
         .whenComplete(
             (terminated, error) -> {
               log.info("Lobby on {} stopped", address);
               done.complete(Done.getInstance());
             });
+    return done;
+  }
+
+  /**
+   * The first step of {@link #stop()} (CoordinatedShutdown's {@code service-unbind}): {@code GET
+   * /health/ready} answers 503 from now on, and the listener stops accepting connections.
+   * Idempotent.
+   */
+  private CompletionStage<Done> unbind() {
+    return once(
+        unbinding,
+        () -> {
+          routes.shuttingDown();
+          log.info("Lobby on {} stops accepting connections", address);
+          return Patterns.ask(listener, LeanListener.UNBIND, routes.httpSettings().askTimeout())
+              .handle((unbound, error) -> Done.getInstance());
+        });
+  }
+
+  /**
+   * The second step ({@code service-requests-done}): every session closed with 1001, waiting up to
+   * {@code shutdown-timeout}, then for the close handshakes. Idempotent.
+   */
+  private CompletionStage<Done> closeAll() {
+    return once(closing, () -> unbind().thenCompose(u -> closeSessions(system, lobby, routes)));
+  }
+
+  /**
+   * The last step ({@code service-stop}): the listener and what is left of its connections, even
+   * when the sessions' step has not finished (its phase timed out). Idempotent.
+   */
+  private CompletionStage<Done> terminateBinding() {
+    HttpSettings http = routes.httpSettings();
+    return once(terminating, () -> terminate(http.closeTimeout()));
+  }
+
+  /** Runs {@code step} once; later calls get its outcome. */
+  private static CompletionStage<Done> once(
+      AtomicReference<CompletableFuture<Done>> slot, Supplier<CompletionStage<Done>> step) {
+    CompletableFuture<Done> done = new CompletableFuture<>();
+    if (!slot.compareAndSet(null, done)) {
+      return slot.get();
+    }
+    step.get().whenComplete((d, error) -> done.complete(Done.getInstance()));
     return done;
   }
 }

@@ -1,6 +1,7 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.Frame;
+import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.Transport;
 import io.github.lobby.http.EngineFrames.OutFrame;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -70,15 +71,21 @@ final class Outbox implements Transport {
   private final AtomicBoolean wakeScheduled = new AtomicBoolean();
   private volatile boolean closed;
   private volatile DirectWriter direct;
+  private final LobbyMetrics metrics;
 
   /**
    * @param capacity frames that may wait
    * @param capacityBytes bytes of frames that may wait
    */
   Outbox(int capacity, long capacityBytes, Owner owner) {
+    this(capacity, capacityBytes, owner, LobbyMetrics.NONE);
+  }
+
+  Outbox(int capacity, long capacityBytes, Owner owner, LobbyMetrics metrics) {
     this.capacity = capacity;
     this.capacityBytes = capacityBytes;
     this.owner = owner;
+    this.metrics = metrics;
   }
 
   /** Lets offers write straight to the socket when it is idle (see the class comment). */
@@ -161,7 +168,13 @@ final class Outbox implements Transport {
 
   /** Lets the next offer wake the owner again; call before draining the queue. */
   void rearm() {
+    sampleDepth();
     wakeScheduled.set(false);
+  }
+
+  /** Records how many frames wait, once per drain (the owner's side). */
+  void sampleDepth() {
+    metrics.outboundQueueDepth(queued.get());
   }
 
   /** Takes the write token if nobody holds it (the owner's own frames: Pong, Ping, Close). */

@@ -1,6 +1,7 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
@@ -42,7 +43,8 @@ final class SessionFlow {
       Scheduler scheduler,
       LobbySettings settings,
       HttpSettings http,
-      Admission admission) {}
+      Admission admission,
+      LobbyMetrics metrics) {}
 
   /** Creates the frame handler of one connection. */
   static Flow<InPart, OutFrame, NotUsed> create(

@@ -120,6 +120,11 @@ final class WsConnection implements FrameDecoder.Handler {
    */
   private boolean abandoned;
 
+  /** The code and reason (a fixed word, for the metrics) of the Close we sent; -1 before. */
+  private int closeCode = -1;
+  private String closeWhy = "lost";
+  private boolean counted;
+
   WsConnection(
       SessionFlow.Context context, RoomId room, Mode mode, Optional<InetAddress> address, Io io) {
     this.context = context;
@@ -129,7 +134,10 @@ final class WsConnection implements FrameDecoder.Handler {
     this.io = io;
     this.outbox =
         new Outbox(
-            context.settings().outboundBuffer(), context.settings().outboundBufferBytes(), io);
+            context.settings().outboundBuffer(),
+            context.settings().outboundBufferBytes(),
+            io,
+            context.metrics());
     this.decoder = new FrameDecoder(context.settings().maxMessageBytes(), this);
     this.window = context.settings().inboundWindow();
   }
@@ -150,6 +158,7 @@ final class WsConnection implements FrameDecoder.Handler {
    * the connection stops first, {@link #stopped} tells the Lobby instead.
    */
   void start(ActorRef<ActorRef<Session.Command>> answerTo) {
+    context.metrics().connectionOpened();
     Optional<Admission.Refusal> refused = context.admission().admit(address);
     if (refused.isPresent()) {
       // Upgrades that all passed the check at once: the limit holds here.
@@ -202,6 +211,10 @@ final class WsConnection implements FrameDecoder.Handler {
   void stopped(String ioFailure) {
     if (failure == null) {
       failure = ioFailure;
+    }
+    if (!counted) {
+      counted = true;
+      context.metrics().connectionClosed(closeCode, closeWhy);
     }
     outbox.close(true);
     if (admitted) {
@@ -425,6 +438,8 @@ final class WsConnection implements FrameDecoder.Handler {
       return;
     }
     closeRequested = true;
+    closeCode = code;
+    closeWhy = clientClosed ? "client" : why(code, reason);
     outbox.close(dropQueued);
     if (dropQueued) {
       pong = null;
@@ -435,6 +450,23 @@ final class WsConnection implements FrameDecoder.Handler {
     io.startCloseTimer();
     io.outputReady();
     io.inputReady();
+  }
+
+  /** A fixed word for the metrics from our own close reason (never client text). */
+  private static String why(int code, String reason) {
+    return switch (reason) {
+      case "slow consumer" -> "slow_consumer";
+      case "rate limit" -> "rate_limit";
+      case "client timeout" -> "timeout";
+      case "server shutting down" -> "shutdown";
+      case "server full", "too many connections from this address" -> "refused";
+      default ->
+          code == CloseCodes.PROTOCOL_ERROR
+                  || code == CloseCodes.INVALID_PAYLOAD
+                  || code == CloseCodes.TOO_BIG
+              ? "protocol_error"
+              : "server";
+    };
   }
 
   private void finish() {

@@ -110,4 +110,7 @@ public final class AdminJson {
   /** The answer to {@code GET /health}. */
   @JsonPropertyOrder({"status", "sessions", "rooms"})
   public record Health(String status, int sessions, int rooms) {}
+
+  /** The answer to {@code GET /health/live} and {@code GET /health/ready}. */
+  public record Status(String status) {}
 }
