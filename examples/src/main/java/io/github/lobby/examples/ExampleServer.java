@@ -3,6 +3,8 @@ package io.github.lobby.examples;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.LobbyServer;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +30,10 @@ public final class ExampleServer {
   /** Starts the server; it runs until the JVM is asked to stop. */
   public static void main(String[] args) {
     Config config = configuration(ConfigFactory.load());
+    // A misspelt or unknown lobby.* key, or a bad value, stops the start here, naming the key,
+    // before any thread is started.
+    LobbySettings.fromConfig(config);
+    HttpSettings.fromConfig(config);
     boolean cluster = config.getBoolean("lobby.cluster.enabled");
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);

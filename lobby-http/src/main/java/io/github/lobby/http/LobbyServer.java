@@ -97,7 +97,8 @@ public final class LobbyServer {
   public static CompletionStage<LobbyServer> start(
       ActorSystem<?> system, Config config, Route own, Federation federation) {
     LobbySettings settings = LobbySettings.fromConfig(config);
-    HttpSettings http = HttpSettings.fromConfig(config);
+    // The one place a started server's admin token is generated (when none is configured).
+    HttpSettings http = HttpSettings.fromConfig(config).withGeneratedAdminToken();
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs(), federation), "lobby", Props.empty());
