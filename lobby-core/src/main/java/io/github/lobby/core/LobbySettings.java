@@ -3,6 +3,7 @@ package io.github.lobby.core;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,7 +111,10 @@ public record LobbySettings(
    * @throws ConfigException.ValidationFailed naming each unknown or mistyped key
    */
   public static void checkKeys(Config config) {
-    Config reference = ConfigFactory.defaultReference(LobbySettings.class.getClassLoader());
+    // Not defaultReference(): it folds in the system properties, so -Dlobby.<typo> would pass.
+    Config reference =
+        ConfigFactory.defaultReferenceUnresolved(LobbySettings.class.getClassLoader())
+            .resolve(ConfigResolveOptions.noSystem());
     List<ConfigException.ValidationProblem> problems = new ArrayList<>();
     if (config.hasPath("lobby")) {
       for (Map.Entry<String, ConfigValue> entry : config.getConfig("lobby").entrySet()) {

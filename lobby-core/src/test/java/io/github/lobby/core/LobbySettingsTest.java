@@ -38,6 +38,23 @@ class LobbySettingsTest {
   }
 
   @Test
+  void aMisspeltKeyGivenAsASystemPropertyFailsToo() {
+    System.setProperty("lobby.heartbeat-intrval", "5s");
+    ConfigFactory.invalidateCaches();
+    try {
+      ConfigException.ValidationFailed e =
+          assertThrows(
+              ConfigException.ValidationFailed.class,
+              () -> LobbySettings.fromConfig(ConfigFactory.load()));
+      assertTrue(e.getMessage().contains("unknown key lobby.heartbeat-intrval"), e.getMessage());
+    } finally {
+      System.clearProperty("lobby.heartbeat-intrval");
+      ConfigFactory.invalidateCaches();
+    }
+    LobbySettings.checkKeys(ConfigFactory.load());
+  }
+
+  @Test
   void everyUnknownKeyIsNamedAtOnceNestedOnesToo() {
     ConfigException.ValidationFailed e =
         assertThrows(
