@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.github.lobby.core.Federation;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.LobbyServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -32,6 +34,10 @@ public final class ExampleServer {
   /** Starts the server; it runs until the JVM is asked to stop. */
   public static void main(String[] args) {
     Config config = configuration(ConfigFactory.load());
+    // A misspelt or unknown lobby.* key, or a bad value, stops the start here, naming the key,
+    // before any thread is started.
+    LobbySettings.fromConfig(config);
+    HttpSettings.fromConfig(config);
     boolean cluster = config.getBoolean("lobby.cluster.enabled");
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);

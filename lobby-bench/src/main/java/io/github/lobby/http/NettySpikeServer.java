@@ -45,7 +45,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * request through Pekko HTTP's server layer, and WebSockets on the Netty path; on SIGTERM it
  * unbinds, closes every session with 1001 and waits for the connections to end (at most {@code
  * close-timeout} + 0.5 s), then stops the event loops. One event loop group, as many threads as
- * cores (override with {@code -Dlobby.netty.threads=N}), accepts and serves every connection; at
+ * cores (override with {@code -Dspike.netty.threads=N}), accepts and serves every connection; at
  * most {@code max-connections} are open at once (beyond it, accepting pauses and new ones wait in
  * the backlog). Not done here, as in the streams spike: letting keep-alive plain HTTP connections
  * finish on stop; they end with the event loops.
@@ -72,8 +72,8 @@ public final class NettySpikeServer {
 
     boolean epoll = Epoll.isAvailable();
     int threads =
-        config.hasPath("lobby.netty.threads")
-            ? config.getInt("lobby.netty.threads")
+        config.hasPath("spike.netty.threads")
+            ? config.getInt("spike.netty.threads")
             : Runtime.getRuntime().availableProcessors();
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(

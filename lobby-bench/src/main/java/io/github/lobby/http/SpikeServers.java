@@ -41,7 +41,7 @@ final class SpikeServers {
    */
   static Lobbied setUp(ActorSystem<?> system, Config config, Class<?> logSource) {
     LobbySettings settings = LobbySettings.fromConfig(config);
-    HttpSettings http = HttpSettings.fromConfig(config);
+    HttpSettings http = HttpSettings.fromConfig(config).withGeneratedAdminToken();
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
             Lobby.create(settings, LobbyRoutes.codecs(), Federation.NONE), "lobby", Props.empty());

@@ -2,7 +2,13 @@ package io.github.lobby.core;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -66,11 +72,15 @@ public record LobbySettings(
 
   /**
    * Reads the {@code lobby} section of a configuration that includes this module's {@code
-   * reference.conf} (as {@code ConfigFactory.load()} and every ActorSystem's settings do).
+   * reference.conf} (as {@code ConfigFactory.load()} and every ActorSystem's settings do), after
+   * {@link #checkKeys(Config)}.
    *
-   * @throws ConfigException when a key is missing or has a bad value
+   * @param config a configuration with the {@code lobby} section
+   * @return the settings
+   * @throws ConfigException when a key is unknown or missing or has a bad value
    */
   public static LobbySettings fromConfig(Config config) {
+    checkKeys(config);
     Config c = config.getConfig("lobby");
     try {
       return new LobbySettings(
@@ -88,6 +98,43 @@ public record LobbySettings(
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Checks every key under {@code lobby} against the {@code reference.conf} files of the Lobby
+   * modules on the class path: a key that none of them defines (a misspelt one, or one of a module
+   * that is not there) fails, naming the key and where it was set, and so does a known key whose
+   * value has the wrong type ({@link Config#checkValid}). Every way of starting a Lobby calls it
+   * through {@link #fromConfig(Config)}.
+   *
+   * @param config a configuration with the {@code lobby} section
+   * @throws ConfigException.ValidationFailed naming each unknown or mistyped key
+   */
+  public static void checkKeys(Config config) {
+    // Not defaultReference(): it folds in the system properties, so -Dlobby.<typo> would pass.
+    Config reference =
+        ConfigFactory.defaultReferenceUnresolved(LobbySettings.class.getClassLoader())
+            .resolve(ConfigResolveOptions.noSystem());
+    List<ConfigException.ValidationProblem> problems = new ArrayList<>();
+    if (config.hasPath("lobby")) {
+      for (Map.Entry<String, ConfigValue> entry : config.getConfig("lobby").entrySet()) {
+        String path = "lobby." + entry.getKey();
+        if (!reference.hasPathOrNull(path)) {
+          problems.add(
+              new ConfigException.ValidationProblem(
+                  path,
+                  entry.getValue().origin(),
+                  "unknown key "
+                      + path
+                      + ": no Lobby module on the class path defines it (check its spelling, and"
+                      + " that the module it belongs to, such as lobby-cluster, is a dependency)"));
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException.ValidationFailed(problems);
+    }
+    config.checkValid(reference, "lobby");
   }
 
   /** Returns a copy with another heartbeat interval and client timeout. */

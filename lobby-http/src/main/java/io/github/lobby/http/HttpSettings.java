@@ -10,9 +10,14 @@ import java.util.List;
 /**
  * The {@code lobby.http} configuration, read once at start and checked.
  *
+ * <p>{@link #fromConfig} only reads: with no {@code admin-token} configured the token is blank.
+ * Where a server starts, {@link #withGeneratedAdminToken()} generates one, once ({@code
+ * LobbyServer.start} and {@code LobbyRoutes} do it, and log it once).
+ *
  * @param host address to bind
  * @param port port to bind, 0 for any free port
- * @param adminToken bearer token of the admin API
+ * @param adminToken bearer token of the admin API; blank when none is configured and none has been
+ *     generated yet
  * @param adminTokenGenerated whether the token was generated because none was configured
  * @param statisticsRoom room of {@code POST /dailyDashBoard}
  * @param maxBody largest admin request body in bytes
@@ -49,19 +54,16 @@ public record HttpSettings(
 
   /**
    * Reads {@code lobby.http} from a configuration that includes this module's {@code
-   * reference.conf}.
+   * reference.conf}, and nothing else: the same configuration always gives equal settings (an
+   * unset {@code admin-token} stays blank, see {@link #withGeneratedAdminToken()}).
    *
+   * @param config a configuration with the {@code lobby.http} section
+   * @return the settings
    * @throws ConfigException when a key is missing or has a bad value
    */
   public static HttpSettings fromConfig(Config config) {
     Config c = config.getConfig("lobby.http");
     String token = c.getString("admin-token");
-    boolean generated = token.isBlank();
-    if (generated) {
-      byte[] random = new byte[24];
-      new SecureRandom().nextBytes(random);
-      token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    }
     int port = c.getInt("port");
     if (port < 0 || port > 65535) {
       throw new ConfigException.BadValue("lobby.http.port", "must be 0 to 65535, was " + port);
@@ -74,7 +76,7 @@ public record HttpSettings(
         c.getString("host"),
         port,
         token,
-        generated,
+        false,
         c.getString("statistics-room"),
         (int) maxBody,
         c.getDuration("ask-timeout"),
@@ -85,6 +87,36 @@ public record HttpSettings(
         origins(c),
         perIp(c),
         c.getBoolean("metrics-public"));
+  }
+
+  /**
+   * These settings with a random admin token (24 random bytes, URL-safe Base64) when none is
+   * configured, marked {@link #adminTokenGenerated()}; these very settings otherwise. Called once
+   * where a server starts, which then logs the generated token once.
+   *
+   * @return settings with a non-blank admin token
+   */
+  public HttpSettings withGeneratedAdminToken() {
+    if (!adminToken.isBlank()) {
+      return this;
+    }
+    byte[] random = new byte[24];
+    new SecureRandom().nextBytes(random);
+    return new HttpSettings(
+        host,
+        port,
+        Base64.getUrlEncoder().withoutPadding().encodeToString(random),
+        true,
+        statisticsRoom,
+        maxBody,
+        askTimeout,
+        closeTimeout,
+        shutdownTimeout,
+        maxConnections,
+        backlog,
+        allowedOrigins,
+        maxConnectionsPerIp,
+        metricsPublic);
   }
 
   private static List<String> origins(Config c) {

@@ -24,6 +24,8 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every HTTP route of a Lobby server: WebSocket rooms at {@code GET /{room}}, the admin API and
@@ -39,6 +41,8 @@ public final class LobbyRoutes extends AllDirectives {
   private final SessionFlow.Context context;
   private volatile boolean shuttingDown;
 
+  private static final Logger log = LoggerFactory.getLogger(LobbyRoutes.class);
+
   private LobbyRoutes(
       ActorSystem<?> system,
       ActorRef<Lobby.Command> lobby,
@@ -46,6 +50,13 @@ public final class LobbyRoutes extends AllDirectives {
       HttpSettings http,
       LobbyMetrics metrics,
       Supplier<String> scrape) {
+    if (http.adminToken().isBlank()) {
+      // Routes mounted in a server bound by hand: they start here, so the token is made here.
+      http = http.withGeneratedAdminToken();
+      log.info(
+          "No lobby.http.admin-token configured; generated admin token for these routes: {}",
+          http.adminToken());
+    }
     this.settings = settings;
     this.http = http;
     this.admin = new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape);
@@ -60,7 +71,8 @@ public final class LobbyRoutes extends AllDirectives {
   }
 
   /**
-   * Creates the routes for a Lobby actor that the caller spawned with {@link #codecs()}.
+   * Creates the routes for a Lobby actor that the caller spawned with {@link #codecs()}. With no
+   * {@code lobby.http.admin-token} configured, a token is generated and logged once.
    *
    * @param config a configuration with the {@code lobby} section (usually the system's)
    */
@@ -75,7 +87,10 @@ public final class LobbyRoutes extends AllDirectives {
         null);
   }
 
-  /** Creates the routes from settings already read. */
+  /**
+   * Creates the routes from settings already read. A blank admin token is replaced by a generated
+   * one, logged once ({@link HttpSettings#withGeneratedAdminToken()}).
+   */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
     return new LobbyRoutes(system, lobby, settings, http, LobbyMetrics.NONE, null);

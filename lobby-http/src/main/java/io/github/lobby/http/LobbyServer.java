@@ -121,7 +121,8 @@ public final class LobbyServer {
       MeterRegistry registry,
       Supplier<String> scrape) {
     LobbySettings settings = LobbySettings.fromConfig(config);
-    HttpSettings http = HttpSettings.fromConfig(config);
+    // The one place a started server's admin token is generated (when none is configured).
+    HttpSettings http = HttpSettings.fromConfig(config).withGeneratedAdminToken();
     LobbyMetrics metrics = LobbyMetrics.of(registry);
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(

@@ -30,13 +30,13 @@ import org.junit.jupiter.api.Test;
  * The promise that memory stays bounded and nobody is slowed by anybody else, tried for a minute:
  * 50 clients that never read flood the server with every kind of frame (Pings, 64 KiB binaries,
  * members requests, whispers, broadcasts), reconnecting whenever they are dropped, while a witness
- * pair in another room exchanges numbered messages. {@code -Dlobby.abuse.seconds=N} shortens it
+ * pair in another room exchanges numbered messages. {@code -Dabuse.seconds=N} shortens it
  * for a local run; the figures it prints are in docs/RELIABILITY.md.
  */
 class AbuseTest {
 
   private static final int ABUSERS = 50;
-  private static final long SECONDS = Long.getLong("lobby.abuse.seconds", 60);
+  private static final long SECONDS = Long.getLong("abuse.seconds", 60);
   /** Heap after GC may grow by this much: 50 clients at the bound each holds (see the test). */
   private static final long HEAP_BOUND = 200L << 20;
 
