@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * Split Brain Resolver downs it once the membership has been stable for {@code stable-after} (2 s
  * here, default 20 s), then the node is removed and every room tells its members. Lowered so the
  * test takes seconds; the member lease is raised to 60 s so that it is the downing that is tested,
- * not the lease. {@code -Dlobby.crash-test.config="..."} overrides any of it (HOCON), to measure
+ * not the lease. {@code -Dcrash-test.config="..."} overrides any of it (HOCON), to measure
  * other settings.
  */
 class ClusterCrashTest {
@@ -60,7 +60,7 @@ class ClusterCrashTest {
       lobby.cluster.resync-interval = 1s
       lobby.cluster.member-lease = 60s
       """
-          + System.getProperty("lobby.crash-test.config", "")
+          + System.getProperty("crash-test.config", "")
           + "\n";
 
   private static final Config NODE =
