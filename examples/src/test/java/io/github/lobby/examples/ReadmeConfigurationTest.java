@@ -81,7 +81,10 @@ class ReadmeConfigurationTest {
                 "| `lobby.client-timeout` | `10s` | silence |",
                 "| `lobby.http.port` (`LOBBY_PORT`) | `8081` | port |",
                 "| `lobby.http.allowed-origins` | `[]` (any) | origins |",
-                "| `pekko.cluster.seed-nodes` | this node | not a lobby key |"));
+                "| `pekko.cluster.seed-nodes` | this node | not a lobby key |",
+                "",
+                "| meter (Micrometer name) | type | what |",
+                "| `lobby.sessions` | gauge | not a key |"));
     assertEquals(3, rows.size(), rows.toString());
     assertEquals("10s", documentedDefault(rows.get("lobby.client-timeout")));
     assertEquals("[]", documentedDefault(rows.get("lobby.http.allowed-origins")));
@@ -93,11 +96,24 @@ class ReadmeConfigurationTest {
     assertEquals("[]", render(conf.getValue("lobby.http.allowed-origins")));
   }
 
+  /**
+   * The rows of the tables whose header starts with {@code | key |}: the configuration tables, not
+   * others that name {@code lobby.*} things (the meters).
+   */
   private static Map<String, String> readmeRows(List<String> lines) {
     Map<String, String> rows = new TreeMap<>();
+    boolean inKeyTable = false;
     for (String line : lines) {
+      if (!line.startsWith("|")) {
+        inKeyTable = false;
+        continue;
+      }
+      if (line.matches("^\\|\\s*key\\s*\\|.*")) {
+        inKeyTable = true;
+        continue;
+      }
       Matcher m = ROW.matcher(line);
-      if (m.find()) {
+      if (inKeyTable && m.find()) {
         String previous = rows.put(m.group(1), m.group(2));
         assertEquals(null, previous, "one README row per key: " + m.group(1));
       }
