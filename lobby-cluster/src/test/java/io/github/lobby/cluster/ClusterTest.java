@@ -14,18 +14,17 @@ import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.core.Transport;
 import io.github.lobby.http.LobbyServer;
+import io.github.lobby.testkit.TestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -112,52 +111,34 @@ class ClusterTest {
     }
   }
 
-  /** A JSON-mode client collecting its frames. */
-  static final class Client implements WebSocket.Listener {
-    final LinkedBlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
-    private final StringBuilder partial = new StringBuilder();
-    final WebSocket socket;
+  /** A JSON-mode session over a real socket (the testkit's client), with the id it was given. */
+  static final class Client {
+    final TestClient client;
     final String id;
 
-    Client(LobbyServer server, String room) throws Exception {
+    Client(LobbyServer server, String room) {
       this(server.localAddress().getPort(), room);
     }
 
-    Client(int port, String room) throws Exception {
-      socket =
-          HttpClient.newHttpClient()
-              .newWebSocketBuilder()
-              .subprotocols("lobby.v1.json")
-              .buildAsync(URI.create("ws://127.0.0.1:" + port + "/" + room), this)
-              .get(10, TimeUnit.SECONDS);
-      JsonNode welcome = next();
-      assertEquals("welcome", welcome.get("type").asText());
-      id = welcome.get("id").asText();
+    Client(int port, String room) {
+      client = TestClient.connectJson(URI.create("ws://127.0.0.1:" + port + "/" + room));
+      id = client.welcomeId();
     }
 
-    @Override
-    public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        try {
-          frames.add(JSON.readTree(partial.toString()));
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-        partial.setLength(0);
+    JsonNode next() {
+      return next(Duration.ofSeconds(15));
+    }
+
+    JsonNode next(Duration timeout) {
+      try {
+        return JSON.readTree(client.next(timeout));
+      } catch (Exception e) {
+        throw new AssertionError(e);
       }
-      ws.request(1);
-      return null;
-    }
-
-    JsonNode next() throws InterruptedException {
-      JsonNode frame = frames.poll(15, TimeUnit.SECONDS);
-      assertTrue(frame != null, "a frame within 15 s");
-      return frame;
     }
 
     /** The next frame of this type, skipping others (join notices while views converge). */
-    JsonNode next(String type) throws InterruptedException {
+    JsonNode next(String type) {
       JsonNode frame;
       do {
         frame = next();
@@ -165,8 +146,17 @@ class ClusterTest {
       return frame;
     }
 
+    /** The frames received and not yet taken. */
+    List<JsonNode> drain() {
+      List<JsonNode> frames = new ArrayList<>();
+      while (client.pending() > 0) {
+        frames.add(next());
+      }
+      return frames;
+    }
+
     void send(String json) {
-      socket.sendText(json, true).join();
+      client.send(json);
     }
 
     /** Asks for the member list until it holds exactly these ids (views converge). */
@@ -213,9 +203,9 @@ class ClusterTest {
     for (Client client : List.of(a, b, c)) {
       client.awaitMembers(all);
     }
-    a.frames.clear();
-    b.frames.clear();
-    c.frames.clear();
+    a.client.clear();
+    b.client.clear();
+    c.client.clear();
 
     // Broadcast reaches every member on every node, sender included.
     b.send("{\"type\":\"message\",\"msg\":\"hello from node 2\"}");
@@ -249,7 +239,7 @@ class ClusterTest {
     a.send("{\"type\":\"whisper\",\"to\":\"" + nobody + "\",\"msg\":\"hello?\"}");
     JsonNode error = a.next("error");
     assertEquals("no_session", error.get("code").asText());
-    assertTrue(b.frames.stream().noneMatch(f -> f.get("type").asText().equals("whisper")));
+    assertTrue(b.drain().stream().noneMatch(f -> f.get("type").asText().equals("whisper")));
 
     // A join on one node is told on the others.
     Client d = new Client(servers.get(1), room);
@@ -258,7 +248,7 @@ class ClusterTest {
     }
 
     // A client that leaves is told on every node, once.
-    d.socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").join();
+    d.client.close();
     for (Client client : List.of(a, b, c)) {
       JsonNode left = client.next("left");
       assertEquals(d.id, left.get("id").asText());
@@ -292,9 +282,10 @@ class ClusterTest {
     }
     a.awaitMembers(Set.of(a.id, b.id, e.id));
     for (Client client : List.of(a, b, e)) {
+      List<JsonNode> meanwhile = client.drain();
       assertTrue(
-          client.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
-          "told once: " + client.frames);
+          meanwhile.stream().noneMatch(f -> f.get("type").asText().equals("left")),
+          "told once: " + meanwhile);
     }
   }
 
@@ -329,7 +320,7 @@ class ClusterTest {
     Set<String> expected = new HashSet<>(Set.of(a.id, b.id, c.id));
     for (Client client : List.of(a, b, c)) {
       client.awaitMembers(expected);
-      client.frames.clear();
+      client.client.clear();
     }
 
     // An admin push of nearly lobby.http.max-body (1 MiB), over Artery's 256 KiB frame, some of
@@ -382,11 +373,12 @@ class ClusterTest {
     }
     a.awaitMembers(expected);
     c.awaitMembers(expected);
-    a.frames.clear();
+    a.client.clear();
     Thread.sleep(4_000); // twice the lease with no event from node 2: only snapshots renew it
+    List<JsonNode> meanwhile = a.drain();
     assertTrue(
-        a.frames.stream().noneMatch(f -> f.get("type").asText().equals("left")),
-        "nobody left while node 2 kept reporting its members");
+        meanwhile.stream().noneMatch(f -> f.get("type").asText().equals("left")),
+        "nobody left while node 2 kept reporting its members: " + meanwhile);
     a.awaitMembers(expected);
   }
 }
