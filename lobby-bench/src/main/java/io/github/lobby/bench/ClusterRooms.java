@@ -5,7 +5,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.github.lobby.core.ClientEvent;
 import io.github.lobby.core.Federation;
-import io.github.lobby.core.Frame;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
@@ -38,7 +37,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.util.ByteString;
 
 /**
  * Many rooms over two cluster nodes, with churn: how the federation holds up when rooms come and go
@@ -139,41 +137,20 @@ public final class ClusterRooms {
   }
 
   /** A member's transport: counts welcomes and remote joins, and tells a waiting probe. */
-  private final class CountingTransport implements Transport {
-    private final SessionId id;
-
-    CountingTransport(SessionId id) {
-      this.id = id;
-    }
-
-    @Override
-    public Offer sendText(Frame frame) {
-      ClientEvent event = frame.event();
-      if (event instanceof ClientEvent.Welcome) {
-        welcomes.increment();
-      } else if (event instanceof ClientEvent.Joined) {
-        remoteJoins.increment();
-      }
-      Probe probe = probes.get(id);
-      if (probe != null) {
-        probe.seen(event);
-      }
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public Offer sendBinary(ByteString data) {
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public void ping() {}
-
-    @Override
-    public void close(int code, String reason) {}
-
-    @Override
-    public void acknowledge() {}
+  private Transport countingTransport(SessionId id) {
+    return Transport.textSink(
+        frame -> {
+          ClientEvent event = frame.event();
+          if (event instanceof ClientEvent.Welcome) {
+            welcomes.increment();
+          } else if (event instanceof ClientEvent.Joined) {
+            remoteJoins.increment();
+          }
+          Probe probe = probes.get(id);
+          if (probe != null) {
+            probe.seen(event);
+          }
+        });
   }
 
   /** What a probe's member on node 2 waits for. */
@@ -210,7 +187,7 @@ public final class ClusterRooms {
         .get(node)
         .tell(
             new Lobby.Connect(
-                id, room, Mode.JSON, new CountingTransport(id), systems.get(node).ignoreRef()));
+                id, room, Mode.JSON, countingTransport(id), systems.get(node).ignoreRef()));
   }
 
   private void openRoom() {

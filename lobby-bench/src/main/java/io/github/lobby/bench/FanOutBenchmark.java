@@ -18,7 +18,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.util.ByteString;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -62,29 +61,6 @@ public class FanOutBenchmark {
   private ActorRef<Session.Command> sender;
   private long expected;
 
-  /** A transport that only counts what it is offered. */
-  private final class CountingTransport implements Transport {
-    @Override
-    public Offer sendText(io.github.lobby.core.Frame frame) {
-      delivered.incrementAndGet();
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public Offer sendBinary(ByteString data) {
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public void ping() {}
-
-    @Override
-    public void close(int code, String reason) {}
-
-    @Override
-    public void acknowledge() {}
-  }
-
   @Setup(Level.Trial)
   public void start() throws Exception {
     system =
@@ -118,7 +94,7 @@ public class FanOutBenchmark {
                   lobby,
                   replyTo ->
                       new Lobby.Connect(
-                          SessionId.random(), room, Mode.valueOf(mode), new CountingTransport(), replyTo),
+                          SessionId.random(), room, Mode.valueOf(mode), Transport.textSink(frame -> delivered.incrementAndGet()), replyTo),
                   Duration.ofSeconds(5),
                   system.scheduler())
               .toCompletableFuture()

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.github.lobby.core.Frame;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
@@ -31,7 +30,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -289,28 +287,6 @@ class ClusterTest {
     }
   }
 
-  /** A transport without a client: accepts every frame, for members that only need to exist. */
-  private static final class SilentTransport implements Transport {
-    @Override
-    public Offer sendText(Frame frame) {
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public Offer sendBinary(ByteString data) {
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public void ping() {}
-
-    @Override
-    public void close(int code, String reason) {}
-
-    @Override
-    public void acknowledge() {}
-  }
-
   @Test
   void messagesAndMemberListsLargerThanAnArteryFrameReachEveryNode() throws Exception {
     String room = "big";
@@ -368,7 +344,7 @@ class ClusterTest {
                   id,
                   new RoomId(room),
                   Mode.CLASSIC,
-                  new SilentTransport(),
+                  Transport.textSink(frame -> {}),
                   systems.get(1).ignoreRef()));
     }
     a.awaitMembers(expected);

@@ -1,5 +1,6 @@
 package io.github.lobby.core;
 
+import java.util.function.Consumer;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -49,4 +50,35 @@ public interface Transport {
    * may read more (inbound flow control).
    */
   void acknowledge();
+
+  /**
+   * A transport without a socket: every text frame goes to {@code text} and is accepted, anything
+   * else is dropped. For sessions that stand for clients in load tools and tests (as Pekko's
+   * {@code ignoreRef} stands for an actor).
+   *
+   * @param text called with each text frame, on the offering thread (thread-safe, non-blocking)
+   */
+  static Transport textSink(Consumer<Frame> text) {
+    return new Transport() {
+      @Override
+      public Offer sendText(Frame frame) {
+        text.accept(frame);
+        return Offer.ACCEPTED;
+      }
+
+      @Override
+      public Offer sendBinary(ByteString data) {
+        return Offer.ACCEPTED;
+      }
+
+      @Override
+      public void ping() {}
+
+      @Override
+      public void close(int code, String reason) {}
+
+      @Override
+      public void acknowledge() {}
+    };
+  }
 }

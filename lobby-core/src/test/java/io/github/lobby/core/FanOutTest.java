@@ -18,7 +18,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -37,35 +36,21 @@ class FanOutTest {
   static final int BROADCASTS = 20;
 
   /** Collects text frames in arrival order; never full. */
-  static final class CollectingTransport implements Transport {
+  /** What one member was sent: every event, and how many of them were messages. */
+  static final class Collected {
     final ConcurrentLinkedQueue<ClientEvent> events = new ConcurrentLinkedQueue<>();
     final AtomicInteger messages = new AtomicInteger();
-
-    @Override
-    public Offer sendText(Frame frame) {
-      events.add(frame.event());
-      if (frame.event() instanceof ClientEvent.Message) {
-        messages.incrementAndGet();
-      }
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public Offer sendBinary(ByteString data) {
-      return Offer.ACCEPTED;
-    }
-
-    @Override
-    public void ping() {}
-
-    @Override
-    public void close(int code, String reason) {}
-
-    @Override
-    public void acknowledge() {}
+    final Transport transport =
+        Transport.textSink(
+            frame -> {
+              events.add(frame.event());
+              if (frame.event() instanceof ClientEvent.Message) {
+                messages.incrementAndGet();
+              }
+            });
   }
 
-  record Member(SessionId id, RoomId room, CollectingTransport transport,
+  record Member(SessionId id, RoomId room, Collected transport,
       ActorRef<Session.Command> session) {}
 
   @Test
@@ -79,9 +64,9 @@ class FanOutTest {
     for (int r = 0; r < ROOMS; r++) {
       RoomId room = new RoomId("room-" + r);
       for (int i = 0; i < PER_ROOM; i++) {
-        CollectingTransport transport = new CollectingTransport();
+        Collected transport = new Collected();
         SessionId id = SessionId.random();
-        lobby.tell(new Lobby.Connect(id, room, Mode.CLASSIC, transport, reply.ref()));
+        lobby.tell(new Lobby.Connect(id, room, Mode.CLASSIC, transport.transport, reply.ref()));
         members.add(new Member(id, room, transport, reply.receiveMessage()));
       }
     }
