@@ -7,7 +7,9 @@ import io.github.lobby.core.PeerEvent;
 import io.github.lobby.core.RoomId;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -89,7 +91,13 @@ public final class ClusterFederation implements Federation {
     if (hub != null) {
       throw new IllegalStateException("a ClusterFederation serves one Lobby");
     }
-    hub = context.spawn(NodeHub.create(resyncInterval, maxEventBytes), "cluster-hub");
+    // Resumed on failure: one bad message from a peer (another version, say) must not stop this
+    // node's part of every room.
+    hub =
+        context.spawn(
+            Behaviors.supervise(NodeHub.create(resyncInterval, maxEventBytes))
+                .onFailure(SupervisorStrategy.resume()),
+            "cluster-hub");
     return WhisperService.start(lobby, context, whisperTimeout, hub);
   }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -63,7 +64,12 @@ final class WhisperService {
       ActorContext<?> context,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {
-    ActorRef<Command> service = context.spawn(create(lobby, timeout, hub), "whispers");
+    // Resumed on failure: a stopped service would leave every search under way, and every later
+    // one, without an answer, and each holds a place in its sender's inbound window.
+    ActorRef<Command> service =
+        context.spawn(
+            Behaviors.supervise(create(lobby, timeout, hub)).onFailure(SupervisorStrategy.resume()),
+            "whispers");
     hub.tell(new NodeHub.ServeWhispers(service));
     return search -> service.tell(new Find(search));
   }

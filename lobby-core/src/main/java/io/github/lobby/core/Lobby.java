@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -274,7 +275,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     ActorRef<Room.Command> ref =
         getContext()
             .spawn(
-                Room.create(room, codecs, federation, settings.heartbeatInterval(), metrics),
+                // Resumed on failure: its members' acknowledgements and heartbeats come from it.
+                Behaviors.supervise(
+                        Room.create(room, codecs, federation, settings.heartbeatInterval(), metrics))
+                    .onFailure(SupervisorStrategy.resume()),
                 "room-" + room.value() + "-" + (++roomSeq));
     metrics.roomAdded();
     return new RoomEntry(ref, new LinkedHashSet<>());

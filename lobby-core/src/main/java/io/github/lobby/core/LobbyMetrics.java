@@ -228,7 +228,10 @@ public interface LobbyMetrics {
 
     @Override
     public void connectionClosed(int code, String reason) {
-      String codeTag = code < 0 ? "none" : Integer.toString(code);
+      // Codes 3000-4999 are the client's to choose: one tag for them all, so that a client cannot
+      // make thousands of series.
+      String codeTag =
+          code < 0 ? "none" : code >= 3000 && code <= 4999 ? "3000-4999" : Integer.toString(code);
       connectionsClosed
           .computeIfAbsent(
               codeTag + ' ' + reason,

@@ -67,6 +67,16 @@ public record LobbySettings(
     atLeast(inboundWindow, 1, "inbound-window");
     atLeast(maxInboundPerSecond, 1, "max-inbound-per-second");
     atLeast(maxInboundBytesPerSecond, 1, "max-inbound-bytes-per-second");
+    if (maxInboundBytesPerSecond < maxMessageBytes) {
+      // A message of max-message-bytes would never be within a second's worth: throttled for
+      // longer than a second each, or closed at once in close mode.
+      throw new IllegalArgumentException(
+          "max-inbound-bytes-per-second ("
+              + maxInboundBytesPerSecond
+              + ") must be at least max-message-bytes ("
+              + maxMessageBytes
+              + ")");
+    }
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
   }
 

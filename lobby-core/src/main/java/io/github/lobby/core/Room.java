@@ -194,10 +194,14 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onBroadcast(Broadcast broadcast) {
     Member sender = members.get(broadcast.from());
     if (sender != null) {
-      int accepted = fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
-      metrics.broadcast(accepted, broadcast.sent());
-      peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
-      sender.session().tell(Session.Processed.ROOM);
+      try {
+        int accepted = fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
+        metrics.broadcast(accepted, broadcast.sent());
+        peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
+      } finally {
+        // Even if the fan-out failed (the room resumes): the sender's window must not shrink.
+        sender.session().tell(Session.Processed.ROOM);
+      }
     } else {
       getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
     }
@@ -215,11 +219,14 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onListMembers(ListMembers request) {
     Member member = members.get(request.requester());
     if (member != null) {
-      Frame frame = membersFrame(member.mode());
-      if (Session.offer(member.transport(), member.session(), frame)) {
-        metrics.delivered(1, frame.utf8().length());
+      try {
+        Frame frame = membersFrame(member.mode());
+        if (Session.offer(member.transport(), member.session(), frame)) {
+          metrics.delivered(1, frame.utf8().length());
+        }
+      } finally {
+        member.session().tell(Session.Processed.ROOM);
       }
-      member.session().tell(Session.Processed.ROOM);
     }
     return this;
   }

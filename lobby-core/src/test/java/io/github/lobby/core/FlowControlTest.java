@@ -237,4 +237,20 @@ class FlowControlTest {
     assertInstanceOf(ClientEvent.Welcome.class, client.next());
     return client;
   }
+
+  @Test
+  void aRoomThatFailsOnABroadcastKeepsServingAndStillAcknowledgesIt() {
+    ActorRef<Lobby.Command> realLobby = testKit.spawn(Lobby.create(settings(), TestCodec.CODECS));
+    LobbyTest.Client a = connect(realLobby);
+    LobbyTest.Client b = connect(realLobby);
+    a.next(); // b joined
+
+    a.says("render-crash"); // the room's rendering throws
+    a.says("after");
+
+    ClientEvent after = new ClientEvent.Message(a.id(), ROOM, new Payload.Text("after"));
+    a.expect(after);
+    b.expect(after);
+    awaitAcknowledged(a.transport(), 2);
+  }
 }

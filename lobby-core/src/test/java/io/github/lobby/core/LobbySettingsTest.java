@@ -27,6 +27,19 @@ class LobbySettingsTest {
   }
 
   @Test
+  void aByteRateBelowTheLargestMessageFailsNamingBoth() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                LobbySettings.fromConfig(
+                    with("lobby.max-inbound-bytes-per-second = 4 KiB\nlobby.max-message-bytes = 64 KiB")));
+    assertTrue(e.getMessage().contains("max-inbound-bytes-per-second (4096)"), e.getMessage());
+    assertTrue(e.getMessage().contains("max-message-bytes (65536)"), e.getMessage());
+    LobbySettings.fromConfig(with("lobby.max-inbound-bytes-per-second = 64 KiB")); // equal is fine
+  }
+
+  @Test
   void aMisspeltKeyFailsNamingItAndWhereItWasSet() {
     ConfigException.ValidationFailed e =
         assertThrows(

@@ -12,6 +12,9 @@ final class TestCodec implements WireCodec {
 
   @Override
   public String render(ClientEvent event) {
+    if (event instanceof ClientEvent.Message m && m.msg().equals(new Payload.Text("render-crash"))) {
+      throw new IllegalStateException("test codec render crash"); // a bug in the room's path
+    }
     return event.toString();
   }
 

@@ -15,8 +15,8 @@ import org.apache.pekko.util.ByteString;
  * offer frames into, and the wake-up of the connection's own thread.
  *
  * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames or {@code
- * outbound-buffer-bytes} bytes wait (one frame larger than the byte budget is still taken into an
- * empty queue), and {@code CLOSED} once the connection is closing. What a client that does not read
+ * outbound-buffer-bytes} bytes wait (a frame is taken while fewer bytes wait, however large
+ * it is, so the queue holds at most the budget and one frame), and {@code CLOSED} once the connection is closing. What a client that does not read
  * holds here is therefore bounded in bytes, whatever it is sent; the one write in flight holds at
  * most what the queue held. The first offer into an empty burst wakes the
  * owner with {@link #WAKE}; later offers only queue until the owner has {@link #rearm()ed} the
@@ -70,6 +70,8 @@ final class Outbox implements Transport {
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean wakeScheduled = new AtomicBoolean();
   private volatile boolean closed;
+  /** Our Close frame is out: nothing may follow it (see {@link #seal()}). */
+  private volatile boolean sealed;
   private volatile DirectWriter direct;
   private final LobbyMetrics metrics;
 
@@ -109,7 +111,7 @@ final class Outbox implements Transport {
     }
     int size = frame.data().length();
     long bytes = queuedBytes.addAndGet(size);
-    if (bytes > capacityBytes && bytes != size) {
+    if (bytes - size >= capacityBytes) { // a frame is taken while the queue is under budget
       queuedBytes.addAndGet(-size);
       return Offer.FULL;
     }
@@ -158,6 +160,10 @@ final class Outbox implements Transport {
 
   /** The next queued data frame, or null. */
   OutFrame poll() {
+    if (sealed) {
+      dropQueued(); // offers that raced with the close
+      return null;
+    }
     OutFrame frame = queue.poll();
     if (frame != null) {
       queued.decrementAndGet();
@@ -177,6 +183,17 @@ final class Outbox implements Transport {
     metrics.outboundQueueDepth(queued.get());
   }
 
+  /**
+   * Records how many frames wait when some did, after a write: not on the common path at moderate
+   * rates, where each frame went straight to an idle socket and nothing queued behind it.
+   */
+  void sampleDepthIfQueued() {
+    int depth = queued.get();
+    if (depth > 0) {
+      metrics.outboundQueueDepth(depth);
+    }
+  }
+
   /** Takes the write token if nobody holds it (the owner's own frames: Pong, Ping, Close). */
   boolean acquire() {
     return wakeScheduled.compareAndSet(false, true);
@@ -188,7 +205,24 @@ final class Outbox implements Transport {
    */
   boolean release() {
     wakeScheduled.set(false);
-    return !queue.isEmpty() && wakeScheduled.compareAndSet(false, true);
+    return !sealed && !queue.isEmpty() && wakeScheduled.compareAndSet(false, true);
+  }
+
+  /**
+   * Our Close frame has been handed out: nothing may follow it. An offer that passed the closed
+   * check just before {@link #close} may still have queued a frame; it is dropped, and it no longer
+   * takes the write token back (a writer would otherwise find nothing to write and loop).
+   */
+  void seal() {
+    closed = true;
+    sealed = true;
+    dropQueued();
+  }
+
+  private void dropQueued() {
+    queue.clear();
+    queued.set(0);
+    queuedBytes.set(0);
   }
 
   /** Refuses further offers; drops the queued frames when asked to. */

@@ -360,6 +360,7 @@ final class WsConnection implements FrameDecoder.Handler {
       OutFrame frame = closeFrame;
       closeFrame = null;
       closeSent = true;
+      outbox.seal();
       if (endAfterClose) {
         finish();
       }

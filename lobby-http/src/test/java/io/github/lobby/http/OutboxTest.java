@@ -2,6 +2,7 @@ package io.github.lobby.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lobby.core.Transport.Offer;
 import java.util.ArrayList;
@@ -39,20 +40,22 @@ class OutboxTest {
   void sendingFreesTheBudget() {
     Outbox outbox = outbox(1024, 100);
     assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(60)));
-    assertEquals(Offer.FULL, outbox.sendBinary(bytes(60)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(60))); // 60 waited: under the budget
+    assertEquals(Offer.FULL, outbox.sendBinary(bytes(1))); // 120 wait
     assertNotNull(outbox.poll());
-    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(60)));
-    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(40)));
-    assertEquals(Offer.FULL, outbox.sendBinary(bytes(1)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(30))); // 60 wait
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(10))); // 90 wait
+    assertEquals(Offer.FULL, outbox.sendBinary(bytes(1))); // 100 wait: the budget is used up
   }
 
   @Test
-  void oneFrameLargerThanTheBudgetIsTakenOnlyIntoAnEmptyQueue() {
+  void aFrameLargerThanTheBudgetIsTakenWhileTheQueueIsUnderIt() {
     Outbox outbox = outbox(1024, 100);
     assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(500)));
     assertEquals(Offer.FULL, outbox.sendBinary(bytes(1)));
     outbox.poll();
-    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(1)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(99)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(500))); // 99 waited: under the budget
     assertEquals(Offer.FULL, outbox.sendBinary(bytes(500)));
   }
 
@@ -68,11 +71,13 @@ class OutboxTest {
   @Test
   void aFrameRefusedForItsBytesDoesNotTakeAPlaceInTheCount() {
     Outbox outbox = outbox(2, 100);
-    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(90)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(100)));
     for (int i = 0; i < 5; i++) {
       assertEquals(Offer.FULL, outbox.sendBinary(bytes(20)));
     }
+    outbox.poll();
     assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(10)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(10))); // the second place is still free
   }
 
   @Test
@@ -80,10 +85,11 @@ class OutboxTest {
     Outbox outbox = outbox(1024, 100);
     List<EngineFrames.OutFrame> written = new ArrayList<>();
     outbox.writeDirectly(written::add);
-    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(90))); // written at once
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(150))); // written at once
     assertEquals(1, written.size());
     assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(90))); // queued behind the write
-    assertEquals(Offer.FULL, outbox.sendBinary(bytes(20)));
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(20))); // 90 waited
+    assertEquals(Offer.FULL, outbox.sendBinary(bytes(1)));
   }
 
   @Test
@@ -92,5 +98,25 @@ class OutboxTest {
     outbox.sendBinary(bytes(100));
     outbox.close(true);
     assertEquals(Offer.CLOSED, outbox.sendBinary(bytes(1)));
+  }
+
+  @Test
+  void afterOurCloseNothingQueuedGoesOutNorTakesTheWriteTokenBack() {
+    Outbox outbox = outbox(1024, 100);
+    outbox.close(false); // frames queued before this still go out before the Close frame
+    outbox.seal(); // the Close frame is out
+    assertEquals(Offer.CLOSED, outbox.sendBinary(bytes(1)));
+    assertEquals(null, outbox.poll());
+    assertEquals(false, outbox.release());
+  }
+
+  @Test
+  void aFrameThatSlippedInBeforeTheSealIsDropped() {
+    Outbox outbox = outbox(1024, 100);
+    assertTrue(outbox.acquire()); // a write in flight: offers queue
+    assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(10)));
+    outbox.seal();
+    assertEquals(false, outbox.release(), "the writer must not loop on a frame it may not send");
+    assertEquals(null, outbox.poll());
   }
 }
