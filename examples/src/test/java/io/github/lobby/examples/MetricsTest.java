@@ -54,7 +54,8 @@ class MetricsTest {
                     + TOKEN
                     // No Pings during the test: a Pong would count against the inbound rate.
                     + "\nlobby.heartbeat-interval = 60s\nlobby.client-timeout = 120s"
-                    + "\nlobby.max-inbound-bytes-per-second = 1000\n")
+                    // A byte rate no lower than the largest message, as the settings require.
+                    + "\nlobby.max-inbound-bytes-per-second = 2 KiB\nlobby.max-message-bytes = 2 KiB\n")
             .withFallback(ConfigFactory.load());
     ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "lobby", config);
     system = s;
@@ -101,12 +102,12 @@ class MetricsTest {
     assertEquals(2, value(during, "lobby_sessions"));
     assertEquals(1, value(during, "lobby_rooms"));
 
-    // Carol is alone in her room and sends 3 messages each larger than the byte rate's whole
-    // one-second burst (1,000): every one of them is throttled.
+    // Carol is alone in her room and sends 4 messages of about 1,530 bytes against a byte rate of
+    // 2 KiB a second (and as much burst): the first fits the burst, the other 3 are throttled.
     TestClient carol = Client.join(port, "c");
     type(next(carol), "welcome");
-    String big = "x".repeat(5_000);
-    for (int i = 0; i < 3; i++) {
+    String big = "x".repeat(1_500);
+    for (int i = 0; i < 4; i++) {
       send(carol, sent, "{\"type\":\"message\",\"msg\":\"" + big + "\"}");
       type(next(carol), "message");
     }
@@ -117,19 +118,19 @@ class MetricsTest {
 
     String after = scrape(port);
     // alice: welcome, joined, 3 messages, no_session, push, left; bob: welcome, 3 messages,
-    // whisper, push; carol: welcome, 3 echoes of her broadcasts.
+    // whisper, push; carol: welcome, 4 echoes of her broadcasts.
     List<String> received = new ArrayList<>();
     received.addAll(seen(alice));
     received.addAll(seen(bob));
     received.addAll(seen(carol));
-    assertEquals(18, received.size());
-    assertEquals(18, value(after, "lobby_deliveries_total"));
+    assertEquals(19, received.size());
+    assertEquals(19, value(after, "lobby_deliveries_total"));
     assertEquals(utf8(received), value(after, "lobby_deliveries_bytes_total"));
-    assertEquals(8, value(after, "lobby_client_messages_total{type=\"text\"}"));
+    assertEquals(9, value(after, "lobby_client_messages_total{type=\"text\"}"));
     assertEquals(utf8(sent), value(after, "lobby_client_bytes_total"));
-    assertEquals(6, value(after, "lobby_broadcast_fanout_count"));
-    assertEquals(3 * 2 + 3 * 1, value(after, "lobby_broadcast_fanout_sum"));
-    assertEquals(6, value(after, "lobby_broadcast_latency_seconds_count"));
+    assertEquals(7, value(after, "lobby_broadcast_fanout_count"));
+    assertEquals(3 * 2 + 4 * 1, value(after, "lobby_broadcast_fanout_sum"));
+    assertEquals(7, value(after, "lobby_broadcast_latency_seconds_count"));
     assertEquals(1, value(after, "lobby_whispers_total{outcome=\"delivered\"}"));
     assertEquals(1, value(after, "lobby_whispers_total{outcome=\"no_session\"}"));
     assertEquals(1, value(after, "lobby_admin_pushes_total"));
