@@ -143,44 +143,58 @@ final class WhisperService {
       Set<ActorRef<Command>> peers,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {
-    return Behaviors.setup(
-        context -> {
-          Request request =
-              new Request(
-                  w.from().toString(),
-                  w.to().toString(),
-                  w.room().value(),
-                  Envelope.text(w.msg()),
-                  Envelope.json(w.msg()),
-                  context.getSelf());
-          boolean large = request.sizeBound() > NodeHub.chunkBytes(context.getSystem());
-          for (ActorRef<Command> peer : peers) {
-            if (large) {
-              hub.tell(new NodeHub.Relay(peer.path().address(), request)); // crosses in chunks
-            } else {
-              peer.tell(request);
-            }
-          }
-          context.setReceiveTimeout(timeout, TimedOut.INSTANCE);
-          int[] answers = {0};
-          return Behaviors.receive(SearchEvent.class)
-              .onMessage(
-                  Reply.class,
-                  reply -> {
-                    answers[0]++;
-                    if (reply.delivered() || answers[0] >= peers.size()) {
-                      lobby.tell(new Lobby.WhisperSearched(w, reply.delivered()));
-                      return Behaviors.stopped();
-                    }
-                    return Behaviors.same();
-                  })
-              .onMessageEquals(
-                  TimedOut.INSTANCE,
-                  () -> {
-                    lobby.tell(new Lobby.WhisperSearched(w, false));
-                    return Behaviors.stopped();
-                  })
-              .build();
-        });
+    return Behaviors.withTimers(
+        timers ->
+            Behaviors.setup(
+                context -> {
+                  // One deadline for the whole search (not a receive timeout, which each reply
+                  // would restart): the sender's inbound window keeps a place until it ends.
+                  timers.startSingleTimer(TimedOut.INSTANCE, timeout);
+                  return searching(w, lobby, peers, hub, context);
+                }));
+  }
+
+  /** Sends the request to every peer, then waits for the first delivery or every refusal. */
+  private static Behavior<SearchEvent> searching(
+      Lobby.WhisperSearch w,
+      ActorRef<Lobby.PeerCommand> lobby,
+      Set<ActorRef<Command>> peers,
+      ActorRef<NodeHub.Command> hub,
+      ActorContext<SearchEvent> context) {
+    Request request =
+        new Request(
+            w.from().toString(),
+            w.to().toString(),
+            w.room().value(),
+            Envelope.text(w.msg()),
+            Envelope.json(w.msg()),
+            context.getSelf());
+    boolean large = request.sizeBound() > NodeHub.chunkBytes(context.getSystem());
+    for (ActorRef<Command> peer : peers) {
+      if (large) {
+        hub.tell(new NodeHub.Relay(peer.path().address(), request)); // crosses in chunks
+      } else {
+        peer.tell(request);
+      }
+    }
+    int[] answers = {0};
+    return Behaviors.receive(SearchEvent.class)
+        .onMessage(
+            Reply.class,
+            reply -> {
+              answers[0]++;
+              if (reply.delivered() || answers[0] >= peers.size()) {
+                lobby.tell(new Lobby.WhisperSearched(w, reply.delivered()));
+                return Behaviors.stopped();
+              }
+              return Behaviors.same();
+            })
+        .onMessageEquals(
+            TimedOut.INSTANCE,
+            () -> {
+              lobby.tell(new Lobby.WhisperSearched(w, false));
+              return Behaviors.stopped();
+            })
+        .build();
   }
 }
