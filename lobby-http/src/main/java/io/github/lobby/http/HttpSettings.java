@@ -24,6 +24,8 @@ import java.util.List;
  * @param askTimeout how long routes wait for the Lobby
  * @param closeTimeout how long a server-initiated close waits for the client's Close
  * @param shutdownTimeout how long stopping waits for sessions to close
+ * @param unbindDelay how long {@code /health/ready} answers 503 before the listener stops
+ *     accepting, on stop
  * @param maxConnections open TCP connections of the binding, WebSocket and plain HTTP
  * @param backlog the listen backlog of the binding
  * @param allowedOrigins the WebSocket {@code Origin}s accepted; empty accepts any
@@ -41,6 +43,7 @@ public record HttpSettings(
     Duration askTimeout,
     Duration closeTimeout,
     Duration shutdownTimeout,
+    Duration unbindDelay,
     int maxConnections,
     int backlog,
     List<String> allowedOrigins,
@@ -82,6 +85,7 @@ public record HttpSettings(
         c.getDuration("ask-timeout"),
         c.getDuration("close-timeout"),
         c.getDuration("shutdown-timeout"),
+        nonNegative(c.getDuration("unbind-delay"), "lobby.http.unbind-delay"),
         c.getInt("max-connections"),
         c.getInt("backlog"),
         origins(c),
@@ -112,11 +116,19 @@ public record HttpSettings(
         askTimeout,
         closeTimeout,
         shutdownTimeout,
+        unbindDelay,
         maxConnections,
         backlog,
         allowedOrigins,
         maxConnectionsPerIp,
         metricsPublic);
+  }
+
+  private static Duration nonNegative(Duration d, String key) {
+    if (d.isNegative()) {
+      throw new ConfigException.BadValue(key, "must not be negative, was " + d);
+    }
+    return d;
   }
 
   private static List<String> origins(Config c) {
@@ -148,7 +160,8 @@ public record HttpSettings(
   public String toString() {
     return "HttpSettings[host=" + host + ", port=" + port + ", statisticsRoom=" + statisticsRoom
         + ", maxBody=" + maxBody + ", askTimeout=" + askTimeout + ", closeTimeout=" + closeTimeout
-        + ", shutdownTimeout=" + shutdownTimeout + ", maxConnections=" + maxConnections
+        + ", shutdownTimeout=" + shutdownTimeout + ", unbindDelay=" + unbindDelay
+        + ", maxConnections=" + maxConnections
         + ", backlog=" + backlog + ", allowedOrigins=" + allowedOrigins
         + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", metricsPublic=" + metricsPublic + "]";
   }

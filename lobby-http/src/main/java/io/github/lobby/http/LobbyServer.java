@@ -50,6 +50,7 @@ public final class LobbyServer {
   private final org.apache.pekko.actor.ActorRef listener;
   private final InetSocketAddress address;
   private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
+  private final AtomicReference<CompletableFuture<Done>> notReadying = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Done>> unbinding = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Done>> closing = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Done>> terminating = new AtomicReference<>();
@@ -151,6 +152,8 @@ public final class LobbyServer {
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
           String name = "lobby-" + address.getPort();
           shutdown.addTask(
+              CoordinatedShutdown.PhaseBeforeServiceUnbind(), name + "-not-ready", server::notReady);
+          shutdown.addTask(
               CoordinatedShutdown.PhaseServiceUnbind(), name + "-unbind", server::unbind);
           shutdown.addTask(
               CoordinatedShutdown.PhaseServiceRequestsDone(),
@@ -169,6 +172,16 @@ public final class LobbyServer {
                     + " sessions short",
                 phase,
                 needed);
+          }
+          Duration notReadyPhase =
+              Duration.ofNanos(
+                  shutdown.timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind()).toNanos());
+          if (notReadyPhase.compareTo(http.unbindDelay().plusSeconds(1)) < 0) {
+            log.warn(
+                "pekko.coordinated-shutdown.phases.before-service-unbind.timeout ({}) is shorter"
+                    + " than lobby.http.unbind-delay + 1s ({}): the delay will be cut short",
+                notReadyPhase,
+                http.unbindDelay().plusSeconds(1));
           }
           log.info("Lobby listening on {}", address);
           if (http.adminTokenGenerated()) {
@@ -285,7 +298,8 @@ public final class LobbyServer {
     if (!stopping.compareAndSet(null, done)) {
       return stopping.get();
     }
-    unbind()
+    notReady()
+        .thenCompose(notReady -> unbind())
         .thenCompose(unbound -> closeAll())
         .thenCompose(closed -> terminateBinding())
         .whenComplete(
@@ -297,9 +311,31 @@ public final class LobbyServer {
   }
 
   /**
-   * The first step of {@link #stop()} (CoordinatedShutdown's {@code service-unbind}): {@code GET
-   * /health/ready} answers 503 from now on, and the listener stops accepting connections.
-   * Idempotent.
+   * The first step of {@link #stop()} (CoordinatedShutdown's {@code before-service-unbind}): {@code
+   * GET /health/ready} answers 503 from now on, and this completes after {@code unbind-delay},
+   * while the listener still accepts connections. Idempotent.
+   */
+  private CompletionStage<Done> notReady() {
+    return once(
+        notReadying,
+        () -> {
+          routes.shuttingDown();
+          Duration delay = routes.httpSettings().unbindDelay();
+          if (delay.isZero()) {
+            return CompletableFuture.completedFuture(Done.getInstance());
+          }
+          log.info("Lobby on {} is not ready; it stops accepting in {}", address, delay);
+          return Patterns.after(
+              delay,
+              system.classicSystem().scheduler(),
+              system.executionContext(),
+              () -> CompletableFuture.completedFuture(Done.getInstance()));
+        });
+  }
+
+  /**
+   * The next step ({@code service-unbind}): {@code GET /health/ready} answers 503 (if {@link
+   * #notReady()} has not run), and the listener stops accepting connections. Idempotent.
    */
   private CompletionStage<Done> unbind() {
     return once(

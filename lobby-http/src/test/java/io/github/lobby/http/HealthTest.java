@@ -1,6 +1,7 @@
 package io.github.lobby.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.junit.jupiter.api.Test;
 
@@ -105,6 +107,31 @@ class HealthTest {
       assertEquals(
           "1001 503 {\"status\":\"shutting_down\"} 200 {\"status\":\"live\"}",
           atClose.get(20, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void duringTheUnbindDelayReadinessIs503AndNewConnectionsAreStillAccepted() throws Exception {
+    try (TestServer server = new TestServer("lobby.http.unbind-delay = 3s");
+        KeepAlive probe = new KeepAlive(server.port())) {
+      assertEquals("200 {\"status\":\"ready\"}", probe.get("/health/ready"));
+
+      CompletableFuture<Done> stopped =
+          CoordinatedShutdown.get(server.system)
+              .runAll(CoordinatedShutdown.unknownReason())
+              .toCompletableFuture();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      String ready;
+      do {
+        ready = probe.get("/health/ready");
+      } while (!ready.startsWith("503") && System.nanoTime() < deadline);
+      assertEquals("503 {\"status\":\"shutting_down\"}", ready);
+      // Still inside the delay: the listener takes a new connection and serves it.
+      try (KeepAlive late = new KeepAlive(server.port())) {
+        assertEquals("503 {\"status\":\"shutting_down\"}", late.get("/health/ready"));
+      }
+      assertFalse(stopped.isDone(), "the stop waits out the delay");
+      stopped.get(30, TimeUnit.SECONDS);
     }
   }
 
