@@ -45,19 +45,8 @@ import org.junit.jupiter.api.Test;
 class ClusterCrashTest {
 
   private static final String SETTINGS =
-      """
-      pekko.actor.provider = cluster
-      pekko.remote.artery.canonical.hostname = 127.0.0.1
-      pekko.remote.artery.canonical.port = 0
-      pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-      pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-      pekko.cluster.split-brain-resolver.stable-after = 2s
-      pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-      pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms
-      pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-      pekko.loglevel = WARNING
-      lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
-      lobby.cluster.enabled = on
+      ClusterTest.CLUSTER_NODE
+          + """
       lobby.cluster.resync-interval = 1s
       lobby.cluster.member-lease = 60s
       """

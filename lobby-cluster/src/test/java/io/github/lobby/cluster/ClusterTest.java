@@ -41,21 +41,31 @@ import org.junit.jupiter.api.Test;
 class ClusterTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What every test node has: a cluster on 127.0.0.1 with fast failure detection, and Lobby with
+   * clustering on. The crash test's separate process starts from it too.
+   */
+  static final String CLUSTER_NODE =
+      """
+      pekko.actor.provider = cluster
+      pekko.remote.artery.canonical.hostname = 127.0.0.1
+      pekko.remote.artery.canonical.port = 0
+      pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
+      pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
+      pekko.cluster.split-brain-resolver.stable-after = 2s
+      pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+      pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms
+      pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+      pekko.loglevel = WARNING
+      lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
+      lobby.cluster.enabled = on
+      """;
+
   private static final Config NODE =
       ConfigFactory.parseString(
-              """
-              pekko.actor.provider = cluster
-              pekko.remote.artery.canonical.hostname = 127.0.0.1
-              pekko.remote.artery.canonical.port = 0
-              pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-              pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
-              pekko.cluster.split-brain-resolver.stable-after = 2s
-              pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-              pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms
-              pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-              pekko.loglevel = WARNING
-              lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
-              lobby.cluster.enabled = on
+              CLUSTER_NODE
+                  + """
               lobby.cluster.resync-interval = 500ms
               lobby.cluster.member-lease = 2s
               # Client messages (and so whispers) larger than half an Artery frame.

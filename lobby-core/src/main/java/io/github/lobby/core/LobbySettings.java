@@ -195,22 +195,6 @@ public record LobbySettings(
         inboundRateExceeded);
   }
 
-  /** Returns a copy with other outbound limits. */
-  public LobbySettings withOutboundBuffer(int frames, int bytes) {
-    return new LobbySettings(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        frames,
-        bytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        maxInboundBytesPerSecond,
-        inboundRateExceeded);
-  }
-
   private static RateExceeded rateExceeded(Config c) {
     String text = c.getString("inbound-rate-exceeded");
     return switch (text) {

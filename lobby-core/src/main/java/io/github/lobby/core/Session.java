@@ -147,20 +147,6 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       SessionDirectory directory,
       boolean federated,
       WireCodec codec,
-      LobbySettings settings) {
-    return create(
-        id, room, transport, roomRef, lobby, directory, federated, codec, settings, LobbyMetrics.NONE);
-  }
-
-  static Behavior<Command> create(
-      SessionId id,
-      RoomId room,
-      Transport transport,
-      ActorRef<Room.Command> roomRef,
-      ActorRef<Lobby.Command> lobby,
-      SessionDirectory directory,
-      boolean federated,
-      WireCodec codec,
       LobbySettings settings,
       LobbyMetrics metrics) {
     return Behaviors.setup(

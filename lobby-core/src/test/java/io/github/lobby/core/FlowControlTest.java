@@ -50,7 +50,8 @@ class FlowControlTest {
             directory,
             federated,
             TestCodec.CODECS.classic(),
-            settings));
+            settings,
+            LobbyMetrics.NONE));
   }
 
   static LobbySettings settings() {

@@ -391,7 +391,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       return;
     }
     Outbox outbox = ws.outbox();
-    outbox.sampleDepthIfQueued();
+    outbox.sampleDepth();
     while (true) {
       ByteStringBuilder out = FrameEncoder.coalesce(null, outbox::poll);
       if (out != null) {

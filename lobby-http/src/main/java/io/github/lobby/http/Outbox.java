@@ -15,11 +15,12 @@ import org.apache.pekko.util.ByteString;
  * offer frames into, and the wake-up of the connection's own thread.
  *
  * <p>An offer never blocks. It answers {@code FULL} once {@code outbound-buffer} frames or {@code
- * outbound-buffer-bytes} bytes wait (a frame is taken while fewer bytes wait, however large
- * it is, so the queue holds at most the budget and one frame), and {@code CLOSED} once the connection is closing. What a client that does not read
- * holds here is therefore bounded in bytes, whatever it is sent; the one write in flight holds at
- * most what the queue held. The first offer into an empty burst wakes the
- * owner with {@link #WAKE}; later offers only queue until the owner has {@link #rearm()ed} the
+ * outbound-buffer-bytes} bytes wait (a frame is taken while fewer bytes wait, however large it
+ * is, so the queue holds at most the budget and one frame), and {@code CLOSED} once the
+ * connection is closing. What a client that does not read holds here is therefore bounded in
+ * bytes, whatever it is sent; the one write in flight holds at most what the queue held. The
+ * first offer into an empty burst wakes the owner with {@link #WAKE}; later offers only queue
+ * until the owner has {@link #rearm()ed} the
  * wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The other
  * Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run on its
  * thread.
@@ -78,11 +79,8 @@ final class Outbox implements Transport {
   /**
    * @param capacity frames that may wait
    * @param capacityBytes bytes of frames that may wait
+   * @param metrics where the queue's depth is recorded
    */
-  Outbox(int capacity, long capacityBytes, Owner owner) {
-    this(capacity, capacityBytes, owner, LobbyMetrics.NONE);
-  }
-
   Outbox(int capacity, long capacityBytes, Owner owner, LobbyMetrics metrics) {
     this.capacity = capacity;
     this.capacityBytes = capacityBytes;
@@ -178,16 +176,12 @@ final class Outbox implements Transport {
     wakeScheduled.set(false);
   }
 
-  /** Records how many frames wait, once per drain (the owner's side). */
-  void sampleDepth() {
-    metrics.outboundQueueDepth(queued.get());
-  }
-
   /**
-   * Records how many frames wait when some did, after a write: not on the common path at moderate
-   * rates, where each frame went straight to an idle socket and nothing queued behind it.
+   * Records how many frames wait, when some do (the owner's side, before it drains them): not on
+   * the common path at moderate rates, where each frame went straight to an idle socket and nothing
+   * queued behind it.
    */
-  void sampleDepthIfQueued() {
+  void sampleDepth() {
     int depth = queued.get();
     if (depth > 0) {
       metrics.outboundQueueDepth(depth);
@@ -229,9 +223,7 @@ final class Outbox implements Transport {
   void close(boolean dropQueued) {
     closed = true;
     if (dropQueued) {
-      queue.clear();
-      queued.set(0);
-      queuedBytes.set(0);
+      dropQueued();
     }
   }
 }

@@ -25,8 +25,9 @@ import org.apache.pekko.util.ByteString;
  * the window the decoder stops before the next frame and keeps the rest of the read undecoded,
  * and {@link #wantsRead()} is false, so the glue stops reading the socket and a flooding client is
  * held back by TCP. What one connection holds inbound is thus the window's messages, one message
- * being reassembled and one read's bytes. A Ping is answered with a Pong carrying its payload; only the latest unanswered Ping is
- * kept, so a Ping flood from a client that does not read holds one payload, not a queue.
+ * being reassembled and one read's bytes. A Ping is answered with a Pong carrying its payload;
+ * only the latest unanswered Ping is kept, so a Ping flood from a client that does not read holds
+ * one payload, not a queue.
  *
  * <p>Outbound, {@link #nextFrame()} hands out a Pong, then a Ping, then queued data, then the Close
  * frame; nothing after it. How the connection ends:

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.Transport.Offer;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ class OutboxTest {
   final List<Object> signals = new ArrayList<>();
 
   Outbox outbox(int frames, long bytes) {
-    return new Outbox(frames, bytes, signals::add);
+    return new Outbox(frames, bytes, signals::add, LobbyMetrics.NONE);
   }
 
   static ByteString bytes(int n) {
