@@ -1,13 +1,31 @@
 package io.github.lobby.core;
 
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * What a client can be told. A {@link WireCodec} renders each event into the frame text of one
  * {@link Mode}; rooms render an event once per mode and share the frame among all recipients.
+ *
+ * <p>User ids ({@code user}, {@code users}) are those of authenticated sessions
+ * ({@code lobby.auth.mode}); they are null or empty when authentication is off, and JSON mode then
+ * writes no such field.
  */
 public sealed interface ClientEvent {
+
+  /** An unmodifiable copy of a session-to-user map that keeps its order; nulls rejected. */
+  static Map<SessionId, String> copyUsers(Map<SessionId, String> users) {
+    if (users.isEmpty()) {
+      return Map.of();
+    }
+    LinkedHashMap<SessionId, String> copy = new LinkedHashMap<>();
+    users.forEach((id, user) -> copy.put(Objects.requireNonNull(id), Objects.requireNonNull(user)));
+    return Collections.unmodifiableMap(copy);
+  }
 
   /**
    * The first event a session receives.
@@ -15,13 +33,21 @@ public sealed interface ClientEvent {
    * @param id the new session's id
    * @param room the room it joined
    * @param members the room's members in join order, the new session included
+   * @param users the user of each authenticated member, in join order
    */
-  record Welcome(SessionId id, RoomId room, List<SessionId> members) implements ClientEvent {
-    /** Copies the member list. */
+  record Welcome(SessionId id, RoomId room, List<SessionId> members, Map<SessionId, String> users)
+      implements ClientEvent {
+    /** Copies the member list and the users. */
     public Welcome {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(room, "room");
       members = List.copyOf(members);
+      users = copyUsers(users);
+    }
+
+    /** A welcome without users (authentication off). */
+    public Welcome(SessionId id, RoomId room, List<SessionId> members) {
+      this(id, room, members, Map.of());
     }
   }
 
@@ -30,8 +56,14 @@ public sealed interface ClientEvent {
    *
    * @param id the session that joined
    * @param room the room
+   * @param user its user, or null when it is not authenticated
    */
-  record Joined(SessionId id, RoomId room) implements ClientEvent {}
+  record Joined(SessionId id, RoomId room, String user) implements ClientEvent {
+    /** A join notice without a user (authentication off). */
+    public Joined(SessionId id, RoomId room) {
+      this(id, room, null);
+    }
+  }
 
   /**
    * A member left the room.
@@ -39,8 +71,14 @@ public sealed interface ClientEvent {
    * @param id the session that left
    * @param room the room
    * @param reason why it left
+   * @param user its user, or null when it was not authenticated
    */
-  record Left(SessionId id, RoomId room, LeaveReason reason) implements ClientEvent {}
+  record Left(SessionId id, RoomId room, LeaveReason reason, String user) implements ClientEvent {
+    /** A leave notice without a user (authentication off). */
+    public Left(SessionId id, RoomId room, LeaveReason reason) {
+      this(id, room, reason, null);
+    }
+  }
 
   /**
    * A broadcast to the room, from a member or from the server (admin publish).
@@ -66,12 +104,20 @@ public sealed interface ClientEvent {
    *
    * @param room the room
    * @param members the members in join order
+   * @param users the user of each authenticated member, in join order
    */
-  record Members(RoomId room, List<SessionId> members) implements ClientEvent {
-    /** Copies the member list. */
+  record Members(RoomId room, List<SessionId> members, Map<SessionId, String> users)
+      implements ClientEvent {
+    /** Copies the member list and the users. */
     public Members {
       Objects.requireNonNull(room, "room");
       members = List.copyOf(members);
+      users = copyUsers(users);
+    }
+
+    /** A member list without users (authentication off). */
+    public Members(RoomId room, List<SessionId> members) {
+      this(room, members, Map.of());
     }
   }
 
@@ -81,6 +127,20 @@ public sealed interface ClientEvent {
    * @param target the target exactly as the client wrote it
    */
   record NoSession(String target) implements ClientEvent {}
+
+  /**
+   * A whisper to a user reached none of that user's sessions: the user has none, on any node.
+   *
+   * @param user the user id exactly as the client wrote it
+   */
+  record NoUser(String user) implements ClientEvent {}
+
+  /**
+   * The client's new credential was accepted ({@link ClientRequest.Refresh}).
+   *
+   * @param expiresAt when the session now expires, or null for never
+   */
+  record Refreshed(Instant expiresAt) implements ClientEvent {}
 
   /**
    * The client sent something invalid; the connection stays open.

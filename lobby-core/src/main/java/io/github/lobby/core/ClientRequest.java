@@ -31,6 +31,38 @@ public sealed interface ClientRequest {
     }
   }
 
+  /**
+   * Send to every session of one user, on every node (authenticated sessions only).
+   *
+   * @param user the user id as the client wrote it
+   * @param msg the content
+   */
+  record WhisperUser(String user, Payload msg) implements ClientRequest {
+    /** Rejects nulls. */
+    public WhisperUser {
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(msg, "msg");
+    }
+  }
+
+  /**
+   * A new credential, to extend the session before its current one expires.
+   *
+   * @param token the credential; never logged
+   */
+  record Refresh(String token) implements ClientRequest {
+    /** Rejects null. */
+    public Refresh {
+      Objects.requireNonNull(token, "token");
+    }
+
+    /** Hides the token. */
+    @Override
+    public String toString() {
+      return "Refresh[token=...]";
+    }
+  }
+
   /** Ask for the member list of the sender's room. */
   enum ListMembers implements ClientRequest {
     INSTANCE

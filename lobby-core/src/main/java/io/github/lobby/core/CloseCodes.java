@@ -20,5 +20,11 @@ public final class CloseCodes {
   /** The server is at a connection limit; the client may try again later. */
   public static final int TRY_AGAIN_LATER = 1013;
 
+  /**
+   * The session's credential expired and was not refreshed ({@code lobby.auth}); the client may
+   * reconnect with a new one. Codes 4000–4999 are the application's own (RFC 6455 section 7.4.2).
+   */
+  public static final int TOKEN_EXPIRED = 4001;
+
   private CloseCodes() {}
 }

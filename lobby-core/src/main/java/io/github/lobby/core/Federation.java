@@ -62,7 +62,8 @@ public interface Federation {
     return search -> lobby.tell(new Lobby.WhisperSearched(search, false));
   }
 
-  /** Finds the node that holds a session. */
+  /** Finds the node that holds a session, and the sessions of a user on every node. */
+  @FunctionalInterface
   interface Whispers {
     /**
      * Offers a whisper to the other nodes, then tells the Lobby a {@link Lobby.WhisperSearched}
@@ -70,6 +71,18 @@ public interface Federation {
      * node).
      */
     void find(Lobby.WhisperSearch search);
+
+    /**
+     * Delivers a whisper to the sessions of its user on every other node ({@link
+     * Lobby.DeliverUserWhisper} there), then tells the Lobby a {@link Lobby.UserWhispered} counting
+     * them, once every node answered or after a bounded wait.
+     *
+     * @return whether the Lobby will be told; false (the default, a single node): the whisper
+     *     reached no other node, and the Lobby answers with what this node delivered
+     */
+    default boolean findUser(Lobby.UserWhisper whisper) {
+      return false;
+    }
   }
 
   /** One room's connection to its peers. */

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import io.github.lobby.core.auth.Authenticated;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -68,8 +69,25 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       RoomId room,
       Mode mode,
       Transport transport,
+      Optional<Authenticated> auth,
       ActorRef<ActorRef<Session.Command>> replyTo)
-      implements ConnectionCommand {}
+      implements ConnectionCommand {
+
+    /** Rejects a null {@code auth}. */
+    public Connect {
+      java.util.Objects.requireNonNull(auth, "auth");
+    }
+
+    /** An anonymous connection (authentication off). */
+    public Connect(
+        SessionId id,
+        RoomId room,
+        Mode mode,
+        Transport transport,
+        ActorRef<ActorRef<Session.Command>> replyTo) {
+      this(id, room, mode, transport, Optional.empty(), replyTo);
+    }
+  }
 
   /** Broadcasts a JSON value to every member of a room under the server id. */
   public record Publish(RoomId room, Payload msg, ActorRef<Published> replyTo)
@@ -109,6 +127,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   record Whisper(SessionId from, String to, Payload msg) implements Command {}
 
+  /**
+   * A session whispers to a user while rooms span nodes: the Lobby has the federation deliver it to
+   * the user's sessions on the other nodes, answers {@code no_user} if none of them nor the {@code
+   * local} sessions got it, and tells the sender {@link Session.Processed#LOBBY} once done.
+   *
+   * @param local how many of the user's sessions on this node the sender already reached
+   */
+  record WhisperUser(SessionId from, String user, Payload msg, int local) implements Command {}
+
   private record SessionStopped(SessionId id) implements Command {}
 
   /**
@@ -131,14 +158,48 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   /** How a {@link WhisperSearch} ended; the {@link Federation} tells the Lobby. */
   public record WhisperSearched(WhisperSearch search, boolean found) implements PeerCommand {}
 
+  /**
+   * A whisper to every session of a user, for the {@link Federation} to deliver on the other
+   * nodes.
+   *
+   * @param local how many of the user's sessions on this node got it
+   */
+  public record UserWhisper(SessionId from, String user, RoomId room, Payload msg, int local) {}
+
+  /**
+   * How a {@link UserWhisper} ended: how many of the user's sessions on other nodes got it. The
+   * {@link Federation} tells the Lobby.
+   */
+  public record UserWhispered(UserWhisper whisper, int delivered) implements PeerCommand {}
+
+  /**
+   * A whisper for every session of a user that is on this node; the reply counts them. Sent by a
+   * {@link Federation} for whispers from other nodes.
+   *
+   * @param room the sender's room, as the whisper event names it
+   */
+  public record DeliverUserWhisper(
+      SessionId from, String user, RoomId room, Payload msg, ActorRef<Integer> replyTo)
+      implements PeerCommand {}
+
   /** The outcome of a {@link Publish}: how many sessions the message was queued for. */
   public record Published(RoomId room, int delivered) {}
 
-  /** One room and its members, in join order. */
-  public record RoomView(RoomId room, List<SessionId> members) {
-    /** Copies the list. */
+  /**
+   * One room and its members on this node, in join order.
+   *
+   * @param users the user of each authenticated member
+   */
+  public record RoomView(RoomId room, List<SessionId> members, Map<SessionId, String> users) {
+    /** Copies the list and the users. */
     public RoomView {
       members = List.copyOf(members);
+      users = ClientEvent.copyUsers(users);
+    }
+
+    /** A view without users. */
+    public RoomView(RoomId room, List<SessionId> members) {
+      this(room, members, Map.of());
     }
   }
 
@@ -233,6 +294,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
         .onMessage(Whisper.class, this::onWhisper)
         .onMessage(DeliverWhisper.class, this::onDeliverWhisper)
         .onMessage(WhisperSearched.class, this::onWhisperSearched)
+        .onMessage(WhisperUser.class, this::onWhisperUser)
+        .onMessage(UserWhispered.class, this::onUserWhispered)
+        .onMessage(DeliverUserWhisper.class, this::onDeliverUserWhisper)
         .onMessage(SessionStopped.class, this::onSessionStopped)
         .build();
   }
@@ -249,6 +313,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     id,
                     connect.room(),
                     connect.transport(),
+                    connect.auth(),
                     room.ref(),
                     getContext().getSelf(),
                     sessions,
@@ -257,12 +322,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     settings,
                     metrics));
     getContext().watchWith(session, new SessionStopped(id));
+    String user = connect.auth().map(Authenticated::user).orElse(null);
     sessions.put(
-        id, new SessionDirectory.Entry(session, connect.room(), connect.mode(), connect.transport()));
+        id,
+        new SessionDirectory.Entry(
+            session, connect.room(), connect.mode(), connect.transport(), user));
     room.members().add(id);
     metrics.sessionAdded();
     // The room hears of the join before the session can send anything to it.
-    room.ref().tell(new Room.Join(id, connect.mode(), connect.transport(), session));
+    room.ref().tell(new Room.Join(id, connect.mode(), connect.transport(), session, user));
     connect.replyTo().tell(session);
     getContext().getLog().debug("Session {} joined room {}", id, connect.room());
     if (closing != null) {
@@ -366,10 +434,48 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     return this;
   }
 
+  private Behavior<Command> onWhisperUser(WhisperUser whisper) {
+    SessionDirectory.Entry sender = sessions.get(whisper.from());
+    if (sender == null) {
+      return this; // the sender left meanwhile: nobody to answer
+    }
+    UserWhisper search =
+        new UserWhisper(
+            whisper.from(), whisper.user(), sender.room(), whisper.msg(), whisper.local());
+    if (!whispers.findUser(search)) {
+      onUserWhispered(new UserWhispered(search, 0));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onUserWhispered(UserWhispered done) {
+    UserWhisper whisper = done.whisper();
+    if (whisper.local() + done.delivered() == 0) {
+      tell(whisper.from(), new ClientEvent.NoUser(whisper.user()));
+    }
+    SessionDirectory.Entry sender = sessions.get(whisper.from());
+    if (sender != null) {
+      sender.ref().tell(Session.Processed.LOBBY);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDeliverUserWhisper(DeliverUserWhisper whisper) {
+    whisper
+        .replyTo()
+        .tell(sessions.whisperUser(whisper.from(), whisper.user(), whisper.room(), whisper.msg()));
+    return this;
+  }
+
   private void noSession(SessionId senderId, String to) {
+    tell(senderId, new ClientEvent.NoSession(to));
+  }
+
+  /** Tells one session of this node an event, in its mode. */
+  private void tell(SessionId senderId, ClientEvent event) {
     SessionDirectory.Entry sender = sessions.get(senderId);
     if (sender != null) {
-      Frame frame = Frame.render(new ClientEvent.NoSession(to), codecs.of(sender.mode()));
+      Frame frame = Frame.render(event, codecs.of(sender.mode()));
       if (Session.offer(sender.transport(), sender.ref(), frame)) {
         metrics.delivered(1, frame.utf8().length());
       }
@@ -388,11 +494,20 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private Behavior<Command> onGetRoom(GetRoom request) {
     RoomEntry room = rooms.get(request.room());
+    if (room == null) {
+      request.replyTo().tell(Optional.empty());
+      return this;
+    }
+    Map<SessionId, String> users = new java.util.LinkedHashMap<>();
+    for (SessionId id : room.members()) {
+      SessionDirectory.Entry entry = sessions.get(id);
+      if (entry != null && entry.user() != null) {
+        users.put(id, entry.user());
+      }
+    }
     request
         .replyTo()
-        .tell(
-            Optional.ofNullable(room)
-                .map(r -> new RoomView(request.room(), new ArrayList<>(r.members()))));
+        .tell(Optional.of(new RoomView(request.room(), new ArrayList<>(room.members()), users)));
     return this;
   }
 

@@ -1,6 +1,7 @@
 package io.github.lobby.core;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the rooms of one name on different nodes tell each other through a {@link Federation}.
@@ -11,8 +12,17 @@ public sealed interface PeerEvent {
   /** The node an event comes from, as the federation names nodes. */
   String node();
 
-  /** A session joined the room on {@code node}. */
-  record Joined(String node, SessionId id) implements PeerEvent {}
+  /**
+   * A session joined the room on {@code node}.
+   *
+   * @param user its user, or null when it is not authenticated
+   */
+  record Joined(String node, SessionId id, String user) implements PeerEvent {
+    /** A join without a user. */
+    public Joined(String node, SessionId id) {
+      this(node, id, null);
+    }
+  }
 
   /** A session of {@code node} left the room. */
   record Left(String node, SessionId id, LeaveReason reason) implements PeerEvent {}
@@ -23,11 +33,22 @@ public sealed interface PeerEvent {
   /** The room started on {@code node}: the others answer with their {@link Members}. */
   record Hello(String node) implements PeerEvent {}
 
-  /** All members the room has on {@code node} now, in join order. */
-  record Members(String node, List<SessionId> members) implements PeerEvent {
-    /** Copies the list. */
+  /**
+   * All members the room has on {@code node} now, in join order.
+   *
+   * @param users the user of each authenticated member
+   */
+  record Members(String node, List<SessionId> members, Map<SessionId, String> users)
+      implements PeerEvent {
+    /** Copies the list and the users. */
     public Members {
       members = List.copyOf(members);
+      users = ClientEvent.copyUsers(users);
+    }
+
+    /** A snapshot without users. */
+    public Members(String node, List<SessionId> members) {
+      this(node, members, Map.of());
     }
   }
 

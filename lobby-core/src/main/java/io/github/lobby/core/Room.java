@@ -47,9 +47,22 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** Messages of a room; all come from the {@link Lobby} or from a member {@link Session}. */
   sealed interface Command {}
 
-  /** A session joins: it gets the welcome, the others get a join notice. */
-  record Join(SessionId id, Mode mode, Transport transport, ActorRef<Session.Command> session)
-      implements Command {}
+  /**
+   * A session joins: it gets the welcome, the others get a join notice.
+   *
+   * @param user its user, or null when it is not authenticated
+   */
+  record Join(
+      SessionId id,
+      Mode mode,
+      Transport transport,
+      ActorRef<Session.Command> session,
+      String user)
+      implements Command {
+    Join(SessionId id, Mode mode, Transport transport, ActorRef<Session.Command> session) {
+      this(id, mode, transport, session, null);
+    }
+  }
 
   /** A member left; the others are told why. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
@@ -86,7 +99,8 @@ final class Room extends AbstractBehavior<Room.Command> {
     INSTANCE
   }
 
-  private record Member(Mode mode, Transport transport, ActorRef<Session.Command> session) {}
+  private record Member(
+      Mode mode, Transport transport, ActorRef<Session.Command> session, String user) {}
 
   private enum Beat implements Command {
     INSTANCE
@@ -102,8 +116,10 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** The rendered member list per mode, until the membership changes; null when not rendered. */
   private Frame membersClassic;
   private Frame membersJson;
-  /** Members on other nodes, by node, each in join order. */
-  private final Map<String, LinkedHashSet<SessionId>> remote = new LinkedHashMap<>();
+  /** Members on other nodes, by node, each in join order, with their users (null: none). */
+  private final Map<String, LinkedHashMap<SessionId, String>> remote = new LinkedHashMap<>();
+  /** Whether any member, here or on another node, has a user: frames then carry users. */
+  private int withUser;
   /** When each other node last told this room anything (System.nanoTime), for the lease. */
   private final Map<String, Long> heardFrom = new HashMap<>();
   private final Federation.Link peers;
@@ -168,24 +184,27 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onJoin(Join join) {
-    Member member = new Member(join.mode(), join.transport(), join.session());
+    Member member = new Member(join.mode(), join.transport(), join.session(), join.user());
     if (beaten || !members.isEmpty()) {
       // Its first interval is cut short; the room's first member starts with the timer.
       joinedSinceBeat.add(join.id());
     }
-    fanOut(new ClientEvent.Joined(join.id(), room));
+    fanOut(new ClientEvent.Joined(join.id(), room, join.user()));
     members.put(join.id(), member);
+    countUser(join.user(), 1);
     membershipChanged();
-    send(member, new ClientEvent.Welcome(join.id(), room, allMembers()));
-    peers.publish(new PeerEvent.Joined(peers.node(), join.id()));
+    send(member, new ClientEvent.Welcome(join.id(), room, allMembers(), allUsers()));
+    peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));
     return this;
   }
 
   private Behavior<Command> onLeave(Leave leave) {
     joinedSinceBeat.remove(leave.id());
-    if (members.remove(leave.id()) != null) {
+    Member left = members.remove(leave.id());
+    if (left != null) {
+      countUser(left.user(), -1);
       membershipChanged();
-      fanOut(new ClientEvent.Left(leave.id(), room, leave.reason()));
+      fanOut(new ClientEvent.Left(leave.id(), room, leave.reason(), left.user()));
       peers.publish(new PeerEvent.Left(peers.node(), leave.id(), leave.reason()));
     }
     return this;
@@ -235,12 +254,15 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Frame membersFrame(Mode mode) {
     if (mode == Mode.CLASSIC) {
       if (membersClassic == null) {
-        membersClassic = Frame.render(new ClientEvent.Members(room, allMembers()), codecs.classic());
+        membersClassic =
+            Frame.render(
+                new ClientEvent.Members(room, allMembers(), allUsers()), codecs.classic());
       }
       return membersClassic;
     }
     if (membersJson == null) {
-      membersJson = Frame.render(new ClientEvent.Members(room, allMembers()), codecs.json());
+      membersJson =
+          Frame.render(new ClientEvent.Members(room, allMembers(), allUsers()), codecs.json());
     }
     return membersJson;
   }
@@ -254,9 +276,32 @@ final class Room extends AbstractBehavior<Room.Command> {
   /** Members on other nodes first (they were there before this room started), then local ones. */
   private List<SessionId> allMembers() {
     List<SessionId> all = new ArrayList<>();
-    remote.values().forEach(all::addAll);
+    remote.values().forEach(of -> all.addAll(of.keySet()));
     all.addAll(members.keySet());
     return all;
+  }
+
+  /** The users of the members that have one, in the order of {@link #allMembers()}. */
+  private Map<SessionId, String> allUsers() {
+    if (withUser == 0) {
+      return Map.of();
+    }
+    Map<SessionId, String> users = new LinkedHashMap<>();
+    remote.values().forEach(of -> of.forEach((id, user) -> putUser(users, id, user)));
+    members.forEach((id, member) -> putUser(users, id, member.user()));
+    return users;
+  }
+
+  private static void putUser(Map<SessionId, String> users, SessionId id, String user) {
+    if (user != null) {
+      users.put(id, user);
+    }
+  }
+
+  private void countUser(String user, int change) {
+    if (user != null) {
+      withUser += change;
+    }
   }
 
   private Behavior<Command> onPeerEvent(FromPeer fromPeer) {
@@ -273,22 +318,28 @@ final class Room extends AbstractBehavior<Room.Command> {
     if (event instanceof PeerEvent.Message m) {
       fanOut(new ClientEvent.Message(m.from(), room, m.msg()));
     } else if (event instanceof PeerEvent.Joined j) {
-      if (remote.computeIfAbsent(j.node(), n -> new LinkedHashSet<>()).add(j.id())) {
+      LinkedHashMap<SessionId, String> of =
+          remote.computeIfAbsent(j.node(), n -> new LinkedHashMap<>());
+      if (!of.containsKey(j.id())) {
+        of.put(j.id(), j.user());
+        countUser(j.user(), 1);
         membershipChanged();
-        fanOut(new ClientEvent.Joined(j.id(), room));
+        fanOut(new ClientEvent.Joined(j.id(), room, j.user()));
       }
     } else if (event instanceof PeerEvent.Left l) {
-      LinkedHashSet<SessionId> of = remote.get(l.node());
-      if (of != null && of.remove(l.id())) {
+      LinkedHashMap<SessionId, String> of = remote.get(l.node());
+      if (of != null && of.containsKey(l.id())) {
+        String user = of.remove(l.id());
+        countUser(user, -1);
         membershipChanged();
-        fanOut(new ClientEvent.Left(l.id(), room, l.reason()));
+        fanOut(new ClientEvent.Left(l.id(), room, l.reason(), user));
       }
     } else if (event instanceof PeerEvent.Hello) {
       publishMembers();
     } else if (event instanceof PeerEvent.Members snapshot) {
-      reconcile(snapshot.node(), snapshot.members());
+      reconcile(snapshot.node(), snapshot.members(), snapshot.users());
     } else if (event instanceof PeerEvent.NodeGone gone) {
-      reconcile(gone.node(), List.of());
+      reconcile(gone.node(), List.of(), Map.of());
       remote.remove(gone.node());
       heardFrom.remove(gone.node());
     }
@@ -310,7 +361,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       Long heard = heardFrom.get(node);
       if (heard == null || now - heard > lease) {
         getContext().getLog().debug("No word from {} on room {}: its members expire", node, room);
-        reconcile(node, List.of());
+        reconcile(node, List.of(), Map.of());
         remote.remove(node);
         heardFrom.remove(node);
       }
@@ -319,28 +370,35 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   /** Tells the peers every member this room has on this node. */
   private void publishMembers() {
-    peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet())));
+    Map<SessionId, String> users = new LinkedHashMap<>();
+    members.forEach((id, member) -> putUser(users, id, member.user()));
+    peers.publish(new PeerEvent.Members(peers.node(), List.copyOf(members.keySet()), users));
   }
 
   /** Brings a node's members to {@code now}, telling local members who joined and who left. */
-  private void reconcile(String node, List<SessionId> now) {
+  private void reconcile(String node, List<SessionId> now, Map<SessionId, String> users) {
     if (now.isEmpty() && !remote.containsKey(node)) {
       return; // nothing known of that node here: keep no empty entry for it
     }
-    LinkedHashSet<SessionId> known = remote.computeIfAbsent(node, n -> new LinkedHashSet<>());
+    LinkedHashMap<SessionId, String> known =
+        remote.computeIfAbsent(node, n -> new LinkedHashMap<>());
     Set<SessionId> present = new HashSet<>(now); // snapshots come every few seconds: no n² scan
-    for (Iterator<SessionId> it = known.iterator(); it.hasNext(); ) {
-      SessionId gone = it.next();
-      if (!present.contains(gone)) {
+    for (Iterator<Map.Entry<SessionId, String>> it = known.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<SessionId, String> gone = it.next();
+      if (!present.contains(gone.getKey())) {
         it.remove();
+        countUser(gone.getValue(), -1);
         membershipChanged();
-        fanOut(new ClientEvent.Left(gone, room, LeaveReason.ERROR));
+        fanOut(new ClientEvent.Left(gone.getKey(), room, LeaveReason.ERROR, gone.getValue()));
       }
     }
     for (SessionId id : now) {
-      if (known.add(id)) {
+      if (!known.containsKey(id)) {
+        String user = users.get(id);
+        known.put(id, user);
+        countUser(user, 1);
         membershipChanged();
-        fanOut(new ClientEvent.Joined(id, room));
+        fanOut(new ClientEvent.Joined(id, room, user));
       }
     }
   }

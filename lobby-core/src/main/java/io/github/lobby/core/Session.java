@@ -1,6 +1,9 @@
 package io.github.lobby.core;
 
+import io.github.lobby.core.auth.AuthResult;
+import io.github.lobby.core.auth.Authenticated;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -91,6 +94,19 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     LOBBY
   }
 
+  /** The session's credential has expired. */
+  private enum Expired implements Command {
+    INSTANCE
+  }
+
+  /**
+   * The authenticator decided on a client's {@link ClientRequest.Refresh}.
+   *
+   * @param result its decision, or null when it failed
+   * @param due when the client message may be acknowledged
+   */
+  private record Refreshed(AuthResult result, long due) implements Command {}
+
   /** An acknowledgement held back by the rate limit is due. */
   private enum AckDue implements Command {
     INSTANCE
@@ -113,6 +129,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private final SessionId id;
   private final RoomId room;
   private final Transport transport;
+  /** How the session was authenticated; null when authentication is off. */
+  private Authenticated auth;
+  /** Whether the session may broadcast to its room. */
+  private boolean mayPublish;
+  private Cancellable expiry;
   private final ActorRef<Room.Command> roomRef;
   private final ActorRef<Lobby.Command> lobby;
   private final SessionDirectory directory;
@@ -142,6 +163,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       SessionId id,
       RoomId room,
       Transport transport,
+      Optional<Authenticated> auth,
       ActorRef<Room.Command> roomRef,
       ActorRef<Lobby.Command> lobby,
       SessionDirectory directory,
@@ -156,6 +178,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
                 id,
                 room,
                 transport,
+                auth.orElse(null),
                 roomRef,
                 lobby,
                 directory,
@@ -170,6 +193,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       SessionId id,
       RoomId room,
       Transport transport,
+      Authenticated auth,
       ActorRef<Room.Command> roomRef,
       ActorRef<Lobby.Command> lobby,
       SessionDirectory directory,
@@ -178,6 +202,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       LobbySettings settings,
       LobbyMetrics metrics) {
     super(context);
+    this.auth = auth;
+    this.mayPublish = auth == null || auth.grant().mayPublish();
+    if (auth != null) {
+      scheduleExpiry(auth.grant());
+    }
     this.metrics = metrics;
     this.id = id;
     this.room = room;
@@ -210,6 +239,10 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onProcessed(withLobby);
     } else if (message == AckDue.INSTANCE) {
       return onAckDue();
+    } else if (message instanceof Refreshed refreshed) {
+      return onRefreshed(refreshed);
+    } else if (message == Expired.INSTANCE) {
+      return onExpired();
     } else if (message instanceof Heartbeat beat) {
       return onTick(beat == Heartbeat.PARTIAL);
     } else if (message == TransportClosed.INSTANCE) {
@@ -245,8 +278,21 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     }
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
-      roomRef.tell(new Room.Broadcast(id, broadcast.msg(), metrics.now()));
-      withRoom = DueTimes.add(withRoom, due);
+      if (mayPublish) {
+        roomRef.tell(new Room.Broadcast(id, broadcast.msg(), metrics.now()));
+        withRoom = DueTimes.add(withRoom, due);
+      } else {
+        debug("Session {} may not broadcast to room {}", id, room);
+        answer(
+            new ClientEvent.Error(
+                AuthResult.Status.FORBIDDEN.code(),
+                "this session may not broadcast to room " + room.value()));
+        acknowledgeAt(due);
+      }
+    } else if (request instanceof ClientRequest.WhisperUser whisper) {
+      onWhisperUser(whisper, due);
+    } else if (request instanceof ClientRequest.Refresh refresh) {
+      onRefresh(refresh, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
       roomRef.tell(new Room.ListMembers(id));
       withRoom = DueTimes.add(withRoom, due);
@@ -278,6 +324,96 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       answer(new ClientEvent.NoSession(whisper.to()));
       acknowledgeAt(due);
     }
+  }
+
+  /**
+   * Delivers a whisper to every session of a user: those of this node straight to their queues;
+   * with other nodes, the Lobby has the federation deliver it there and answers {@code no_user}
+   * when nobody got it.
+   */
+  private void onWhisperUser(ClientRequest.WhisperUser whisper, long due) {
+    int local = directory.whisperUser(id, whisper.user(), room, whisper.msg());
+    if (federated) {
+      lobby.tell(new Lobby.WhisperUser(id, whisper.user(), whisper.msg(), local));
+      withLobby = DueTimes.add(withLobby, due);
+      return;
+    }
+    if (local == 0) {
+      metrics.whisper("no_session");
+      answer(new ClientEvent.NoUser(whisper.user()));
+    } else {
+      metrics.whisper("delivered");
+    }
+    acknowledgeAt(due);
+  }
+
+  /** Asks the authenticator about a new credential; the message is acknowledged on its answer. */
+  private void onRefresh(ClientRequest.Refresh refresh, long due) {
+    if (auth == null) {
+      answer(
+          new ClientEvent.Error(
+              "bad_request", "this server does not authenticate sessions: nothing to refresh"));
+      acknowledgeAt(due);
+      return;
+    }
+    getContext()
+        .pipeToSelf(
+            auth.authenticator().refresh(auth.grant().principal(), room, refresh.token()),
+            (result, failure) -> {
+              if (failure != null) {
+                // Not the exception's message: it may quote the credential.
+                warn(
+                    "Session {}: the authenticator failed on a refresh: {}",
+                    id,
+                    failure.getClass().getName());
+              }
+              return new Refreshed(failure == null ? result : null, due);
+            });
+  }
+
+  private Behavior<Command> onRefreshed(Refreshed refreshed) {
+    AuthResult result = refreshed.result();
+    if (result instanceof AuthResult.Grant grant) {
+      if (!grant.principal().user().equals(auth.user())) {
+        answer(
+            new ClientEvent.Error(
+                AuthResult.Status.FORBIDDEN.code(), "the token is for another user"));
+      } else {
+        auth = new Authenticated(grant, auth.authenticator());
+        mayPublish = grant.mayPublish();
+        scheduleExpiry(grant);
+        debug("Session {} refreshed its credential", id);
+        answer(new ClientEvent.Refreshed(grant.expiresAt().orElse(null)));
+      }
+    } else if (result instanceof AuthResult.Refusal refusal) {
+      answer(new ClientEvent.Error(refusal.status().code(), refusal.message()));
+    } else {
+      answer(new ClientEvent.Error("unavailable", "the token could not be checked; try again"));
+    }
+    acknowledgeAt(refreshed.due());
+    return this;
+  }
+
+  /** Closes the session when its grant expires (replacing any earlier expiry). */
+  private void scheduleExpiry(AuthResult.Grant grant) {
+    if (expiry != null) {
+      expiry.cancel();
+      expiry = null;
+    }
+    if (grant.expiresAt().isPresent()) {
+      Duration left = Duration.between(Instant.now(), grant.expiresAt().get());
+      expiry =
+          getContext()
+              .scheduleOnce(
+                  left.isNegative() ? Duration.ZERO : left,
+                  getContext().getSelf(),
+                  Expired.INSTANCE);
+    }
+  }
+
+  private Behavior<Command> onExpired() {
+    debug("Session {}: its credential expired", id);
+    return closeAndLeave(CloseCodes.TOKEN_EXPIRED, "token expired", LeaveReason.CLOSED);
   }
 
   private void answer(ClientEvent event) {
@@ -452,6 +588,9 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private Behavior<Command> onPostStop() {
     if (ackTimer != null) {
       ackTimer.cancel();
+    }
+    if (expiry != null) {
+      expiry.cancel();
     }
     if (!transportDone) {
       // Only reached when the session stops without having left (it failed, or the system stops).

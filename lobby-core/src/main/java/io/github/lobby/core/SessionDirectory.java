@@ -1,6 +1,8 @@
 package io.github.lobby.core;
 
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -12,10 +14,21 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class SessionDirectory {
 
-  /** A session as others reach it. */
-  record Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {}
+  /**
+   * A session as others reach it.
+   *
+   * @param user its user, or null when it is not authenticated
+   */
+  record Entry(
+      ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport, String user) {
+    Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {
+      this(ref, room, mode, transport, null);
+    }
+  }
 
   private final ConcurrentHashMap<SessionId, Entry> entries = new ConcurrentHashMap<>();
+  /** The sessions of each authenticated user; a user's set is replaced, never changed in place. */
+  private final ConcurrentHashMap<String, Set<SessionId>> byUser = new ConcurrentHashMap<>();
   private final Codecs codecs;
   private final LobbyMetrics metrics;
 
@@ -52,14 +65,53 @@ final class SessionDirectory {
     return true;
   }
 
+  /**
+   * Delivers a whisper to every session of a user on this node, each in its mode; any thread.
+   *
+   * @param room the sender's room, as the whisper event names it
+   * @return how many sessions it was offered to
+   */
+  int whisperUser(SessionId from, String user, RoomId room, Payload msg) {
+    Set<SessionId> ids = byUser.get(user);
+    if (ids == null) {
+      return 0;
+    }
+    int reached = 0;
+    for (SessionId to : ids) {
+      if (whisper(from, to, room, msg)) {
+        reached++;
+      }
+    }
+    return reached;
+  }
+
   // ---- the Lobby's side ----
 
   void put(SessionId id, Entry entry) {
     entries.put(id, entry);
+    if (entry.user() != null) {
+      byUser.compute(
+          entry.user(),
+          (user, ids) -> {
+            Set<SessionId> more = ids == null ? new HashSet<>() : new HashSet<>(ids);
+            more.add(id);
+            return Set.copyOf(more);
+          });
+    }
   }
 
   Entry remove(SessionId id) {
-    return entries.remove(id);
+    Entry entry = entries.remove(id);
+    if (entry != null && entry.user() != null) {
+      byUser.computeIfPresent(
+          entry.user(),
+          (user, ids) -> {
+            Set<SessionId> fewer = new HashSet<>(ids);
+            fewer.remove(id);
+            return fewer.isEmpty() ? null : Set.copyOf(fewer);
+          });
+    }
+    return entry;
   }
 
   int size() {

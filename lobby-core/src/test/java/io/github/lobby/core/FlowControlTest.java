@@ -45,6 +45,7 @@ class FlowControlTest {
             SessionId.random(),
             ROOM,
             transport,
+            java.util.Optional.empty(),
             room.ref(),
             lobby.ref(),
             directory,

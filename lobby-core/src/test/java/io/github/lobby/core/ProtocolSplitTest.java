@@ -34,7 +34,11 @@ class ProtocolSplitTest {
   @Test
   void peersDeliverWhispersAndReportSearches() {
     assertEquals(
-        Set.of(Lobby.DeliverWhisper.class, Lobby.WhisperSearched.class),
+        Set.of(
+            Lobby.DeliverWhisper.class,
+            Lobby.WhisperSearched.class,
+            Lobby.DeliverUserWhisper.class,
+            Lobby.UserWhispered.class),
         permitted(Lobby.PeerCommand.class));
   }
 

@@ -33,6 +33,14 @@ final class TestCodec implements WireCodec {
     if (text.equals("bad")) {
       return new ClientRequest.Invalid("bad_request", "bad frame");
     }
+    if (text.startsWith("wu ")) {
+      String[] parts = text.split(" ", 3);
+      return new ClientRequest.WhisperUser(
+          parts[1], new Payload.Text(parts.length > 2 ? parts[2] : ""));
+    }
+    if (text.startsWith("refresh ")) {
+      return new ClientRequest.Refresh(text.substring(8));
+    }
     if (text.startsWith("w ")) {
       String[] parts = text.split(" ", 3);
       return new ClientRequest.Whisper(parts[1], new Payload.Text(parts.length > 2 ? parts[2] : ""));

@@ -3,6 +3,9 @@ package io.github.lobby.http;
 import com.typesafe.config.Config;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Session;
+import io.github.lobby.core.auth.AuthResult;
+import io.github.lobby.core.auth.Authenticated;
+import io.github.lobby.core.auth.Authenticator;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -134,9 +137,13 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
     /** The WebSocket of an accepted upgrade from {@code remote}, joined to {@code io}. */
     WsConnection webSocket(
-        UpgradeHead.Upgrade upgrade, InetSocketAddress remote, WsConnection.Io io) {
+        UpgradeHead.Upgrade upgrade,
+        InetSocketAddress remote,
+        Optional<Authenticated> auth,
+        WsConnection.Io io) {
       Mode mode = upgrade.json() ? Mode.JSON : Mode.CLASSIC;
-      return new WsConnection(context, upgrade.room(), mode, Optional.of(remote.getAddress()), io);
+      return new WsConnection(
+          context, upgrade.room(), mode, Optional.of(remote.getAddress()), auth, io);
     }
 
     /**
@@ -172,6 +179,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private static final class WriteAck implements Tcp.Event {}
 
   private record SinkFailed(Throwable cause) {}
+
+  /** The authenticator decided on the upgrade. */
+  private record AuthDecided(UpgradeHead.Upgrade upgrade, AuthResult result) {}
 
   static Props props(ActorRef tcp, InetSocketAddress remote, Shared shared) {
     return Props.create(LeanConnection.class, () -> new LeanConnection(tcp, remote, shared));
@@ -253,6 +263,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       onTerminate();
     } else if (message == SOURCE_ACK) {
       onSourceAck();
+    } else if (message instanceof AuthDecided decided) {
+      onAuthDecided(decided);
     } else if (message == SINK_INIT) {
       getSender().tell(SINK_ACK, getSelf());
     } else if (message instanceof org.apache.pekko.actor.typed.ActorRef<?> session) {
@@ -305,17 +317,45 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       resumeReading();
     } else if (result instanceof UpgradeHead.Upgrade upgrade
         && shared.admissible(upgrade, remote)) {
-      startWebSocket(upgrade);
+      Optional<Authenticator> authenticator = shared.context().authenticator();
+      if (authenticator.isEmpty()) {
+        startWebSocket(upgrade, Optional.empty());
+      } else {
+        // Nothing more is read until the authenticator has decided (the head timer still runs).
+        ActorRef self = getSelf();
+        UpgradeAuth.authenticate(
+                authenticator.get(),
+                UpgradeHead.connectRequest(upgrade, Optional.of(remote.getAddress())))
+            .thenAccept(decision -> self.tell(new AuthDecided(upgrade, decision), self));
+      }
     } else {
       startHttp();
     }
   }
 
-  private void startWebSocket(UpgradeHead.Upgrade upgrade) {
+  private void onAuthDecided(AuthDecided decided) {
+    if (closing || ws != null || head == null) {
+      return; // the connection ended or timed out meanwhile
+    }
+    if (decided.result() instanceof AuthResult.Grant grant) {
+      startWebSocket(
+          decided.upgrade(),
+          Optional.of(new Authenticated(grant, shared.context().authenticator().orElseThrow())));
+    } else {
+      // Refused before the upgrade: the error answer, then the connection ends (Close flushes it).
+      cancelTimer();
+      head = null;
+      closing = true;
+      tcp.tell(TcpMessage.write(UpgradeAuth.responseBytes((AuthResult.Refusal) decided.result())), getSelf());
+      tcp.tell(TcpMessage.close(), getSelf());
+    }
+  }
+
+  private void startWebSocket(UpgradeHead.Upgrade upgrade, Optional<Authenticated> auth) {
     cancelTimer();
     ByteString rest = head.drop(upgrade.headLength());
     head = null;
-    ws = shared.webSocket(upgrade, remote, this);
+    ws = shared.webSocket(upgrade, remote, auth, this);
     acks =
         WriteAcks.register(
             getContext(),

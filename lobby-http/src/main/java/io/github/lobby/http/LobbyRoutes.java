@@ -7,6 +7,9 @@ import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
+import io.github.lobby.core.auth.AuthResult;
+import io.github.lobby.core.auth.Authenticated;
+import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.net.InetAddress;
@@ -49,7 +52,8 @@ public final class LobbyRoutes extends AllDirectives {
       LobbySettings settings,
       HttpSettings http,
       LobbyMetrics metrics,
-      Supplier<String> scrape) {
+      Supplier<String> scrape,
+      Optional<Authenticator> authenticator) {
     if (http.adminToken().isBlank()) {
       // Routes mounted in a server bound by hand: they start here, so the token is made here.
       http = http.withGeneratedAdminToken();
@@ -67,7 +71,8 @@ public final class LobbyRoutes extends AllDirectives {
             settings,
             http,
             new Admission(settings.maxSessions(), http.maxConnectionsPerIp()),
-            metrics);
+            metrics,
+            authenticator);
   }
 
   /**
@@ -84,7 +89,8 @@ public final class LobbyRoutes extends AllDirectives {
         LobbySettings.fromConfig(config),
         HttpSettings.fromConfig(config),
         LobbyMetrics.NONE,
-        null);
+        null,
+        Optional.empty()); // AUTH-WIRE
   }
 
   /**
@@ -93,7 +99,7 @@ public final class LobbyRoutes extends AllDirectives {
    */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
-    return new LobbyRoutes(system, lobby, settings, http, LobbyMetrics.NONE, null);
+    return new LobbyRoutes(system, lobby, settings, http, LobbyMetrics.NONE, null, Optional.empty());
   }
 
   /**
@@ -111,7 +117,25 @@ public final class LobbyRoutes extends AllDirectives {
       HttpSettings http,
       LobbyMetrics metrics,
       Supplier<String> scrape) {
-    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape);
+    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, Optional.empty());
+  }
+
+  /**
+   * Creates the routes with metrics and an authenticator: every upgrade is decided by {@code
+   * authenticator} before it is answered (401 or 403 with the JSON error body when refused), and
+   * sessions carry their user (PROTOCOL.md, authentication).
+   *
+   * @param authenticator decides on upgrades; empty for none (anonymous sessions)
+   */
+  public static LobbyRoutes create(
+      ActorSystem<?> system,
+      ActorRef<Lobby.Command> lobby,
+      LobbySettings settings,
+      HttpSettings http,
+      LobbyMetrics metrics,
+      Supplier<String> scrape,
+      Optional<Authenticator> authenticator) {
+    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, authenticator);
   }
 
   /**
@@ -191,14 +215,39 @@ public final class LobbyRoutes extends AllDirectives {
                   StatusCodes.TOO_MANY_REQUESTS,
                   "this address has " + http.maxConnectionsPerIp() + " connections, the most allowed"));
     }
+    RoomId room = new RoomId(name);
+    if (context.authenticator().isEmpty()) {
+      return accept(upgrade.get(), room, address, Optional.empty());
+    }
+    Authenticator authenticator = context.authenticator().get();
+    return onSuccess(
+        UpgradeAuth.authenticate(
+            authenticator,
+            UpgradeAuth.connectRequest(
+                request, room, upgrade.get().getRequestedProtocols(), address)),
+        result ->
+            result instanceof AuthResult.Grant grant
+                ? accept(
+                    upgrade.get(),
+                    room,
+                    address,
+                    Optional.of(new Authenticated(grant, authenticator)))
+                : complete(UpgradeAuth.response((AuthResult.Refusal) result)));
+  }
+
+  private Route accept(
+      WebSocketUpgrade upgrade,
+      RoomId room,
+      Optional<InetAddress> address,
+      Optional<Authenticated> auth) {
     boolean json =
-        StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
+        StreamSupport.stream(upgrade.getRequestedProtocols().spliterator(), false)
             .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
     Mode mode = json ? Mode.JSON : Mode.CLASSIC;
     return complete(
         EngineFrames.accept(
-            upgrade.get(),
-            SessionFlow.create(context, new RoomId(name), mode, address),
+            upgrade,
+            SessionFlow.create(context, room, mode, address, auth),
             json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
   }
 }

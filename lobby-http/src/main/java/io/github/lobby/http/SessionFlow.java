@@ -5,6 +5,8 @@ import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
+import io.github.lobby.core.auth.Authenticated;
+import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.http.EngineFrames.InPart;
 import io.github.lobby.http.EngineFrames.OutFrame;
 import java.net.InetAddress;
@@ -37,19 +39,28 @@ final class SessionFlow {
 
   private SessionFlow() {}
 
-  /** The per-connection settings, shared by every connection of a server. */
+  /**
+   * The per-connection settings, shared by every connection of a server.
+   *
+   * @param authenticator decides on every upgrade; empty when authentication is off
+   */
   record Context(
       ActorRef<Lobby.Command> lobby,
       Scheduler scheduler,
       LobbySettings settings,
       HttpSettings http,
       Admission admission,
-      LobbyMetrics metrics) {}
+      LobbyMetrics metrics,
+      Optional<Authenticator> authenticator) {}
 
   /** Creates the frame handler of one connection. */
   static Flow<InPart, OutFrame, NotUsed> create(
-      Context context, RoomId room, Mode mode, Optional<InetAddress> address) {
-    return Flow.fromGraph(new ConnectionStage(context, room, mode, address));
+      Context context,
+      RoomId room,
+      Mode mode,
+      Optional<InetAddress> address,
+      Optional<Authenticated> auth) {
+    return Flow.fromGraph(new ConnectionStage(context, room, mode, address, auth));
   }
 
   private static final class ConnectionStage extends GraphStage<FlowShape<InPart, OutFrame>> {
@@ -60,12 +71,19 @@ final class SessionFlow {
     private final RoomId room;
     private final Mode mode;
     private final Optional<InetAddress> address;
+    private final Optional<Authenticated> auth;
 
-    ConnectionStage(Context context, RoomId room, Mode mode, Optional<InetAddress> address) {
+    ConnectionStage(
+        Context context,
+        RoomId room,
+        Mode mode,
+        Optional<InetAddress> address,
+        Optional<Authenticated> auth) {
       this.context = context;
       this.room = room;
       this.mode = mode;
       this.address = address;
+      this.auth = auth;
     }
 
     @Override
@@ -83,7 +101,7 @@ final class SessionFlow {
 
     private final class Logic extends TimerGraphStageLogic implements WsConnection.Io {
       private final AsyncCallback<Object> signals = createAsyncCallback(this::onSignal);
-      private final WsConnection connection = new WsConnection(context, room, mode, address, this);
+      private final WsConnection connection = new WsConnection(context, room, mode, address, auth, this);
       private String failure;
 
       Logic() {

@@ -1,6 +1,15 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.RoomId;
+import io.github.lobby.core.auth.ConnectRequest;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.http.javadsl.model.Query;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -45,9 +54,19 @@ final class UpgradeHead {
    * @param accept the {@code Sec-WebSocket-Accept} value
    * @param origin the {@code Origin} header, or null
    * @param headLength the bytes of the head, CRLF CRLF included; what follows are frames
+   * @param text the head as read (ISO-8859-1), for an {@link io.github.lobby.core.auth
+   *     Authenticator}'s request ({@link #connectRequest}); never logged, it may hold credentials
    */
-  record Upgrade(RoomId room, boolean json, String accept, String origin, int headLength)
-      implements Result {}
+  record Upgrade(
+      RoomId room, boolean json, String accept, String origin, int headLength, String text)
+      implements Result {
+
+    /** Names the room and mode only: the head may hold credentials. */
+    @Override
+    public String toString() {
+      return "Upgrade[room=" + room.value() + ", json=" + json + "]";
+    }
+  }
 
   private static final byte[] PREFIX = "GET /".getBytes(StandardCharsets.US_ASCII);
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -189,7 +208,54 @@ final class UpgradeHead {
       return null;
     }
     boolean json = protocols != null && hasToken(protocols, JsonModeCodec.SUBPROTOCOL);
-    return new Upgrade(new RoomId(name), json, accept(key), origin, headLength);
+    return new Upgrade(new RoomId(name), json, accept(key), origin, headLength, head);
+  }
+
+  /**
+   * The request an {@link io.github.lobby.core.auth.Authenticator} decides on: the head's query
+   * parameters (decoded as Pekko HTTP decodes them), headers and offered subprotocols. The head was
+   * checked by {@link #parse}, so it is well formed.
+   */
+  static ConnectRequest connectRequest(Upgrade upgrade, Optional<InetAddress> remote) {
+    String head = upgrade.text();
+    int lineEnd = head.indexOf("\r\n");
+    String requestLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
+    String target = requestLine.substring(4, requestLine.length() - 9);
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    int at = lineEnd < 0 ? head.length() : lineEnd + 2;
+    while (at < head.length()) {
+      int end = head.indexOf("\r\n", at);
+      if (end < 0) {
+        end = head.length();
+      }
+      int colon = head.indexOf(':', at);
+      headers
+          .computeIfAbsent(head.substring(at, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+          .add(head.substring(colon + 1, end).strip());
+      at = end + 2;
+    }
+    List<String> protocols = new ArrayList<>();
+    for (String value : headers.getOrDefault("sec-websocket-protocol", List.of())) {
+      for (String part : value.split(",")) {
+        if (!part.isBlank()) {
+          protocols.add(part.strip());
+        }
+      }
+    }
+    return new ConnectRequest(upgrade.room(), query(target), headers, protocols, remote);
+  }
+
+  /** The query parameters of a request target, decoded by Pekko HTTP's URI parser. */
+  static Map<String, List<String>> query(String target) {
+    int q = target.indexOf('?');
+    if (q < 0) {
+      return Map.of();
+    }
+    try {
+      return Query.create(target.substring(q + 1)).toMultiMap();
+    } catch (RuntimeException e) {
+      return Map.of(); // a query that does not parse carries no credential
+    }
   }
 
   /** Whether the header name at {@code at} is {@code name}, ignoring case. */

@@ -4,6 +4,7 @@ import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.RoomId;
+import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.Session;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.http.EngineFrames.OutFrame;
@@ -74,6 +75,8 @@ final class WsConnection implements FrameDecoder.Handler {
   private final RoomId room;
   private final Mode mode;
   private final Optional<InetAddress> address;
+  /** How the upgrade was authenticated; empty when authentication is off. */
+  private final Optional<Authenticated> auth;
   private final Io io;
   private final Outbox outbox;
   private final FrameDecoder decoder;
@@ -127,8 +130,14 @@ final class WsConnection implements FrameDecoder.Handler {
   private boolean counted;
 
   WsConnection(
-      SessionFlow.Context context, RoomId room, Mode mode, Optional<InetAddress> address, Io io) {
+      SessionFlow.Context context,
+      RoomId room,
+      Mode mode,
+      Optional<InetAddress> address,
+      Optional<Authenticated> auth,
+      Io io) {
     this.context = context;
+    this.auth = auth;
     this.room = room;
     this.mode = mode;
     this.address = address;
@@ -176,12 +185,12 @@ final class WsConnection implements FrameDecoder.Handler {
     admitted = true;
     if (answerTo != null) {
       directReply = true;
-      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, answerTo));
+      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, auth, answerTo));
       return;
     }
     AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
             context.lobby(),
-            replyTo -> new Lobby.Connect(id, room, mode, outbox, replyTo),
+            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, replyTo),
             context.http().askTimeout(),
             context.scheduler())
         // Run on the completing thread: the stage from Pekko's ask runs plain callbacks on the

@@ -55,6 +55,11 @@ public final class ClassicCodec implements WireCodec {
           new Members(m.room().value(), m.members().stream().map(Object::toString).toList()));
     } else if (event instanceof ClientEvent.Error e) {
       return "error: " + e.message();
+    } else if (event instanceof ClientEvent.NoUser n) {
+      // Classic clients cannot whisper to users; rendered for completeness.
+      return "no user " + n.user();
+    } else if (event instanceof ClientEvent.Refreshed r) {
+      return "token refreshed";
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }

@@ -1,5 +1,6 @@
 package io.github.lobby.http.codec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,7 +9,10 @@ import io.github.lobby.core.ClientRequest;
 import io.github.lobby.core.Payload;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.core.WireCodec;
+import io.github.lobby.core.auth.Principal;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,15 +34,27 @@ public final class JsonModeCodec implements WireCodec {
 
   private JsonModeCodec() {}
 
-  @JsonPropertyOrder({"type", "id", "room_id", "members"})
+  // Fields of authenticated sessions (user, users) are written only when they have a value, so
+  // that frames without authentication are exactly those of PROTOCOL.md section 3.
+
+  @JsonPropertyOrder({"type", "id", "room_id", "members", "user", "users"})
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
   record Welcome(
-      String type, String id, @JsonProperty("room_id") String roomId, List<String> members) {}
+      String type,
+      String id,
+      @JsonProperty("room_id") String roomId,
+      @JsonInclude(JsonInclude.Include.ALWAYS) List<String> members,
+      String user,
+      Map<String, String> users) {}
 
-  @JsonPropertyOrder({"type", "id", "room_id"})
-  record Joined(String type, String id, @JsonProperty("room_id") String roomId) {}
+  @JsonPropertyOrder({"type", "id", "room_id", "user"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Joined(String type, String id, @JsonProperty("room_id") String roomId, String user) {}
 
-  @JsonPropertyOrder({"type", "id", "room_id", "reason"})
-  record Left(String type, String id, @JsonProperty("room_id") String roomId, String reason) {}
+  @JsonPropertyOrder({"type", "id", "room_id", "reason", "user"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Left(
+      String type, String id, @JsonProperty("room_id") String roomId, String reason, String user) {}
 
   @JsonPropertyOrder({"type", "id", "room_id", "msg"})
   record Message(String type, String id, @JsonProperty("room_id") String roomId, Payload msg) {}
@@ -47,8 +63,16 @@ public final class JsonModeCodec implements WireCodec {
   record Whisper(
       String type, String id, String to, @JsonProperty("room_id") String roomId, Payload msg) {}
 
-  @JsonPropertyOrder({"type", "room_id", "members"})
-  record Members(String type, @JsonProperty("room_id") String roomId, List<String> members) {}
+  @JsonPropertyOrder({"type", "room_id", "members", "users"})
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  record Members(
+      String type,
+      @JsonProperty("room_id") String roomId,
+      @JsonInclude(JsonInclude.Include.ALWAYS) List<String> members,
+      Map<String, String> users) {}
+
+  @JsonPropertyOrder({"type", "expires_at"})
+  record Refreshed(String type, @JsonProperty("expires_at") String expiresAt) {}
 
   @JsonPropertyOrder({"type", "code", "message"})
   record Error(String type, String code, String message) {}
@@ -65,15 +89,27 @@ public final class JsonModeCodec implements WireCodec {
       return new Whisper(
           "whisper", w.from().toString(), w.to().toString(), w.room().value(), w.msg());
     } else if (event instanceof ClientEvent.Welcome w) {
-      return new Welcome("welcome", w.id().toString(), w.room().value(), ids(w.members()));
+      return new Welcome(
+          "welcome",
+          w.id().toString(),
+          w.room().value(),
+          ids(w.members()),
+          w.users().get(w.id()),
+          users(w.users()));
     } else if (event instanceof ClientEvent.Joined j) {
-      return new Joined("joined", j.id().toString(), j.room().value());
+      return new Joined("joined", j.id().toString(), j.room().value(), j.user());
     } else if (event instanceof ClientEvent.Left l) {
-      return new Left("left", l.id().toString(), l.room().value(), l.reason().wireName());
+      return new Left(
+          "left", l.id().toString(), l.room().value(), l.reason().wireName(), l.user());
     } else if (event instanceof ClientEvent.Members m) {
-      return new Members("members", m.room().value(), ids(m.members()));
+      return new Members("members", m.room().value(), ids(m.members()), users(m.users()));
     } else if (event instanceof ClientEvent.NoSession n) {
       return new Error("error", "no_session", "no session " + n.target());
+    } else if (event instanceof ClientEvent.NoUser n) {
+      return new Error("error", "no_user", "no session of user " + shorten(n.user()));
+    } else if (event instanceof ClientEvent.Refreshed r) {
+      return new Refreshed(
+          "refreshed", r.expiresAt() == null ? null : r.expiresAt().toString());
     } else if (event instanceof ClientEvent.Error e) {
       return new Error("error", e.code(), e.message());
     }
@@ -82,6 +118,12 @@ public final class JsonModeCodec implements WireCodec {
 
   private static List<String> ids(List<SessionId> ids) {
     return ids.stream().map(SessionId::toString).toList();
+  }
+
+  private static Map<String, String> users(Map<SessionId, String> users) {
+    Map<String, String> byId = new LinkedHashMap<>();
+    users.forEach((id, user) -> byId.put(id.toString(), user));
+    return byId;
   }
 
   @Override
@@ -105,9 +147,13 @@ public final class JsonModeCodec implements WireCodec {
         return whisper(node);
       case "members":
         return ClientRequest.ListMembers.INSTANCE;
+      case "refresh":
+        return refresh(node);
       default:
         return invalid(
-            "unknown type \"" + shorten(type.textValue()) + "\"; expected message, whisper or members");
+            "unknown type \""
+                + shorten(type.textValue())
+                + "\"; expected message, whisper, members or refresh");
     }
   }
 
@@ -119,7 +165,27 @@ public final class JsonModeCodec implements WireCodec {
     return new ClientRequest.Broadcast(WireJson.payload(msg));
   }
 
+  private static ClientRequest refresh(JsonNode node) {
+    JsonNode token = node.get("token");
+    if (token == null || !token.isTextual() || token.textValue().isEmpty()) {
+      return invalid("a refresh needs a field \"token\" holding the new token");
+    }
+    return new ClientRequest.Refresh(token.textValue());
+  }
+
   private static ClientRequest whisper(JsonNode node) {
+    JsonNode user = node.get("user");
+    if (user != null && node.get("to") == null) {
+      if (!user.isTextual() || user.textValue().isEmpty()
+          || user.textValue().length() > Principal.MAX_USER_LENGTH) {
+        return invalid("a whisper's \"user\" must be a user id (a string of 1 to 256 characters)");
+      }
+      JsonNode msg = node.get("msg");
+      if (msg == null) {
+        return invalid("a whisper needs a field \"msg\"");
+      }
+      return new ClientRequest.WhisperUser(user.textValue(), WireJson.payload(msg));
+    }
     JsonNode to = node.get("to");
     if (to == null || !to.isTextual() || SessionId.parse(to.textValue()).isEmpty()) {
       return invalid("a whisper needs a field \"to\" holding a session id (a UUID)");
