@@ -9,6 +9,8 @@ import io.github.lobby.core.LobbySettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import io.github.lobby.core.auth.Authenticator;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -121,7 +123,30 @@ public final class LobbyServer {
       Federation federation,
       MeterRegistry registry,
       Supplier<String> scrape) {
+    return start(system, config, own, federation, registry, scrape, null);
+  }
+
+  /**
+   * Like {@link #start(ActorSystem, Config, Route, Federation, MeterRegistry, Supplier)}, with an
+   * authenticator given in code rather than chosen by {@code lobby.auth.mode}: every upgrade is
+   * decided by it before it is answered (PROTOCOL.md, authentication).
+   *
+   * @param authenticator decides on every upgrade; null: the one {@code lobby.auth} configures
+   *     (none by default)
+   */
+  public static CompletionStage<LobbyServer> start(
+      ActorSystem<?> system,
+      Config config,
+      Route own,
+      Federation federation,
+      MeterRegistry registry,
+      Supplier<String> scrape,
+      Authenticator authenticator) {
     LobbySettings settings = LobbySettings.fromConfig(config);
+    Optional<Authenticator> auth =
+        authenticator != null
+            ? Optional.of(authenticator)
+            : Optional.empty(); // AUTH-WIRE
     // The one place a started server's admin token is generated (when none is configured).
     HttpSettings http = HttpSettings.fromConfig(config).withGeneratedAdminToken();
     LobbyMetrics metrics = LobbyMetrics.of(registry);
@@ -130,7 +155,7 @@ public final class LobbyServer {
             Lobby.create(settings, LobbyRoutes.codecs(), federation, metrics),
             "lobby",
             Props.empty());
-    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http, metrics, scrape);
+    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http, metrics, scrape, auth);
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
     LeanConnection.Shared shared =
         LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
