@@ -134,6 +134,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Whether the session may broadcast to its room. */
   private boolean mayPublish;
   private Cancellable expiry;
+  /** Whether {@link #expiry} fires at the expiry itself, not at a daily check before it. */
+  private boolean expiryFinal;
   private final ActorRef<Room.Command> roomRef;
   private final ActorRef<Lobby.Command> lobby;
   private final SessionDirectory directory;
@@ -402,16 +404,21 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     }
     if (grant.expiresAt().isPresent()) {
       Duration left = Duration.between(Instant.now(), grant.expiresAt().get());
-      expiry =
-          getContext()
-              .scheduleOnce(
-                  left.isNegative() ? Duration.ZERO : left,
-                  getContext().getSelf(),
-                  Expired.INSTANCE);
+      // The scheduler takes delays of a few months at most: a later expiry is checked daily.
+      Duration wait = left.isNegative() ? Duration.ZERO : left.compareTo(DAY) > 0 ? DAY : left;
+      expiryFinal = wait != DAY;
+      expiry = getContext().scheduleOnce(wait, getContext().getSelf(), Expired.INSTANCE);
     }
   }
 
+  private static final Duration DAY = Duration.ofDays(1);
+
   private Behavior<Command> onExpired() {
+    expiry = null;
+    if (!expiryFinal) {
+      scheduleExpiry(auth.grant()); // a far expiry: one more day passed
+      return this;
+    }
     debug("Session {}: its credential expired", id);
     return closeAndLeave(CloseCodes.TOKEN_EXPIRED, "token expired", LeaveReason.CLOSED);
   }

@@ -32,7 +32,11 @@ final class JdkClient implements WebSocket.Listener {
 
   /** A client on a shared HttpClient (one selector thread for many sockets). */
   JdkClient(HttpClient http, URI uri, String subprotocol) {
-    WebSocket.Builder builder = http.newWebSocketBuilder();
+    this(http.newWebSocketBuilder(), uri, subprotocol);
+  }
+
+  /** A client from a builder the test prepared (headers, say). */
+  JdkClient(WebSocket.Builder builder, URI uri, String subprotocol) {
     if (subprotocol != null) {
       builder.subprotocols(subprotocol);
     }

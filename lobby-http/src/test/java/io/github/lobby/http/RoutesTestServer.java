@@ -25,6 +25,11 @@ final class RoutesTestServer implements AutoCloseable {
   final ServerBinding binding;
 
   RoutesTestServer(String extraConfig) {
+    this(extraConfig, null);
+  }
+
+  /** Routes whose upgrades {@code authenticator} decides (null: as configured). */
+  RoutesTestServer(String extraConfig, io.github.lobby.core.auth.Authenticator authenticator) {
     Config config =
         ConfigFactory.parseString(extraConfig)
             .withFallback(
@@ -42,7 +47,17 @@ final class RoutesTestServer implements AutoCloseable {
             Lobby.create(LobbySettings.fromConfig(config), LobbyRoutes.codecs(), Federation.NONE),
             "lobby",
             Props.empty());
-    routes = LobbyRoutes.create(system, lobby, config);
+    routes =
+        authenticator == null
+            ? LobbyRoutes.create(system, lobby, config)
+            : LobbyRoutes.create(
+                system,
+                lobby,
+                LobbySettings.fromConfig(config),
+                HttpSettings.fromConfig(config),
+                io.github.lobby.core.LobbyMetrics.NONE,
+                null,
+                java.util.Optional.of(authenticator));
     binding =
         Http.get(system)
             .newServerAt("127.0.0.1", 0)

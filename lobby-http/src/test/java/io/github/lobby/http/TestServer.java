@@ -22,6 +22,11 @@ final class TestServer implements AutoCloseable {
   final HttpClient http = HttpClient.newHttpClient();
 
   TestServer(String extraConfig) {
+    this(extraConfig, null);
+  }
+
+  /** A server whose upgrades {@code authenticator} decides (null: as configured). */
+  TestServer(String extraConfig, io.github.lobby.core.auth.Authenticator authenticator) {
     Config config =
         ConfigFactory.parseString(extraConfig)
             .withFallback(
@@ -30,7 +35,17 @@ final class TestServer implements AutoCloseable {
                         + "pekko.loglevel = WARNING\n"))
             .withFallback(ConfigFactory.load());
     system = ActorSystem.create(Behaviors.empty(), "test", config);
-    server = LobbyServer.start(system).toCompletableFuture().join();
+    server =
+        LobbyServer.start(
+                system,
+                config,
+                null,
+                io.github.lobby.core.Federation.fromConfig(config),
+                null,
+                null,
+                authenticator)
+            .toCompletableFuture()
+            .join();
   }
 
   TestServer() {
