@@ -9,6 +9,8 @@ import io.github.lobby.http.codec.AdminJson.BadBody;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
@@ -159,6 +161,12 @@ final class AdminRoutes extends AllDirectives {
                         .toList())));
   }
 
+  private static Map<String, String> users(Map<SessionId, String> users) {
+    Map<String, String> byId = new LinkedHashMap<>();
+    users.forEach((id, user) -> byId.put(id.toString(), user));
+    return byId;
+  }
+
   private Route getRoom(RoomId room) {
     CompletionStage<Optional<Lobby.RoomView>> view =
         ask(replyTo -> new Lobby.GetRoom(room, replyTo));
@@ -171,7 +179,8 @@ final class AdminRoutes extends AllDirectives {
                         ok(
                             new AdminJson.RoomMembers(
                                 room.value(),
-                                v.members().stream().map(SessionId::toString).toList())))
+                                v.members().stream().map(SessionId::toString).toList(),
+                                users(v.users()))))
                 .orElseGet(
                     () ->
                         complete(

@@ -180,9 +180,23 @@ class AuthUpgradeTest {
 
     // Whisper to a user: alice's second session gets it too.
     JdkClient alice2 = json(port, room + "?token=alice-2");
-    alice2.next();
+    String alice2Id = JSON.readTree(alice2.next()).get("id").asText();
     alice.next();
     reader.next();
+
+    // The admin API lists the users.
+    java.net.http.HttpResponse<String> view =
+        HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/rooms" + room))
+                    .header("Authorization", "Bearer " + TestServer.TOKEN)
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, view.statusCode(), view.body());
+    assertEquals(
+        Map.of(aliceId, "alice", readerWelcome.get("id").asText(), "reader", alice2Id, "alice"),
+        JSON.convertValue(JSON.readTree(view.body()).get("users"), Map.class));
     reader.send("{\"type\":\"whisper\",\"user\":\"alice\",\"msg\":\"psst\"}");
     assertEquals("psst", JSON.readTree(alice.next()).get("msg").asText());
     assertEquals("psst", JSON.readTree(alice2.next()).get("msg").asText());

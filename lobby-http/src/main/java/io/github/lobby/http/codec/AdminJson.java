@@ -1,10 +1,12 @@
 package io.github.lobby.http.codec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.lobby.core.Payload;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -103,9 +105,17 @@ public final class AdminJson {
   /** The answer to {@code GET /rooms}. */
   public record Rooms(List<RoomCount> rooms) {}
 
-  /** The answer to {@code GET /rooms/{room}}. */
-  @JsonPropertyOrder({"room_id", "members"})
-  public record RoomMembers(@JsonProperty("room_id") String roomId, List<String> members) {}
+  /**
+   * The answer to {@code GET /rooms/{room}}.
+   *
+   * @param users the user of each authenticated member by session id; not written when empty
+   *     (authentication off)
+   */
+  @JsonPropertyOrder({"room_id", "members", "users"})
+  public record RoomMembers(
+      @JsonProperty("room_id") String roomId,
+      List<String> members,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> users) {}
 
   /** The answer to {@code GET /health}. */
   @JsonPropertyOrder({"status", "sessions", "rooms"})
