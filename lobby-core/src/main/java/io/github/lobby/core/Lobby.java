@@ -318,6 +318,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     getContext().getSelf(),
                     sessions,
                     federation != Federation.NONE,
+                    connect.mode(),
                     codecs.of(connect.mode()),
                     settings,
                     metrics));

@@ -142,6 +142,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Whether a whisper whose target is not on this node is looked for on other nodes. */
   private final boolean federated;
   private final WireCodec codec;
+  /** Whether the client is in JSON mode, where refusals are told with an error frame. */
+  private final boolean json;
   private final Duration heartbeatInterval;
   private final Duration clientTimeout;
   /** Whether any frame arrived since the last tick. */
@@ -170,6 +172,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       ActorRef<Lobby.Command> lobby,
       SessionDirectory directory,
       boolean federated,
+      Mode mode,
       WireCodec codec,
       LobbySettings settings,
       LobbyMetrics metrics) {
@@ -185,6 +188,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
                 lobby,
                 directory,
                 federated,
+                mode,
                 codec,
                 settings,
                 metrics));
@@ -200,10 +204,12 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       ActorRef<Lobby.Command> lobby,
       SessionDirectory directory,
       boolean federated,
+      Mode mode,
       WireCodec codec,
       LobbySettings settings,
       LobbyMetrics metrics) {
     super(context);
+    this.json = mode == Mode.JSON;
     this.auth = auth;
     this.mayPublish = auth == null || auth.grant().mayPublish();
     if (auth != null) {
@@ -285,10 +291,12 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
         withRoom = DueTimes.add(withRoom, due);
       } else {
         debug("Session {} may not broadcast to room {}", id, room);
-        answer(
-            new ClientEvent.Error(
-                AuthResult.Status.FORBIDDEN.code(),
-                "this session may not broadcast to room " + room.value()));
+        if (json) { // classic clients have no error frame: they are not told
+          answer(
+              new ClientEvent.Error(
+                  AuthResult.Status.FORBIDDEN.code(),
+                  "this session may not broadcast to room " + room.value()));
+        }
         acknowledgeAt(due);
       }
     } else if (request instanceof ClientRequest.WhisperUser whisper) {

@@ -80,6 +80,10 @@ class AuthSessionTest {
   }
 
   Client connect(Optional<AuthResult.Grant> grant) {
+    return connect(grant, Mode.JSON);
+  }
+
+  Client connect(Optional<AuthResult.Grant> grant, Mode mode) {
     ProbeTransport transport = new ProbeTransport(testKit);
     SessionId id = SessionId.random();
     TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
@@ -87,7 +91,7 @@ class AuthSessionTest {
         new Lobby.Connect(
             id,
             ROOM,
-            Mode.JSON,
+            mode,
             transport,
             grant.map(g -> new Authenticated(g, authenticator)),
             reply.ref()));
@@ -189,6 +193,18 @@ class AuthSessionTest {
     assertInstanceOf(ClientEvent.Message.class, reader.next());
     reader.says("w " + writer.id() + " psst");
     assertInstanceOf(ClientEvent.Whisper.class, writer.next());
+  }
+
+  @Test
+  void aClassicSessionThatMayNotPublishIsNotToldAndNothingIsBroadcast() {
+    Client reader =
+        connect(
+            Optional.of(new AuthResult.Grant(Principal.of("reader"), false, Optional.empty())),
+            Mode.CLASSIC);
+    reader.next();
+    reader.says("hello");
+    awaitAcks(reader, 1);
+    reader.transport().probe.expectNoMessage(Duration.ofMillis(200));
   }
 
   @Test

@@ -50,6 +50,7 @@ class FlowControlTest {
             lobby.ref(),
             directory,
             federated,
+            Mode.CLASSIC,
             TestCodec.CODECS.classic(),
             settings,
             LobbyMetrics.NONE));
