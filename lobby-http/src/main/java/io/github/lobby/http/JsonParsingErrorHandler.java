@@ -24,8 +24,19 @@ public final class JsonParsingErrorHandler extends ParsingErrorHandler {
   @Override
   public HttpResponse handle(
       StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
-    log.debug("Unparsable request answered with {}: {}", status.intValue(), LogText.escape(info.summary()));
+    log.debug(
+        "Unparsable request answered with {}: {}",
+        status.intValue(),
+        LogText.escape(withoutQuery(info.summary())));
     return HttpErrors.error(status, message(status.intValue()));
+  }
+
+  /**
+   * The parser's summary without query strings: a request target it quotes may carry a credential
+   * ({@code ?token=}), which must not reach a log line.
+   */
+  static String withoutQuery(String summary) {
+    return summary == null ? null : summary.replaceAll("\\?[^\\s'\"]*", "?...");
   }
 
   private static String message(int status) {

@@ -48,6 +48,67 @@ class CodecTest {
   }
 
   @Test
+  void jsonModeAddsUsersOnlyWhenSessionsAreAuthenticated() {
+    JsonModeCodec j = JsonModeCodec.INSTANCE;
+    java.util.Map<SessionId, String> users = new java.util.LinkedHashMap<>();
+    users.put(A, "alice");
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A + "\",\""
+            + B + "\"],\"user\":\"alice\",\"users\":{\"" + A + "\":\"alice\"}}",
+        j.render(new ClientEvent.Welcome(A, ROOM, List.of(A, B), users)));
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + B + "\",\"room_id\":\"r\",\"members\":[]}",
+        j.render(new ClientEvent.Welcome(B, ROOM, List.of())));
+    assertEquals(
+        "{\"type\":\"joined\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"user\":\"alice\"}",
+        j.render(new ClientEvent.Joined(A, ROOM, "alice")));
+    assertEquals(
+        "{\"type\":\"joined\",\"id\":\"" + A + "\",\"room_id\":\"r\"}",
+        j.render(new ClientEvent.Joined(A, ROOM)));
+    assertEquals(
+        "{\"type\":\"left\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"reason\":\"closed\",\"user\":\"alice\"}",
+        j.render(new ClientEvent.Left(A, ROOM, LeaveReason.CLOSED, "alice")));
+    assertEquals(
+        "{\"type\":\"members\",\"room_id\":\"r\",\"members\":[\"" + A + "\"],\"users\":{\"" + A
+            + "\":\"alice\"}}",
+        j.render(new ClientEvent.Members(ROOM, List.of(A), users)));
+    assertEquals(
+        "{\"type\":\"members\",\"room_id\":\"r\",\"members\":[]}",
+        j.render(new ClientEvent.Members(ROOM, List.of())));
+    assertEquals(
+        "{\"type\":\"error\",\"code\":\"no_user\",\"message\":\"no session of user bob\"}",
+        j.render(new ClientEvent.NoUser("bob")));
+    assertEquals(
+        "{\"type\":\"refreshed\",\"expires_at\":\"2030-01-01T00:00:00Z\"}",
+        j.render(new ClientEvent.Refreshed(java.time.Instant.parse("2030-01-01T00:00:00Z"))));
+  }
+
+  @Test
+  void jsonModeDecodesWhispersToUsersAndRefreshes() {
+    JsonModeCodec j = JsonModeCodec.INSTANCE;
+    assertEquals(
+        new ClientRequest.WhisperUser("alice", new Payload.Json("{\"a\":1}")),
+        j.decode("{\"type\":\"whisper\",\"user\":\"alice\",\"msg\":{\"a\":1}}"));
+    assertEquals(
+        new ClientRequest.Refresh("t.o.k"), j.decode("{\"type\":\"refresh\",\"token\":\"t.o.k\"}"));
+    for (String bad :
+        List.of(
+            "{\"type\":\"refresh\"}",
+            "{\"type\":\"refresh\",\"token\":1}",
+            "{\"type\":\"refresh\",\"token\":\"\"}",
+            "{\"type\":\"whisper\",\"user\":\"\",\"msg\":1}",
+            "{\"type\":\"whisper\",\"user\":7,\"msg\":1}",
+            "{\"type\":\"whisper\",\"user\":\"alice\"}")) {
+      assertEquals(
+          "bad_request",
+          ((ClientRequest.Invalid) j.decode(bad)).code(),
+          bad);
+    }
+    // The token never shows in the request's text form (it may reach a log line).
+    assertEquals("Refresh[token=...]", new ClientRequest.Refresh("secret-token").toString());
+  }
+
+  @Test
   void jsonModeRendersExactlyTheListedFields() {
     JsonModeCodec j = JsonModeCodec.INSTANCE;
     assertEquals(

@@ -43,6 +43,30 @@ class UpgradeHeadTest {
   }
 
   @Test
+  void theAuthenticatorsRequestHasTheDecodedQueryTheHeadersAndTheSubprotocols() {
+    String text =
+        upgrade(
+            "/lobby?token=a%2Bb%3D&x=1&x=2",
+            "Authorization: Bearer abc",
+            "Sec-WebSocket-Protocol: chat, lobby.v1.json",
+            "X-Custom: one",
+            "x-custom: two");
+    UpgradeHead.Upgrade upgrade = assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(text));
+    io.github.lobby.core.auth.ConnectRequest request =
+        UpgradeHead.connectRequest(upgrade, java.util.Optional.empty());
+    assertEquals("lobby", request.room().value());
+    assertEquals(java.util.List.of("a+b="), request.query().get("token"));
+    assertEquals(java.util.List.of("1", "2"), request.query().get("x"));
+    assertEquals(java.util.Optional.of("a+b="), request.bearerToken());
+    assertEquals(java.util.Optional.of("Bearer abc"), request.header("AUTHORIZATION"));
+    assertEquals(java.util.List.of("one", "two"), request.headers().get("x-custom"));
+    assertEquals(java.util.List.of("chat", "lobby.v1.json"), request.subprotocols());
+    // Nothing of the credential in the text forms that may reach a log line.
+    assertEquals(false, request.toString().contains("a+b="), request.toString());
+    assertEquals(false, upgrade.toString().contains("token"), upgrade.toString());
+  }
+
+  @Test
   void aValidUpgradeIsTakenWithTheRfcAcceptValue() {
     String text = upgrade("/lobby?x=1", "Sec-WebSocket-Protocol: chat, lobby.v1.json");
     UpgradeHead.Upgrade upgrade = assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(text));
