@@ -37,7 +37,7 @@ public record AuthSettings(
 
   private static final String JWT = "lobby.auth.jwt.";
 
-  /** The least {@code jwks-refresh}: Nimbus rate-limits fetches to one per 30 s under it. */
+  /** The least {@code jwks-refresh}: longer than the 30 s interval that rate-limits fetches. */
   public static final Duration MIN_JWKS_REFRESH = Duration.ofMinutes(1);
 
   /** Who decides on upgrades ({@code lobby.auth.mode}). */

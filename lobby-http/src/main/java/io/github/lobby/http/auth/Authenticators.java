@@ -80,8 +80,7 @@ public final class Authenticators {
    * @throws IllegalArgumentException when {@code admin-jwt} is on and the authenticator is not a
    *     {@link JwtAuthenticator}
    */
-  public static Predicate<String> adminCheck(
-      Config config, Optional<Authenticator> authenticator) {
+  public static Predicate<String> adminCheck(Config config, Optional<Authenticator> authenticator) {
     if (!AuthSettings.fromConfig(config).adminJwt()) {
       return token -> false;
     }

@@ -82,7 +82,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: with a secret or a JWK Set file, verification uses the CPU only (an HMAC, or an
  * RSA or EC signature check), so {@link #authenticate} and {@link #refresh} complete before they
  * return. With a JWK Set URL the keys are fetched on first use, again after {@code jwks-refresh}
- * and when a token names an unknown {@code kid} (at most once per 30 s); a fetch blocks its
+ * and when a token names an unknown {@code kid} (at most two fetches per 30 s); a fetch blocks its
  * thread for up to twice {@code jwks-timeout} (connect, then read), so verification then always
  * runs on the executor given at creation and never on the caller's (an actor's or the HTTP
  * server's) thread. When the JWK Set cannot be fetched and none is cached, the stage fails with
@@ -103,7 +103,7 @@ public final class JwtAuthenticator implements Authenticator {
   public static final String TOKEN_REQUIRED =
       "a token is required (?token= or Authorization: Bearer)";
 
-  /** The fetches of a JWK Set URL are rate-limited to one per this interval (Nimbus' default). */
+  /** Fetches of a JWK Set URL are rate-limited to two per this interval (Nimbus' default). */
   private static final Duration JWKS_MIN_INTERVAL = Duration.ofSeconds(30);
 
   /** The largest JWK Set document fetched (a few keys take a few KiB). */
@@ -407,12 +407,10 @@ public final class JwtAuthenticator implements Authenticator {
     } catch (BadJWTException e) {
       throw unauthorized("the token is malformed (its claims are not a JSON object of claims)");
     } catch (BadJOSEException | RateLimitReachedException e) {
-      // Rate limited: the kid is not in the JWK Set fetched less than 30 s ago.
+      // Rate limited: the kid is not in the JWK Set, fetched twice in the last 30 s.
       throw unauthorized("no configured key matches the token (its kid and algorithm)");
     } catch (KeySourceException e) {
-      throw new KeysUnavailableException(
-          "the JWK Set at " + ((AuthSettings.JwksUrl) settings.keys()).url() + " is unavailable",
-          e);
+      throw new KeysUnavailableException("the keys of " + keySource() + " are unavailable", e);
     } catch (JOSEException e) {
       throw unauthorized("the token's signature is not valid");
     }
@@ -467,8 +465,7 @@ public final class JwtAuthenticator implements Authenticator {
         claims, user, expiresAt, roomList(claims, "rooms"), roomList(claims, "publish"));
   }
 
-  private static Optional<List<String>> roomList(JWTClaimsSet claims, String name)
-      throws Rejected {
+  private static Optional<List<String>> roomList(JWTClaimsSet claims, String name) throws Rejected {
     Object value = claims.getClaim(name);
     if (value == null) {
       return Optional.empty();
@@ -510,16 +507,23 @@ public final class JwtAuthenticator implements Authenticator {
     return algorithms.stream().map(JWSAlgorithm::getName).sorted().toList().toString();
   }
 
+  /** The key source for messages: the file or URL, never the secret. */
+  private String keySource() {
+    AuthSettings.KeySource keys = settings.keys();
+    if (keys instanceof AuthSettings.JwksFile file) {
+      return "jwks-file " + file.file();
+    }
+    if (keys instanceof AuthSettings.JwksUrl url) {
+      return "jwks-url " + url.url();
+    }
+    return "HS256 secret";
+  }
+
   /** Names the key source and the checks; never the secret. */
   @Override
   public String toString() {
-    AuthSettings.KeySource keys = settings.keys();
-    String source =
-        keys instanceof AuthSettings.JwksFile f
-            ? "jwks-file " + f.file()
-            : keys instanceof AuthSettings.JwksUrl u ? "jwks-url " + u.url() : "HS256 secret";
     return "JwtAuthenticator[keys="
-        + source
+        + keySource()
         + ", algorithms="
         + algorithmNames()
         + ", issuer="

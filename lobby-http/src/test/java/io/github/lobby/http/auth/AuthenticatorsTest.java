@@ -147,8 +147,7 @@ class AuthenticatorsTest {
     Config url =
         with("lobby.auth.mode = jwt\nlobby.auth.jwt.jwks-url = \"https://issuer.test/jwks.json\"");
     AuthSettings.Jwt jwt = AuthSettings.fromConfig(url).jwt().orElseThrow();
-    assertEquals(
-        new AuthSettings.JwksUrl(URI.create("https://issuer.test/jwks.json")), jwt.keys());
+    assertEquals(new AuthSettings.JwksUrl(URI.create("https://issuer.test/jwks.json")), jwt.keys());
     assertEquals(Duration.ofMinutes(5), jwt.jwksRefresh());
     assertEquals(Duration.ofSeconds(2), jwt.jwksTimeout());
     assertTrue(Authenticators.fromConfig(url, LOADER).isPresent(), "nothing fetched at start");

@@ -127,8 +127,7 @@ class JwtAuthenticatorTest {
     String forged =
         java.util.Base64.getUrlEncoder()
             .withoutPadding()
-            .encodeToString(
-                valid("root").build().toString().getBytes(StandardCharsets.UTF_8));
+            .encodeToString(valid("root").build().toString().getBytes(StandardCharsets.UTF_8));
     unauthorized(
         hs256.authenticate(query("chat", parts[0] + "." + forged + "." + parts[2])),
         "the token's signature is not valid");
@@ -395,8 +394,7 @@ class JwtAuthenticatorTest {
   void aRefreshWithANewTokenOfTheSameUserExtendsTheSession() {
     Principal ann = granted(hs256.authenticate(query("chat", hs256(valid("ann"))))).principal();
     Instant later = NOW.plusSeconds(3600);
-    String fresh =
-        hs256(valid("ann").expirationTime(Date.from(later)).claim("publish", List.of()));
+    String fresh = hs256(valid("ann").expirationTime(Date.from(later)).claim("publish", List.of()));
     Grant grant = granted(hs256.refresh(ann, new RoomId("chat"), fresh));
     assertEquals("ann", grant.principal().user());
     assertEquals(Optional.of(later.plus(SKEW)), grant.expiresAt());
@@ -416,8 +414,7 @@ class JwtAuthenticatorTest {
     String expired = hs256(valid("ann").expirationTime(Date.from(NOW.minusSeconds(3600))));
     unauthorized(
         hs256.refresh(Principal.of("ann"), new RoomId("chat"), expired), "the token has expired");
-    unauthorized(
-        hs256.refresh(Principal.of("ann"), new RoomId("chat"), ""), "a token is required");
+    unauthorized(hs256.refresh(Principal.of("ann"), new RoomId("chat"), ""), "a token is required");
   }
 
   @Test
