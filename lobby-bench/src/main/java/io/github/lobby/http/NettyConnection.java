@@ -217,7 +217,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter
     cancelTimer();
     ByteString rest = head.drop(upgrade.headLength());
     head = null;
-    ws = shared.webSocket(upgrade, remote, this);
+    ws = shared.webSocket(upgrade, remote, java.util.Optional.empty(), this);
     ws.outbox().writeDirectly(frame -> write(FrameEncoder.frame(frame.opcode(), frame.data())));
     // The 101 goes out first, with the token held until it is written: frames that rooms offer
     // meanwhile queue behind it, and its completion drains them.

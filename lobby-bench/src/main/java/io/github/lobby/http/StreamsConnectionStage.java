@@ -193,7 +193,7 @@ final class StreamsConnectionStage
       ByteString rest = head.drop(upgrade.headLength());
       head = null;
       prefix = UpgradeHead.switchingProtocols(upgrade);
-      ws = shared.webSocket(upgrade, remote, this);
+      ws = shared.webSocket(upgrade, remote, java.util.Optional.empty(), this);
       setHandler(
           in,
           new AbstractInHandler() {

@@ -452,7 +452,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private Behavior<Command> onUserWhispered(UserWhispered done) {
     UserWhisper whisper = done.whisper();
     if (whisper.local() + done.delivered() == 0) {
+      metrics.whisper("no_session");
       tell(whisper.from(), new ClientEvent.NoUser(whisper.user()));
+    } else {
+      metrics.whisper("delivered");
     }
     SessionDirectory.Entry sender = sessions.get(whisper.from());
     if (sender != null) {

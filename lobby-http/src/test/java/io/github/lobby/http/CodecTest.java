@@ -81,6 +81,7 @@ class CodecTest {
     assertEquals(
         "{\"type\":\"refreshed\",\"expires_at\":\"2030-01-01T00:00:00Z\"}",
         j.render(new ClientEvent.Refreshed(java.time.Instant.parse("2030-01-01T00:00:00Z"))));
+    assertEquals("{\"type\":\"refreshed\"}", j.render(new ClientEvent.Refreshed(null)));
   }
 
   @Test

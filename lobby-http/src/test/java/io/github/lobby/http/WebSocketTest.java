@@ -241,7 +241,7 @@ class WebSocketTest {
       {"not json", "the frame is not valid JSON"},
       {"[1,2]", "the frame must be a JSON object with a \\\"type\\\""},
       {"{\"msg\":1}", "field \\\"type\\\" is missing or not a string"},
-      {"{\"type\":\"dance\"}", "unknown type \\\"dance\\\"; expected message, whisper or members"},
+      {"{\"type\":\"dance\"}", "unknown type \\\"dance\\\"; expected message, whisper, members or refresh"},
       {"{\"type\":\"message\"}", "a message needs a field \\\"msg\\\""},
       {"{\"type\":\"whisper\",\"to\":\"bob\",\"msg\":1}", "a whisper needs a field \\\"to\\\" holding a session id (a UUID)"},
       {"{\"type\":\"whisper\",\"to\":\"" + UUID.randomUUID() + "\"}", "a whisper needs a field \\\"msg\\\""},

@@ -72,6 +72,7 @@ public final class JsonModeCodec implements WireCodec {
       Map<String, String> users) {}
 
   @JsonPropertyOrder({"type", "expires_at"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   record Refreshed(String type, @JsonProperty("expires_at") String expiresAt) {}
 
   @JsonPropertyOrder({"type", "code", "message"})
