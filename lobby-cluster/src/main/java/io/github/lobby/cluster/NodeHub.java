@@ -102,7 +102,7 @@ final class NodeHub {
    * Sends a whisper request to the whisper service of the node at {@code to} through that node's
    * hub, in chunks when large: whispers may be as large as client messages.
    */
-  record Relay(Address to, WhisperService.Request request) implements Command {}
+  record Relay(Address to, WhisperService.PeerRequest request) implements Command {}
 
   /** The local whisper service, to which requests relayed by other hubs go. */
   record ServeWhispers(ActorRef<WhisperService.Command> service) implements Command {}
@@ -186,7 +186,7 @@ final class NodeHub {
         .onMessage(Snapshot.class, this::onSnapshot)
         .onMessage(Chunk.class, this::onChunk)
         .onMessage(Relay.class, this::onRelay)
-        .onMessage(WhisperService.Request.class, this::onRequest)
+        .onMessage(WhisperService.PeerRequest.class, this::onRequest)
         .onMessage(
             ServeWhispers.class,
             s -> {
@@ -337,7 +337,7 @@ final class NodeHub {
       return onEnvelope(envelope);
     } else if (whole instanceof Snapshot snapshot) {
       return onSnapshot(snapshot);
-    } else if (whole instanceof WhisperService.Request request) {
+    } else if (whole instanceof WhisperService.PeerRequest request) {
       return onRequest(request);
     }
     return Behaviors.same();
@@ -354,7 +354,7 @@ final class NodeHub {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onRequest(WhisperService.Request request) {
+  private Behavior<Command> onRequest(WhisperService.PeerRequest request) {
     if (whispers != null) {
       whispers.tell(request);
     }

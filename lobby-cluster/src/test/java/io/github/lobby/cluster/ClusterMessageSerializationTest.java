@@ -12,7 +12,9 @@ import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
 import java.util.List;
 import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.serialization.Serialization;
@@ -134,5 +136,19 @@ class ClusterMessageSerializationTest {
     byte[] bytes = serialize(anonymousOnly);
     assertEquals(anonymousOnly, deserialize(bytes, anonymousOnly));
     assertTrue(none(new CBORMapper().readTree(bytes), "users"));
+  }
+
+  @Test
+  void aWhisperToAUserAndItsAnswerCross() {
+    ActorRef<WhisperService.SearchEvent> search =
+        system.systemActorOf(Behaviors.ignore(), "search", Props.empty());
+    WhisperService.UserRequest request =
+        new WhisperService.UserRequest(
+            SessionId.random().toString(), "alice", "r", null, "{\"a\":\"é\"}", search);
+    byte[] bytes = serialize(request);
+    assertEquals(request, deserialize(bytes, request));
+    assertTrue(request.sizeBound() >= bytes.length, request.sizeBound() + " < " + bytes.length);
+    WhisperService.UserReply reply = new WhisperService.UserReply(2);
+    assertEquals(reply, deserialize(serialize(reply), reply));
   }
 }
