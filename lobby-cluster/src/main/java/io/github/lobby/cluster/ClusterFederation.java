@@ -68,7 +68,8 @@ public final class ClusterFederation implements Federation {
    * @param resyncInterval how often each node sends the others its rooms' members
    * @param memberLease how long another node's members stay without a snapshot renewing them; more
    *     than twice {@code resyncInterval}, so that one lost snapshot is forgiven
-   * @param whisperTimeout how long a whisper waits for other nodes before "no session"
+   * @param whisperTimeout how long a whisper waits for other nodes: before "no session", or, to a
+   *     user, before it counts the deliveries that other nodes have reported
    * @param maxEventBytes the largest event or snapshot carried between nodes, serialized
    */
   public ClusterFederation(

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,8 +78,13 @@ final class NodeHub {
    *
    * @param node the node
    * @param rooms room name to member ids
+   * @param users room name to the user of each member that has one (by member id), only for rooms
+   *     with such members; null when there are none (authentication off), and last, like {@link
+   *     Envelope#users()}: a member first heard of from a snapshot (its join was lost) gets its
+   *     user too
    */
-  record Snapshot(String node, Map<String, List<String>> rooms)
+  record Snapshot(
+      String node, Map<String, List<String>> rooms, Map<String, Map<String, String>> users)
       implements Command, ClusterMessage {}
 
   /**
@@ -97,7 +102,7 @@ final class NodeHub {
    * Sends a whisper request to the whisper service of the node at {@code to} through that node's
    * hub, in chunks when large: whispers may be as large as client messages.
    */
-  record Relay(Address to, WhisperService.Request request) implements Command {}
+  record Relay(Address to, WhisperService.PeerRequest request) implements Command {}
 
   /** The local whisper service, to which requests relayed by other hubs go. */
   record ServeWhispers(ActorRef<WhisperService.Command> service) implements Command {}
@@ -112,8 +117,9 @@ final class NodeHub {
     INSTANCE
   }
 
+  /** A local room; {@code members} maps each member id to its user, or to null when it has none. */
   private record LocalRoom(
-      ActorRef<PeerEvent> inbox, ActorRef<?> owner, LinkedHashSet<String> members) {}
+      ActorRef<PeerEvent> inbox, ActorRef<?> owner, LinkedHashMap<String, String> members) {}
 
   /** Bytes of one chunk in reassembly. */
   private static final class Reassembly {
@@ -180,7 +186,7 @@ final class NodeHub {
         .onMessage(Snapshot.class, this::onSnapshot)
         .onMessage(Chunk.class, this::onChunk)
         .onMessage(Relay.class, this::onRelay)
-        .onMessage(WhisperService.Request.class, this::onRequest)
+        .onMessage(WhisperService.PeerRequest.class, this::onRequest)
         .onMessage(
             ServeWhispers.class,
             s -> {
@@ -196,7 +202,7 @@ final class NodeHub {
   }
 
   private Behavior<Command> onLink(Link link) {
-    rooms.put(link.room(), new LocalRoom(link.inbox(), link.owner(), new LinkedHashSet<>()));
+    rooms.put(link.room(), new LocalRoom(link.inbox(), link.owner(), new LinkedHashMap<>()));
     context.watchWith(link.owner(), new Unlinked(link.room(), link.owner()));
     return Behaviors.same();
   }
@@ -214,12 +220,12 @@ final class NodeHub {
     LocalRoom room = rooms.get(publish.room());
     if (room != null) {
       if (event instanceof PeerEvent.Joined j) {
-        room.members().add(j.id().toString());
+        room.members().put(j.id().toString(), j.user());
       } else if (event instanceof PeerEvent.Left l) {
         room.members().remove(l.id().toString());
       } else if (event instanceof PeerEvent.Members m) {
         room.members().clear();
-        m.members().forEach(id -> room.members().add(id.toString()));
+        m.members().forEach(id -> room.members().put(id.toString(), m.users().get(id)));
       }
     }
     Envelope envelope = Envelope.of(publish.room(), event);
@@ -232,12 +238,26 @@ final class NodeHub {
       return Behaviors.same();
     }
     Map<String, List<String>> all = new HashMap<>();
+    Map<String, Map<String, String>> users = new HashMap<>();
     long size = 256;
     for (Map.Entry<RoomId, LocalRoom> entry : rooms.entrySet()) {
-      all.put(entry.getKey().value(), List.copyOf(entry.getValue().members()));
-      size += 3L * entry.getKey().value().length() + 40L * entry.getValue().members().size() + 8;
+      String name = entry.getKey().value();
+      LinkedHashMap<String, String> members = entry.getValue().members();
+      all.put(name, List.copyOf(members.keySet()));
+      size += 3L * name.length() + 40L * members.size() + 8;
+      Map<String, String> withUser = new LinkedHashMap<>();
+      members.forEach(
+          (id, user) -> {
+            if (user != null) {
+              withUser.put(id, user);
+            }
+          });
+      if (!withUser.isEmpty()) {
+        users.put(name, withUser);
+        size += 3L * name.length() + Envelope.usersSizeBound(withUser) + 8;
+      }
     }
-    send(new Snapshot(node, all), size, List.copyOf(peers));
+    send(new Snapshot(node, all, users.isEmpty() ? null : users), size, List.copyOf(peers));
     return Behaviors.same();
   }
 
@@ -317,7 +337,7 @@ final class NodeHub {
       return onEnvelope(envelope);
     } else if (whole instanceof Snapshot snapshot) {
       return onSnapshot(snapshot);
-    } else if (whole instanceof WhisperService.Request request) {
+    } else if (whole instanceof WhisperService.PeerRequest request) {
       return onRequest(request);
     }
     return Behaviors.same();
@@ -334,7 +354,7 @@ final class NodeHub {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onRequest(WhisperService.Request request) {
+  private Behavior<Command> onRequest(WhisperService.PeerRequest request) {
     if (whispers != null) {
       whispers.tell(request);
     }
@@ -370,7 +390,10 @@ final class NodeHub {
               LocalRoom room = rooms.get(new RoomId(name));
               if (room != null) {
                 List<SessionId> members = ids.stream().map(Envelope::session).toList();
-                room.inbox().tell(new PeerEvent.Members(snapshot.node(), members));
+                Map<SessionId, String> users =
+                    Envelope.sessionUsers(
+                        snapshot.users() == null ? null : snapshot.users().get(name));
+                room.inbox().tell(new PeerEvent.Members(snapshot.node(), members, users));
               }
             });
     return Behaviors.same();

@@ -20,27 +20,67 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * its Lobby; the first that delivers answers yes, and when all said no (or after {@code timeout})
  * the sender gets "no session". A request larger than half an Artery frame goes through the {@link
  * NodeHub}s, which carry it in chunks.
+ *
+ * <p>A whisper to a user goes the same way, but cannot stop at the first yes: one user may have
+ * sessions on several nodes, so every other node delivers it to its own sessions of that user and
+ * answers how many, and the Lobby hears the sum once all have answered, or at the deadline with
+ * what had arrived by then (a slow node must not turn deliveries that happened into "no user").
+ *
+ * <p>Every search is a short-lived child with one deadline timer, and the service itself keeps no
+ * state per search. What bounds the searches under way is the sender's inbound window: the Lobby
+ * acknowledges the client's message only when the search has ended, so a client has at most its
+ * {@code lobby.inbound-window} of them.
  */
 final class WhisperService {
 
   static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "lobby-whispers");
 
-  /** Messages of the service; the first two travel between nodes. */
+  /** Messages of the service; the {@link PeerRequest}s travel between nodes. */
   sealed interface Command {}
+
+  /**
+   * What another node's search asks this node; crosses whole, or through the hubs in chunks when
+   * larger than half an Artery frame ({@link NodeHub.Relay}).
+   */
+  sealed interface PeerRequest extends Command, NodeHub.Command, ClusterMessage {
+    /** An upper bound of the serialized size (UTF-8: at most three bytes per char). */
+    long sizeBound();
+  }
 
   /** Another node asks whether this node holds {@code to}. */
   record Request(
       String from, String to, String room, String text, String json, ActorRef<SearchEvent> replyTo)
-      implements Command, NodeHub.Command, ClusterMessage {
+      implements PeerRequest {
 
-    /** An upper bound of the serialized size (UTF-8: at most three bytes per char). */
-    long sizeBound() {
+    @Override
+    public long sizeBound() {
       return 512 + 3L * ((text == null ? 0 : text.length()) + (json == null ? 0 : json.length()));
+    }
+  }
+
+  /** Another node asks this node to deliver a whisper to its sessions of {@code user}. */
+  record UserRequest(
+      String from,
+      String user,
+      String room,
+      String text,
+      String json,
+      ActorRef<SearchEvent> replyTo)
+      implements PeerRequest {
+
+    @Override
+    public long sizeBound() {
+      long chars =
+          user.length() + (text == null ? 0 : text.length()) + (json == null ? 0 : json.length());
+      return 512 + 3L * chars;
     }
   }
 
   /** The answer to a {@link Request}. */
   record Reply(boolean delivered) implements SearchEvent, ClusterMessage {}
+
+  /** The answer to a {@link UserRequest}: how many of the user's sessions on that node got it. */
+  record UserReply(int delivered) implements SearchEvent, ClusterMessage {}
 
   /** What a search hears: replies, or that time ran out. */
   sealed interface SearchEvent {}
@@ -52,8 +92,14 @@ final class WhisperService {
   /** The local Lobby answered a {@link Request}; pass it on to the asking node. */
   private record Answered(ActorRef<Reply> replyTo, boolean delivered) implements Command {}
 
+  /** The local Lobby answered a {@link UserRequest}; pass it on to the asking node. */
+  private record AnsweredUser(ActorRef<UserReply> replyTo, int delivered) implements Command {}
+
   /** From the local Lobby: find the node of a whisper's target. */
   record Find(Lobby.WhisperSearch search) implements Command {}
+
+  /** From the local Lobby: deliver a whisper to a user's sessions on every other node. */
+  record FindUser(Lobby.UserWhisper whisper) implements Command {}
 
   private record Peers(Receptionist.Listing listing) implements Command {}
 
@@ -71,7 +117,18 @@ final class WhisperService {
             Behaviors.supervise(create(lobby, timeout, hub)).onFailure(SupervisorStrategy.resume()),
             "whispers");
     hub.tell(new NodeHub.ServeWhispers(service));
-    return search -> service.tell(new Find(search));
+    return new Federation.Whispers() {
+      @Override
+      public void find(Lobby.WhisperSearch search) {
+        service.tell(new Find(search));
+      }
+
+      @Override
+      public boolean findUser(Lobby.UserWhisper whisper) {
+        service.tell(new FindUser(whisper)); // the service always answers, at the latest on time
+        return true;
+      }
+    };
   }
 
   private static Behavior<Command> create(
@@ -114,9 +171,34 @@ final class WhisperService {
                     return Behaviors.same();
                   })
               .onMessage(
+                  UserRequest.class,
+                  r -> {
+                    context.ask(
+                        Integer.class,
+                        lobby,
+                        timeout,
+                        replyTo ->
+                            new Lobby.DeliverUserWhisper(
+                                Envelope.session(r.from()),
+                                r.user(),
+                                new RoomId(r.room()),
+                                Envelope.payload(r.text(), r.json()),
+                                replyTo),
+                        (delivered, error) ->
+                            new AnsweredUser(
+                                r.replyTo().narrow(), delivered == null ? 0 : delivered));
+                    return Behaviors.same();
+                  })
+              .onMessage(
                   Answered.class,
                   a -> {
                     a.replyTo().tell(new Reply(a.delivered()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  AnsweredUser.class,
+                  a -> {
+                    a.replyTo().tell(new UserReply(a.delivered()));
                     return Behaviors.same();
                   })
               .onMessage(
@@ -127,6 +209,17 @@ final class WhisperService {
                     } else {
                       context.spawnAnonymous(
                           search(f.search(), lobby, Set.copyOf(peers), timeout, hub));
+                    }
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  FindUser.class,
+                  f -> {
+                    if (peers.isEmpty()) {
+                      lobby.tell(new Lobby.UserWhispered(f.whisper(), 0));
+                    } else {
+                      context.spawnAnonymous(
+                          userSearch(f.whisper(), lobby, Set.copyOf(peers), timeout, hub));
                     }
                     return Behaviors.same();
                   })
@@ -169,14 +262,7 @@ final class WhisperService {
             Envelope.text(w.msg()),
             Envelope.json(w.msg()),
             context.getSelf());
-    boolean large = request.sizeBound() > NodeHub.chunkBytes(context.getSystem());
-    for (ActorRef<Command> peer : peers) {
-      if (large) {
-        hub.tell(new NodeHub.Relay(peer.path().address(), request)); // crosses in chunks
-      } else {
-        peer.tell(request);
-      }
-    }
+    offer(request, peers, hub, context);
     int[] answers = {0};
     return Behaviors.receive(SearchEvent.class)
         .onMessage(
@@ -196,5 +282,82 @@ final class WhisperService {
               return Behaviors.stopped();
             })
         .build();
+  }
+
+  /**
+   * Asks every peer to deliver to its sessions of the user, and tells the Lobby how many got it
+   * once all answered or time ran out.
+   */
+  private static Behavior<SearchEvent> userSearch(
+      Lobby.UserWhisper w,
+      ActorRef<Lobby.PeerCommand> lobby,
+      Set<ActorRef<Command>> peers,
+      Duration timeout,
+      ActorRef<NodeHub.Command> hub) {
+    return Behaviors.withTimers(
+        timers ->
+            Behaviors.setup(
+                context -> {
+                  // One deadline, as for a session search.
+                  timers.startSingleTimer(TimedOut.INSTANCE, timeout);
+                  return delivering(w, lobby, peers, hub, context);
+                }));
+  }
+
+  /** Sends the request to every peer, then sums their answers until all came or time ran out. */
+  private static Behavior<SearchEvent> delivering(
+      Lobby.UserWhisper w,
+      ActorRef<Lobby.PeerCommand> lobby,
+      Set<ActorRef<Command>> peers,
+      ActorRef<NodeHub.Command> hub,
+      ActorContext<SearchEvent> context) {
+    offer(
+        new UserRequest(
+            w.from().toString(),
+            w.user(),
+            w.room().value(),
+            Envelope.text(w.msg()),
+            Envelope.json(w.msg()),
+            context.getSelf()),
+        peers,
+        hub,
+        context);
+    int[] answers = {0};
+    int[] delivered = {0};
+    return Behaviors.receive(SearchEvent.class)
+        .onMessage(
+            UserReply.class,
+            reply -> {
+              answers[0]++;
+              delivered[0] += Math.max(0, reply.delivered());
+              if (answers[0] >= peers.size()) {
+                lobby.tell(new Lobby.UserWhispered(w, delivered[0]));
+                return Behaviors.stopped();
+              }
+              return Behaviors.same();
+            })
+        .onMessageEquals(
+            TimedOut.INSTANCE,
+            () -> {
+              lobby.tell(new Lobby.UserWhispered(w, delivered[0])); // what arrived in time
+              return Behaviors.stopped();
+            })
+        .build();
+  }
+
+  /** Sends a request to every peer: whole, or through the hubs in chunks when large. */
+  private static void offer(
+      PeerRequest request,
+      Set<ActorRef<Command>> peers,
+      ActorRef<NodeHub.Command> hub,
+      ActorContext<SearchEvent> context) {
+    boolean large = request.sizeBound() > NodeHub.chunkBytes(context.getSystem());
+    for (ActorRef<Command> peer : peers) {
+      if (large) {
+        hub.tell(new NodeHub.Relay(peer.path().address(), request)); // crosses in chunks
+      } else {
+        peer.tell(request);
+      }
+    }
   }
 }
