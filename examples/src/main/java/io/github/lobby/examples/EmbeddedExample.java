@@ -60,7 +60,7 @@ public final class EmbeddedExample {
           Route own =
               path("hello", () -> get(() -> complete("Hello from the application around Lobby\n")));
           context.pipeToSelf(
-              LobbyServer.start(system, system.settings().config(), concat(own, WebClient.route())),
+              LobbyServer.start(system, system.settings().config(), concat(own, WebClient.route(system.settings().config()))),
               Started::new);
           RoomId room = new RoomId(HttpSettings.fromConfig(system.settings().config()).statisticsRoom());
           return Behaviors.receive(Started.class)

@@ -45,10 +45,14 @@ class ExamplesTest {
   }
 
   private int exampleServer() throws Exception {
-    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "lobby", PORT_0);
+    return exampleServer(PORT_0);
+  }
+
+  private int exampleServer(Config config) throws Exception {
+    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "lobby", config);
     system = s;
     LobbyServer server =
-        LobbyServer.start(s, PORT_0, WebClient.route()).toCompletableFuture().get();
+        LobbyServer.start(s, config, WebClient.route(config)).toCompletableFuture().get();
     return server.localAddress().getPort();
   }
 
@@ -70,6 +74,32 @@ class ExamplesTest {
     HttpResponse<String> style = Client.get(port, "/assets/style.css");
     assertEquals(200, style.statusCode());
     assertTrue(style.headers().firstValue("Content-Type").orElseThrow().startsWith("text/css"));
+  }
+
+  @Test
+  void theClientConfigurationTellsThePageWhetherTheServerWantsAToken() throws Exception {
+    int port = exampleServer();
+    HttpResponse<String> none = Client.get(port, "/client-config.json");
+    assertEquals(200, none.statusCode());
+    assertEquals("{\"auth\":\"none\"}", none.body());
+    assertEquals("application/json", none.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals("no-store", none.headers().firstValue("Cache-Control").orElseThrow());
+    assertEquals(
+        "default-src 'self'; frame-ancestors 'none'",
+        none.headers().firstValue("Content-Security-Policy").orElseThrow());
+    // An upgrade to the same path is a room, as for any other name.
+    TestClient member = Client.join(port, "client-config.json");
+    assertEquals("client-config.json", JSON.readTree(member.next()).get("room_id").asText());
+    member.close();
+    stop();
+
+    Config jwt =
+        ConfigFactory.parseString(
+                "lobby.auth.mode = jwt\n"
+                    + "lobby.auth.jwt.secret = \"an example secret of at least 32 bytes\"")
+            .withFallback(PORT_0);
+    HttpResponse<String> token = Client.get(exampleServer(jwt), "/client-config.json");
+    assertEquals("{\"auth\":\"jwt\"}", token.body());
   }
 
   @Test
