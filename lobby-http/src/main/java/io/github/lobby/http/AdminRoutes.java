@@ -4,6 +4,7 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Payload;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
+import io.github.lobby.http.auth.Authenticators;
 import io.github.lobby.http.codec.AdminJson;
 import io.github.lobby.http.codec.AdminJson.BadBody;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,8 @@ final class AdminRoutes extends AllDirectives {
       ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 
   private final BooleanSupplier ready;
+  /** Whether a bearer token is an admin JWT ({@code lobby.auth.admin-jwt}). */
+  private final Function<String, CompletionStage<Boolean>> adminJwt;
   private final Supplier<String> metrics;
 
   /**
@@ -63,8 +66,10 @@ final class AdminRoutes extends AllDirectives {
       ActorRef<Lobby.AdminCommand> lobby,
       HttpSettings http,
       BooleanSupplier ready,
-      Supplier<String> metrics) {
+      Supplier<String> metrics,
+      Function<String, CompletionStage<Boolean>> adminJwt) {
     this.system = system;
+    this.adminJwt = adminJwt;
     this.lobby = lobby;
     this.http = http;
     this.ready = ready;
@@ -262,30 +267,44 @@ final class AdminRoutes extends AllDirectives {
             StatusCodes.PAYLOAD_TOO_LARGE, "the body is larger than " + http.maxBody() + " bytes"));
   }
 
-  /** Runs {@code inner} only for a request with the right bearer token, else 401. */
+  /**
+   * Runs {@code inner} only for a request with the admin token or, with {@code
+   * lobby.auth.admin-jwt = on}, an admin JWT; else 401.
+   */
   private Route admin(java.util.function.Supplier<Route> inner) {
     return extractRequest(
         request -> {
-          if (authorized(request)) {
+          Optional<String> token = bearer(request);
+          if (token.isPresent() && MessageDigest.isEqual(tokenDigest, sha256(token.get()))) {
             return inner.get();
           }
-          return complete(
-              HttpErrors.error(StatusCodes.UNAUTHORIZED, "a valid admin bearer token is required")
-                  .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "lobby"))));
+          if (token.isEmpty() || adminJwt == Authenticators.NO_ADMIN_JWT) {
+            return unauthorized();
+          }
+          return onSuccess(adminJwt.apply(token.get()), ok -> ok ? inner.get() : unauthorized());
         });
   }
 
-  /** Compares digests, so the comparison takes the same time whatever the token's length. */
-  private boolean authorized(HttpRequest request) {
+  private Route unauthorized() {
+    return complete(
+        HttpErrors.error(StatusCodes.UNAUTHORIZED, "a valid admin bearer token is required")
+            .addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "lobby"))));
+  }
+
+  /**
+   * The bearer token of a request. The admin token is compared by digest, so the comparison takes
+   * the same time whatever the token's length.
+   */
+  private static Optional<String> bearer(HttpRequest request) {
     Optional<HttpHeader> header = request.getHeader("Authorization");
     if (header.isEmpty()) {
-      return false;
+      return Optional.empty();
     }
     String value = header.get().value();
     if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
+      return Optional.empty();
     }
-    return MessageDigest.isEqual(tokenDigest, sha256(value.substring(7).trim()));
+    return Optional.of(value.substring(7).trim());
   }
 
   private static byte[] sha256(String text) {

@@ -10,6 +10,10 @@ import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
+import io.github.lobby.http.auth.Authenticators;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.net.InetAddress;
@@ -53,7 +57,8 @@ public final class LobbyRoutes extends AllDirectives {
       HttpSettings http,
       LobbyMetrics metrics,
       Supplier<String> scrape,
-      Optional<Authenticator> authenticator) {
+      Optional<Authenticator> authenticator,
+      Function<String, CompletionStage<Boolean>> adminJwt) {
     if (http.adminToken().isBlank()) {
       // Routes mounted in a server bound by hand: they start here, so the token is made here.
       http = http.withGeneratedAdminToken();
@@ -63,7 +68,8 @@ public final class LobbyRoutes extends AllDirectives {
     }
     this.settings = settings;
     this.http = http;
-    this.admin = new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape);
+    this.admin =
+        new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape, adminJwt);
     this.context =
         new SessionFlow.Context(
             lobby,
@@ -77,12 +83,16 @@ public final class LobbyRoutes extends AllDirectives {
 
   /**
    * Creates the routes for a Lobby actor that the caller spawned with {@link #codecs()}. With no
-   * {@code lobby.http.admin-token} configured, a token is generated and logged once.
+   * {@code lobby.http.admin-token} configured, a token is generated and logged once. Upgrades are
+   * authenticated as {@code lobby.auth} says (none by default; a JWT key source is read here, so a
+   * bad one fails now), and {@code lobby.auth.admin-jwt} applies to the admin API.
    *
    * @param config a configuration with the {@code lobby} section (usually the system's)
+   * @throws com.typesafe.config.ConfigException when a {@code lobby} key is unknown or invalid
    */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, Config config) {
+    Optional<Authenticator> authenticator = authenticator(system, config);
     return new LobbyRoutes(
         system,
         lobby,
@@ -90,7 +100,19 @@ public final class LobbyRoutes extends AllDirectives {
         HttpSettings.fromConfig(config),
         LobbyMetrics.NONE,
         null,
-        Optional.empty()); // AUTH-WIRE
+        authenticator,
+        Authenticators.adminCheck(config, authenticator));
+  }
+
+  /**
+   * The authenticator {@code lobby.auth} configures; one that fetches keys over the network does so
+   * on Pekko's dispatcher for blocking work, never on an actor's thread.
+   */
+  static Optional<Authenticator> authenticator(ActorSystem<?> system, Config config) {
+    return Authenticators.fromConfig(
+        config,
+        LobbyRoutes.class.getClassLoader(),
+        system.dispatchers().lookup(DispatcherSelector.blocking()));
   }
 
   /**
@@ -99,7 +121,15 @@ public final class LobbyRoutes extends AllDirectives {
    */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
-    return new LobbyRoutes(system, lobby, settings, http, LobbyMetrics.NONE, null, Optional.empty());
+    return new LobbyRoutes(
+        system,
+        lobby,
+        settings,
+        http,
+        LobbyMetrics.NONE,
+        null,
+        Optional.empty(),
+        Authenticators.NO_ADMIN_JWT);
   }
 
   /**
@@ -117,7 +147,15 @@ public final class LobbyRoutes extends AllDirectives {
       HttpSettings http,
       LobbyMetrics metrics,
       Supplier<String> scrape) {
-    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, Optional.empty());
+    return new LobbyRoutes(
+        system,
+        lobby,
+        settings,
+        http,
+        metrics,
+        scrape,
+        Optional.empty(),
+        Authenticators.NO_ADMIN_JWT);
   }
 
   /**
@@ -135,7 +173,25 @@ public final class LobbyRoutes extends AllDirectives {
       LobbyMetrics metrics,
       Supplier<String> scrape,
       Optional<Authenticator> authenticator) {
-    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, authenticator);
+    return new LobbyRoutes(
+        system, lobby, settings, http, metrics, scrape, authenticator, Authenticators.NO_ADMIN_JWT);
+  }
+
+  /**
+   * Like {@link #create(ActorSystem, ActorRef, LobbySettings, HttpSettings, LobbyMetrics, Supplier,
+   * Optional)}, also opening the admin API to the bearer tokens {@code adminJwt} accepts ({@link
+   * Authenticators#adminCheck}).
+   */
+  public static LobbyRoutes create(
+      ActorSystem<?> system,
+      ActorRef<Lobby.Command> lobby,
+      LobbySettings settings,
+      HttpSettings http,
+      LobbyMetrics metrics,
+      Supplier<String> scrape,
+      Optional<Authenticator> authenticator,
+      Function<String, CompletionStage<Boolean>> adminJwt) {
+    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, authenticator, adminJwt);
   }
 
   /**

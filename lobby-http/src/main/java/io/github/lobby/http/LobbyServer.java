@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import io.github.lobby.core.auth.Authenticator;
+import io.github.lobby.http.auth.Authenticators;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -132,7 +134,7 @@ public final class LobbyServer {
    * decided by it before it is answered (PROTOCOL.md, authentication).
    *
    * @param authenticator decides on every upgrade; null: the one {@code lobby.auth} configures
-   *     (none by default)
+   *     (none by default); with one given here, {@code lobby.auth.admin-jwt} does not apply
    */
   public static CompletionStage<LobbyServer> start(
       ActorSystem<?> system,
@@ -146,7 +148,11 @@ public final class LobbyServer {
     Optional<Authenticator> auth =
         authenticator != null
             ? Optional.of(authenticator)
-            : Optional.empty(); // AUTH-WIRE
+            : LobbyRoutes.authenticator(system, config);
+    Function<String, CompletionStage<Boolean>> adminJwt =
+        authenticator != null
+            ? Authenticators.NO_ADMIN_JWT
+            : Authenticators.adminCheck(config, auth);
     // The one place a started server's admin token is generated (when none is configured).
     HttpSettings http = HttpSettings.fromConfig(config).withGeneratedAdminToken();
     LobbyMetrics metrics = LobbyMetrics.of(registry);
@@ -155,7 +161,8 @@ public final class LobbyServer {
             Lobby.create(settings, LobbyRoutes.codecs(), federation, metrics),
             "lobby",
             Props.empty());
-    LobbyRoutes routes = LobbyRoutes.create(system, lobby, settings, http, metrics, scrape, auth);
+    LobbyRoutes routes =
+        LobbyRoutes.create(system, lobby, settings, http, metrics, scrape, auth, adminJwt);
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
     LeanConnection.Shared shared =
         LeanConnection.Shared.create(system, routes, route, LobbyServer.class);

@@ -32,6 +32,9 @@ final class RawHttp {
         String text = all.toString(StandardCharsets.UTF_8);
         int headEnd = text.indexOf("\r\n\r\n");
         if (headEnd >= 0) {
+          if (text.startsWith("HTTP/1.1 101 ")) {
+            break; // an upgrade: no body, and the connection stays open
+          }
           int length = contentLength(text.substring(0, headEnd));
           if (length >= 0 && all.size() >= headEnd + 4 + length) {
             break;

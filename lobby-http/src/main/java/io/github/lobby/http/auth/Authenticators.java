@@ -14,7 +14,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * Makes the {@link Authenticator} that {@code lobby.auth} configures, once at start: none for
@@ -27,6 +29,10 @@ public final class Authenticators {
   private static final String CUSTOM_CLASS = "lobby.auth.custom-class";
 
   private Authenticators() {}
+
+  /** The admin check when {@code lobby.auth.admin-jwt} is off: no JWT opens the admin API. */
+  public static final Function<String, CompletionStage<Boolean>> NO_ADMIN_JWT =
+      token -> CompletableFuture.completedFuture(false);
 
   /**
    * The authenticator of a configuration, with a small pool of daemon threads of its own for
@@ -75,17 +81,19 @@ public final class Authenticators {
    *
    * @param config the configuration the authenticator was made from
    * @param authenticator what {@link #fromConfig} made of it
-   * @return whether a bearer token is a valid admin JWT; runs on the caller's thread
+   * @return whether a bearer token is a valid admin JWT ({@link JwtAuthenticator#isAdminAsync}:
+   *     off the caller's thread when the keys come from a JWK Set URL)
    * @throws ConfigException when {@code lobby.auth} is not valid
    * @throws IllegalArgumentException when {@code admin-jwt} is on and the authenticator is not a
    *     {@link JwtAuthenticator}
    */
-  public static Predicate<String> adminCheck(Config config, Optional<Authenticator> authenticator) {
+  public static Function<String, CompletionStage<Boolean>> adminCheck(
+      Config config, Optional<Authenticator> authenticator) {
     if (!AuthSettings.fromConfig(config).adminJwt()) {
-      return token -> false;
+      return NO_ADMIN_JWT;
     }
     if (authenticator.orElse(null) instanceof JwtAuthenticator jwt) {
-      return jwt::isAdmin;
+      return jwt::isAdminAsync;
     }
     throw new IllegalArgumentException(
         "lobby.auth.admin-jwt is on: the authenticator must be the JwtAuthenticator made from the"

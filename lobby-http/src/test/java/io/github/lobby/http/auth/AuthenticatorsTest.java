@@ -182,11 +182,11 @@ class AuthenticatorsTest {
                 .claim("admin", true)
                 .expirationTime(Date.from(Instant.now().plusSeconds(600))));
     Config off = jwtWithSecret(SECRET);
-    Predicate<String> none = Authenticators.adminCheck(off, Authenticators.fromConfig(off, LOADER));
+    Predicate<String> none = admin(Authenticators.adminCheck(off, Authenticators.fromConfig(off, LOADER)));
     assertFalse(none.test(admin));
 
     Config on = off.withValue("lobby.auth.admin-jwt", ConfigValueFactory.fromAnyRef(true));
-    Predicate<String> check = Authenticators.adminCheck(on, Authenticators.fromConfig(on, LOADER));
+    Predicate<String> check = admin(Authenticators.adminCheck(on, Authenticators.fromConfig(on, LOADER)));
     assertTrue(check.test(admin));
     assertFalse(
         check.test(
@@ -305,5 +305,10 @@ class AuthenticatorsTest {
     public CompletionStage<AuthResult> authenticate(ConnectRequest request) {
       return CompletableFuture.completedFuture(AuthResult.Grant.of(Principal.of("x")));
     }
+  }
+
+  private static Predicate<String> admin(
+      java.util.function.Function<String, java.util.concurrent.CompletionStage<Boolean>> check) {
+    return token -> check.apply(token).toCompletableFuture().join();
   }
 }
