@@ -223,6 +223,7 @@ class ExamplesTest {
         new String[][] {
           {main + "EmbeddedExample.java", "guardian"},
           {main + "StatisticsPublisher.java", "publish"},
+          {main + "SessionCookieAuthenticator.java", "authenticator"},
           {test + "StatisticsPublisherTest.java", "extension"},
           {test + "StatisticsPublisherTest.java", "probe"}
         }) {
