@@ -28,7 +28,7 @@
   let whisperTo = null;    // { to: member id } or { user: user id }, or null to talk to the room
   let authMode = 'none';   // the server's lobby.auth.mode: none, jwt or custom
   let token = null;        // the token in use; in this variable only
-  let pendingToken = null; // a token sent in a refresh and not yet confirmed
+  let pendingToken = null; // the token of the last refresh sent, in use once it is `refreshed`
   let attempt = 0;         // failed connection attempts since the last welcome
   let retryTimer = null;
   let countdownTimer = null;
@@ -155,7 +155,6 @@
         return 'Whisper not delivered: ' + frame.message + '.';
       case 'unauthorized':
       case 'unavailable':
-        pendingToken = null;
         return 'Token not refreshed: ' + frame.message + '. The session keeps its current token.';
       default:
         return 'Error (' + frame.code + '): ' + frame.message;

@@ -86,7 +86,9 @@ public final class EmbeddedExample {
           Map<String, String> sessions = new ConcurrentHashMap<>();
           Route own =
               concat(
-                  path("hello", () -> get(() -> complete("Hello from the application around Lobby\n"))),
+                  path(
+                      "hello",
+                      () -> get(() -> complete("Hello from the application around Lobby\n"))),
                   path("sign-in", () -> get(() -> signIn(sessions, room))),
                   WebClient.route(config));
           context.pipeToSelf(

@@ -33,7 +33,8 @@ final class Client {
   /** A GET with a client of the test's own (one with a cookie jar, say). */
   static HttpResponse<String> get(HttpClient http, int port, String path, String... headers)
       throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
     if (headers.length > 0) {
       request.headers(headers);
     }
@@ -61,11 +62,13 @@ final class Client {
               .append(" HTTP/1.1\r\nHost: 127.0.0.1:")
               .append(port)
               .append("\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n")
-              .append("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+              .append("Sec-WebSocket-Version: 13\r\n")
+              .append("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
       for (String line : headerLines) {
         request.append(line).append("\r\n");
       }
-      socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+      request.append("\r\n");
+      socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
       InputStream in = socket.getInputStream();
       ByteArrayOutputStream head = new ByteArrayOutputStream();
       while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {

@@ -170,6 +170,7 @@ class MintTokenTest {
         assertFalse(run.err().contains(c[0]), "the secret is never printed");
       }
     }
-    assertThrows(IllegalArgumentException.class, () -> MintToken.mint(new String[0], SECRET, CLOCK));
+    assertThrows(
+        IllegalArgumentException.class, () -> MintToken.mint(new String[0], SECRET, CLOCK));
   }
 }
