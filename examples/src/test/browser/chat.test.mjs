@@ -2,7 +2,8 @@
 // Started by run.sh, which builds the server jar and installs Chromium and playwright-core first.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -34,9 +35,11 @@ function freePort() {
   });
 }
 
-async function startServer() {
-  const child = spawn('java', ['-jar', JAR], {
-    env: { ...process.env, LOBBY_PORT: String(port), LOBBY_ADMIN_TOKEN: TOKEN },
+// The example server on `at` (the shared one unless told), with more environment and JVM options.
+async function startServer({ at = port, env = {}, jvm = [] } = {}) {
+  const url = 'http://127.0.0.1:' + at;
+  const child = spawn('java', [...jvm, '-jar', JAR], {
+    env: { ...process.env, LOBBY_PORT: String(at), LOBBY_ADMIN_TOKEN: TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -46,7 +49,7 @@ async function startServer() {
   for (;;) {
     if (child.exitCode !== null) throw new Error('server exited:\n' + output);
     try {
-      const health = await fetch(base + '/health');
+      const health = await fetch(url + '/health');
       if (health.ok) return child;
     } catch (e) {
       // not listening yet
@@ -67,18 +70,21 @@ async function stopServer(child) {
   assert.notEqual(code, 'timeout', 'the server exits within 20 s of SIGTERM');
 }
 
-async function openPage(hash) {
+async function openPage(hash, at = base) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  // Refused connections while the server is down are expected; nothing else may go wrong.
+  // Refused connections while the server is down, and upgrades it refuses for their token, are
+  // expected; nothing else may go wrong.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('ERR_CONNECTION_REFUSED')) problems.push(m.text());
+    if (m.type() === 'error' && !m.text().includes('ERR_CONNECTION_REFUSED')
+        && !/^WebSocket connection to .* failed: (Unexpected response code: 40[13]|HTTP Authentication failed)/
+          .test(m.text())) problems.push(m.text());
   });
   page.problems = problems;
-  await page.goto(base + '/' + (hash || ''));
+  await page.goto(at + '/' + (hash || ''));
   return page;
 }
 
@@ -201,3 +207,99 @@ test('a page that closes is seen leaving; Leave disconnects for good', async () 
 async function page_state(page) {
   return page.getAttribute('#state', 'data-state');
 }
+
+test('a server that wants tokens: the page asks for one, keeps it to itself and shows users', async () => {
+  const secret = 'browser-test-secret-of-at-least-32-bytes';
+  const mint = async (...args) => (await promisify(execFile)(
+    'java', ['-cp', JAR, 'io.github.lobby.examples.MintToken', ...args],
+    { env: { ...process.env, LOBBY_JWT_SECRET: secret } })).stdout.trim();
+  const jwtPort = await freePort();
+  const jwtBase = 'http://127.0.0.1:' + jwtPort;
+  const jwtServer = await startServer({
+    at: jwtPort,
+    env: { LOBBY_JWT_SECRET: secret },
+    jvm: ['-Dlobby.auth.mode=jwt', '-Dlobby.auth.jwt.clock-skew=0s'],
+  });
+  const pages = [];
+  try {
+    const [aliceToken, aliceAgain, bobToken] = await Promise.all([
+      mint('--sub', 'alice', '--rooms', 'team-*'),
+      mint('--sub', 'alice', '--rooms', 'team-*', '--ttl', '2h'),
+      mint('--sub', 'bob', '--rooms', 'team-*', '--publish', 'team-2'),
+    ]);
+
+    // The room in the address is not joined without a token.
+    const a = await openPage('#team-1', jwtBase);
+    pages.push(a);
+    await a.waitForSelector('body[data-auth="jwt"]');
+    assert.equal(await a.isVisible('#token'), true);
+    await logEntry(a, 'notice', 'This server needs a token');
+    assert.equal(await page_state(a), 'disconnected');
+
+    // A token the server refuses stops the page, which asks for another instead of retrying.
+    await a.fill('#token', 'not-a-token');
+    await a.click('#join');
+    await logEntry(a, 'error', 'The server refused to let you in to team-1');
+    await a.waitForSelector('#state[data-state="disconnected"]');
+    assert.equal(await a.textContent('#state'), 'refused');
+
+    // A valid token: sent as ?token= on the WebSocket only, kept nowhere else.
+    const sockets = [];
+    a.on('websocket', (ws) => sockets.push(ws.url()));
+    await a.fill('#token', aliceToken);
+    await a.click('#join');
+    await state(a, 'connected');
+    assert.equal(await a.textContent('#me-user'), 'alice');
+    assert.equal(await a.textContent('#members li.self .user'), 'alice');
+    assert.equal(sockets.at(-1), 'ws://127.0.0.1:' + jwtPort + '/team-1?token=' + aliceToken);
+    assert.equal(a.url(), jwtBase + '/#team-1');
+    assert.equal(await a.inputValue('#token'), '');
+    assert.deepEqual(
+      await a.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]), [0, 0, '']);
+
+    // Bob may join but not broadcast here; a whisper to user alice still reaches her.
+    const b = await openPage(undefined, jwtBase);
+    pages.push(b);
+    await b.waitForSelector('body[data-auth="jwt"]');
+    await b.fill('#room', 'team-1');
+    await b.fill('#token', bobToken);
+    await b.click('#join');
+    await state(b, 'connected');
+    await logEntry(a, 'notice', '(bob) joined.');
+    await send(b, 'hello all');
+    await logEntry(b, 'error', 'Not allowed: this session may not broadcast to room team-1');
+    await b.click('#members li[data-user="alice"] button.user');
+    await send(b, 'psst, alice');
+    const whisper = a.locator('#log li.whisper', { hasText: 'psst, alice' });
+    await whisper.waitFor();
+    assert.match(await whisper.locator('.sender').textContent(), /^whisper from bob \(/);
+
+    // A new token in the same room refreshes the session; one of another user is refused.
+    await a.fill('#token', aliceAgain);
+    await a.click('#join');
+    await logEntry(a, 'notice', 'Token refreshed: the session now lasts until');
+    await a.fill('#token', bobToken);
+    await a.click('#join');
+    await logEntry(a, 'error', 'Not allowed: the token is for another user');
+    assert.equal(await page_state(a), 'connected');
+
+    // A token that expires closes the session with 4001; the page asks for a new one.
+    const briefToken = await mint('--sub', 'dave', '--ttl', '5s');
+    const d = await openPage(undefined, jwtBase);
+    pages.push(d);
+    await d.waitForSelector('body[data-auth="jwt"]');
+    await d.fill('#room', 'team-1');
+    await d.fill('#token', briefToken);
+    await d.click('#join');
+    await state(d, 'connected');
+    await logEntry(d, 'error', 'Token expired: enter a new token and press Join.');
+    assert.equal(await d.textContent('#state'), 'token expired');
+    await logEntry(a, 'notice', '(dave) left (closed).');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await page_state(d), 'disconnected', 'no reconnection with an expired token');
+    for (const page of pages) assert.deepEqual(page.problems, [], 'no script errors in the page');
+  } finally {
+    for (const page of pages) await page.context().close();
+    await stopServer(jwtServer);
+  }
+});

@@ -64,7 +64,12 @@ public final class ExampleServer {
   static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     return LobbyServer.start(
-        system, config, WebClient.route(), Federation.fromConfig(config), registry, registry::scrape);
+        system,
+        config,
+        WebClient.route(config),
+        Federation.fromConfig(config),
+        registry,
+        registry::scrape);
   }
 
   /**

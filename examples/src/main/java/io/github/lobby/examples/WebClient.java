@@ -6,12 +6,16 @@ import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.getFromResource;
 import static org.apache.pekko.http.javadsl.server.Directives.getFromResourceDirectory;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 import static org.apache.pekko.http.javadsl.server.Directives.pathSingleSlash;
 import static org.apache.pekko.http.javadsl.server.Directives.reject;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
 
+import com.typesafe.config.Config;
+import io.github.lobby.http.codec.WireJson;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -20,9 +24,11 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The browser client of the example server: {@code GET /} is the chat page and {@code
- * /assets/*} its script and style sheet, all from the classpath ({@code web/}). A WebSocket
- * upgrade to {@code /} is left to the Lobby's routes, which refuse it (the empty path is no room).
+ * The browser client of the example server: {@code GET /} is the chat page, {@code /assets/*} its
+ * script and style sheet, all from the classpath ({@code web/}), and {@code GET
+ * /client-config.json} tells the page whether the server wants a token. A WebSocket upgrade to
+ * {@code /} or {@code /client-config.json} is left to the Lobby's routes (the empty path is no
+ * room, the other is a room like any).
  */
 public final class WebClient {
 
@@ -33,10 +39,32 @@ public final class WebClient {
           RawHeader.create("X-Content-Type-Options", "nosniff"),
           RawHeader.create("Referrer-Policy", "no-referrer"));
 
+  /**
+   * What {@code GET /client-config.json} answers.
+   *
+   * @param auth {@code lobby.auth.mode}: {@code none}, {@code jwt} or {@code custom}
+   */
+  record ClientConfig(String auth) {}
+
   private WebClient() {}
 
-  /** The page and its assets; every other request is rejected, for the Lobby's routes to take. */
-  public static Route route() {
+  /**
+   * The page, its assets and its configuration; every other request is rejected, for the Lobby's
+   * routes to take.
+   *
+   * @param config the server's configuration: {@code lobby.auth.mode} decides whether the page asks
+   *     for a token ({@code none} when the key is absent)
+   */
+  public static Route route(Config config) {
+    String mode =
+        config.hasPath("lobby.auth.mode") ? config.getString("lobby.auth.mode") : "none";
+    HttpResponse clientConfig =
+        HttpResponse.create()
+            .withEntity(
+                HttpEntities.create(
+                    ContentTypes.APPLICATION_JSON, WireJson.write(new ClientConfig(mode))))
+            // The mode may change with the next start; the page asks again each time it loads.
+            .addHeader(RawHeader.create("Cache-Control", "no-store"));
     return get(
         () ->
             respondWithHeaders(
@@ -45,19 +73,27 @@ public final class WebClient {
                     concat(
                         pathSingleSlash(
                             () ->
-                                optionalHeaderValueByName(
-                                    "Upgrade",
-                                    upgrade ->
-                                        upgrade.filter("websocket"::equalsIgnoreCase).isPresent()
-                                            ? reject()
-                                            : getFromResource(
-                                                "web/index.html", ContentTypes.TEXT_HTML_UTF8))),
+                                unlessUpgrade(
+                                    () ->
+                                        getFromResource(
+                                            "web/index.html", ContentTypes.TEXT_HTML_UTF8))),
+                        path(
+                            "client-config.json",
+                            () -> unlessUpgrade(() -> complete(clientConfig))),
                         pathPrefix(
                             "assets",
                             () ->
                                 concat(
                                     getFromResourceDirectory("web/assets"),
                                     complete(notFound()))))));
+  }
+
+  /** {@code inner}, unless the request is a WebSocket upgrade: that is the Lobby's to answer. */
+  private static Route unlessUpgrade(Supplier<Route> inner) {
+    return optionalHeaderValueByName(
+        "Upgrade",
+        upgrade ->
+            upgrade.filter("websocket"::equalsIgnoreCase).isPresent() ? reject() : inner.get());
   }
 
   private static HttpResponse notFound() {

@@ -10,9 +10,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.github.lobby.http.LobbyServer;
 import io.github.lobby.testkit.TestClient;
+import java.net.CookieManager;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
@@ -45,10 +47,14 @@ class ExamplesTest {
   }
 
   private int exampleServer() throws Exception {
-    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "lobby", PORT_0);
+    return exampleServer(PORT_0);
+  }
+
+  private int exampleServer(Config config) throws Exception {
+    ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "lobby", config);
     system = s;
     LobbyServer server =
-        LobbyServer.start(s, PORT_0, WebClient.route()).toCompletableFuture().get();
+        LobbyServer.start(s, config, WebClient.route(config)).toCompletableFuture().get();
     return server.localAddress().getPort();
   }
 
@@ -70,6 +76,32 @@ class ExamplesTest {
     HttpResponse<String> style = Client.get(port, "/assets/style.css");
     assertEquals(200, style.statusCode());
     assertTrue(style.headers().firstValue("Content-Type").orElseThrow().startsWith("text/css"));
+  }
+
+  @Test
+  void theClientConfigurationTellsThePageWhetherTheServerWantsAToken() throws Exception {
+    int port = exampleServer();
+    HttpResponse<String> none = Client.get(port, "/client-config.json");
+    assertEquals(200, none.statusCode());
+    assertEquals("{\"auth\":\"none\"}", none.body());
+    assertEquals("application/json", none.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals("no-store", none.headers().firstValue("Cache-Control").orElseThrow());
+    assertEquals(
+        "default-src 'self'; frame-ancestors 'none'",
+        none.headers().firstValue("Content-Security-Policy").orElseThrow());
+    // An upgrade to the same path is a room, as for any other name.
+    TestClient member = Client.join(port, "client-config.json");
+    assertEquals("client-config.json", JSON.readTree(member.next()).get("room_id").asText());
+    member.close();
+    stop();
+
+    Config jwt =
+        ConfigFactory.parseString(
+                "lobby.auth.mode = jwt\n"
+                    + "lobby.auth.jwt.secret = \"an example secret of at least 32 bytes\"")
+            .withFallback(PORT_0);
+    HttpResponse<String> token = Client.get(exampleServer(jwt), "/client-config.json");
+    assertEquals("{\"auth\":\"jwt\"}", token.body());
   }
 
   @Test
@@ -112,8 +144,23 @@ class ExamplesTest {
     assertTrue(hello.body().startsWith("Hello from the application"));
     assertEquals(200, Client.get(port, "/").statusCode(), "the browser client comes along");
 
-    TestClient reader = Client.join(port, "dailyNews");
-    assertEquals("welcome", JSON.readTree(reader.next()).get("type").asText());
+    // Signed in to the application, a client joins with its session cookie, as a browser does.
+    HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+    HttpResponse<String> signIn = Client.get(browser, port, "/sign-in?user=alice");
+    assertEquals(303, signIn.statusCode());
+    assertEquals("/#dailyNews", signIn.headers().firstValue("Location").orElseThrow());
+    assertTrue(
+        signIn.headers().firstValue("Set-Cookie").orElseThrow().startsWith("app_session="),
+        signIn.headers().toString());
+    TestClient reader =
+        TestClient.connect(
+            browser,
+            URI.create("ws://127.0.0.1:" + port + "/dailyNews"),
+            TestClient.JSON_SUBPROTOCOL);
+    JsonNode welcome = JSON.readTree(reader.next());
+    assertEquals("welcome", welcome.get("type").asText());
+    assertEquals("alice", welcome.get("user").asText());
+    assertEquals("alice", welcome.get("users").get(welcome.get("id").asText()).asText());
     JsonNode push = JSON.readTree(reader.next());
     assertEquals("message", push.get("type").asText());
     assertEquals("dailyNews", push.get("room_id").asText());
@@ -129,6 +176,28 @@ class ExamplesTest {
     JsonNode next = JSON.readTree(reader.next()).get("msg");
     assertTrue(next.get(0).get("total_trx").asLong() > records.get(0).get("total_trx").asLong());
     reader.close();
+  }
+
+  @Test
+  void theEmbeddingExampleRefusesUpgradesWithoutASignedInSession() throws Exception {
+    CompletableFuture<LobbyServer> started = new CompletableFuture<>();
+    system =
+        ActorSystem.create(
+            EmbeddedExample.application(Duration.ofMillis(200), started), "my-app", PORT_0);
+    int port = Client.await(started).localAddress().getPort();
+
+    for (String[] cookies :
+        new String[][] {{}, {"Cookie: app_session=not-a-session"}, {"Cookie: theme=dark"}}) {
+      Client.Answer refused = Client.refusedUpgrade(port, "/dailyNews", cookies);
+      assertEquals(401, refused.status(), refused.head());
+      assertTrue(
+          refused.head().toLowerCase().contains("www-authenticate: bearer"), refused.head());
+      JsonNode body = JSON.readTree(refused.body());
+      assertEquals("unauthorized", body.get("error").asText());
+      assertEquals("sign in to the application first", body.get("message").asText());
+    }
+    assertEquals(400, Client.get(port, "/sign-in").statusCode());
+    assertEquals(400, Client.get(port, "/sign-in?user=%20").statusCode());
   }
 
   @Test
@@ -154,6 +223,7 @@ class ExamplesTest {
         new String[][] {
           {main + "EmbeddedExample.java", "guardian"},
           {main + "StatisticsPublisher.java", "publish"},
+          {main + "SessionCookieAuthenticator.java", "authenticator"},
           {test + "StatisticsPublisherTest.java", "extension"},
           {test + "StatisticsPublisherTest.java", "probe"}
         }) {
