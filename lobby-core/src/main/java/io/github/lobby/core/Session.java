@@ -5,6 +5,9 @@ import io.github.lobby.core.auth.Authenticated;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -94,18 +97,22 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     LOBBY
   }
 
-  /** The session's credential has expired. */
-  private enum Expired implements Command {
-    INSTANCE
-  }
+  /**
+   * The session's credential expires (or, for a far expiry, a day passed).
+   *
+   * @param generation the {@link Credential#expiryGeneration} it was scheduled under: a timer that
+   *     a refresh replaced may still have queued this, and is then ignored
+   */
+  private record Expired(int generation) implements Command {}
 
   /**
    * The authenticator decided on a client's {@link ClientRequest.Refresh}.
    *
-   * @param result its decision, or null when it failed
+   * @param result its decision, or null when it failed or took too long
    * @param due when the client message may be acknowledged
+   * @param sequence the refresh's number, so that an older decision never undoes a newer one
    */
-  private record Refreshed(AuthResult result, long due) implements Command {}
+  private record Refreshed(AuthResult result, long due, int sequence) implements Command {}
 
   /** An acknowledgement held back by the rate limit is due. */
   private enum AckDue implements Command {
@@ -129,13 +136,10 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private final SessionId id;
   private final RoomId room;
   private final Transport transport;
-  /** How the session was authenticated; null when authentication is off. */
-  private Authenticated auth;
+  /** How the session was authenticated; null when authentication is off (no cost then). */
+  private final Credential credential;
   /** Whether the session may broadcast to its room. */
   private boolean mayPublish;
-  private Cancellable expiry;
-  /** Whether {@link #expiry} fires at the expiry itself, not at a daily check before it. */
-  private boolean expiryFinal;
   private final ActorRef<Room.Command> roomRef;
   private final ActorRef<Lobby.Command> lobby;
   private final SessionDirectory directory;
@@ -210,10 +214,10 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       LobbyMetrics metrics) {
     super(context);
     this.json = mode == Mode.JSON;
-    this.auth = auth;
+    this.credential = auth == null ? null : new Credential(auth);
     this.mayPublish = auth == null || auth.grant().mayPublish();
     if (auth != null) {
-      scheduleExpiry(auth.grant());
+      scheduleExpiry();
     }
     this.metrics = metrics;
     this.id = id;
@@ -249,8 +253,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onAckDue();
     } else if (message instanceof Refreshed refreshed) {
       return onRefreshed(refreshed);
-    } else if (message == Expired.INSTANCE) {
-      return onExpired();
+    } else if (message instanceof Expired expired) {
+      return onExpired(expired);
     } else if (message instanceof Heartbeat beat) {
       return onTick(beat == Heartbeat.PARTIAL);
     } else if (message == TransportClosed.INSTANCE) {
@@ -357,18 +361,43 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     acknowledgeAt(due);
   }
 
-  /** Asks the authenticator about a new credential; the message is acknowledged on its answer. */
+  /**
+   * Asks the authenticator about a new credential; the message is acknowledged on its answer,
+   * which must come within {@code client-timeout} (else the client is told to try again).
+   */
   private void onRefresh(ClientRequest.Refresh refresh, long due) {
-    if (auth == null) {
+    if (credential == null) {
       answer(
           new ClientEvent.Error(
               "bad_request", "this server does not authenticate sessions: nothing to refresh"));
       acknowledgeAt(due);
       return;
     }
+    Authenticated auth = credential.auth;
+    CompletableFuture<AuthResult> decided = new CompletableFuture<>();
+    try {
+      CompletionStage<AuthResult> stage =
+          auth.authenticator().refresh(auth.grant().principal(), room, refresh.token());
+      if (stage == null) {
+        decided.completeExceptionally(new IllegalStateException("the refresh stage is null"));
+      } else {
+        stage.whenComplete(
+            (result, failure) -> {
+              if (failure != null) {
+                decided.completeExceptionally(failure);
+              } else {
+                decided.complete(result);
+              }
+            });
+      }
+    } catch (RuntimeException e) {
+      decided.completeExceptionally(e);
+    }
+    int sequence = ++credential.refreshesSent;
+    credential.refreshesPending++;
     getContext()
         .pipeToSelf(
-            auth.authenticator().refresh(auth.grant().principal(), room, refresh.token()),
+            decided.orTimeout(clientTimeout.toMillis(), TimeUnit.MILLISECONDS),
             (result, failure) -> {
               if (failure != null) {
                 // Not the exception's message: it may quote the credential.
@@ -377,23 +406,29 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
                     id,
                     failure.getClass().getName());
               }
-              return new Refreshed(failure == null ? result : null, due);
+              return new Refreshed(failure == null ? result : null, due, sequence);
             });
   }
 
   private Behavior<Command> onRefreshed(Refreshed refreshed) {
+    Credential c = credential;
+    c.refreshesPending--;
     AuthResult result = refreshed.result();
     if (result instanceof AuthResult.Grant grant) {
-      if (!grant.principal().user().equals(auth.user())) {
+      if (!grant.principal().user().equals(c.auth.user())) {
         answer(
             new ClientEvent.Error(
                 AuthResult.Status.FORBIDDEN.code(), "the token is for another user"));
       } else {
-        auth = new Authenticated(grant, auth.authenticator());
-        mayPublish = grant.mayPublish();
-        scheduleExpiry(grant);
-        debug("Session {} refreshed its credential", id);
-        answer(new ClientEvent.Refreshed(grant.expiresAt().orElse(null)));
+        if (refreshed.sequence() > c.refreshApplied) { // an older decision never undoes a newer
+          c.refreshApplied = refreshed.sequence();
+          c.auth = new Authenticated(grant, c.auth.authenticator());
+          c.expiredWhilePending = false;
+          mayPublish = grant.mayPublish();
+          scheduleExpiry();
+          debug("Session {} refreshed its credential", id);
+        }
+        answer(new ClientEvent.Refreshed(c.auth.grant().expiresAt().orElse(null)));
       }
     } else if (result instanceof AuthResult.Refusal refusal) {
       answer(new ClientEvent.Error(refusal.status().code(), refusal.message()));
@@ -401,34 +436,74 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       answer(new ClientEvent.Error("unavailable", "the token could not be checked; try again"));
     }
     acknowledgeAt(refreshed.due());
+    if (c.expiredWhilePending && c.refreshesPending == 0) {
+      return expire(); // the refreshes that were under way at the expiry all failed
+    }
     return this;
   }
 
-  /** Closes the session when its grant expires (replacing any earlier expiry). */
-  private void scheduleExpiry(AuthResult.Grant grant) {
-    if (expiry != null) {
-      expiry.cancel();
-      expiry = null;
+  /** Schedules the close at the credential's expiry; a timer scheduled before no longer counts. */
+  private void scheduleExpiry() {
+    Credential c = credential;
+    if (c.expiry != null) {
+      c.expiry.cancel();
+      c.expiry = null;
     }
-    if (grant.expiresAt().isPresent()) {
-      Duration left = Duration.between(Instant.now(), grant.expiresAt().get());
+    c.expiryGeneration++;
+    Optional<Instant> at = c.auth.grant().expiresAt();
+    if (at.isPresent()) {
+      Duration left = Duration.between(Instant.now(), at.get());
       // The scheduler takes delays of a few months at most: a later expiry is checked daily.
       Duration wait = left.isNegative() ? Duration.ZERO : left.compareTo(DAY) > 0 ? DAY : left;
-      expiryFinal = wait != DAY;
-      expiry = getContext().scheduleOnce(wait, getContext().getSelf(), Expired.INSTANCE);
+      c.expiryFinal = wait != DAY;
+      c.expiry =
+          getContext()
+              .scheduleOnce(wait, getContext().getSelf(), new Expired(c.expiryGeneration));
     }
   }
 
   private static final Duration DAY = Duration.ofDays(1);
 
-  private Behavior<Command> onExpired() {
-    expiry = null;
-    if (!expiryFinal) {
-      scheduleExpiry(auth.grant()); // a far expiry: one more day passed
+  private Behavior<Command> onExpired(Expired expired) {
+    Credential c = credential;
+    if (expired.generation() != c.expiryGeneration) {
+      return this; // scheduled before a refresh replaced it
+    }
+    c.expiry = null;
+    if (!c.expiryFinal) {
+      scheduleExpiry(); // a far expiry: one more day passed
       return this;
     }
+    if (c.refreshesPending > 0) {
+      // The client asked in time; the answer decides (it comes within client-timeout).
+      c.expiredWhilePending = true;
+      return this;
+    }
+    return expire();
+  }
+
+  private Behavior<Command> expire() {
     debug("Session {}: its credential expired", id);
     return closeAndLeave(CloseCodes.TOKEN_EXPIRED, "token expired", LeaveReason.CLOSED);
+  }
+
+  /** The authentication state of an authenticated session, on the session's thread. */
+  private static final class Credential {
+    Authenticated auth;
+    Cancellable expiry;
+    /** Whether {@link #expiry} fires at the expiry itself, not at a daily check before it. */
+    boolean expiryFinal;
+    int expiryGeneration;
+    int refreshesSent;
+    /** The sequence number of the newest refresh applied. */
+    int refreshApplied;
+    int refreshesPending;
+    /** The expiry came while refreshes were under way: they decide. */
+    boolean expiredWhilePending;
+
+    Credential(Authenticated auth) {
+      this.auth = auth;
+    }
   }
 
   private void answer(ClientEvent event) {
@@ -604,8 +679,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     if (ackTimer != null) {
       ackTimer.cancel();
     }
-    if (expiry != null) {
-      expiry.cancel();
+    if (credential != null && credential.expiry != null) {
+      credential.expiry.cancel();
     }
     if (!transportDone) {
       // Only reached when the session stops without having left (it failed, or the system stops).

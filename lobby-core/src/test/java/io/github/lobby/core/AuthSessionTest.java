@@ -49,6 +49,8 @@ class AuthSessionTest {
   ActorRef<Lobby.Command> lobby;
   /** What the next refresh answers. */
   volatile AuthResult refreshAnswer;
+  /** When set, what the next refresh returns instead (a stage the test completes, a throw). */
+  volatile java.util.function.Supplier<CompletionStage<AuthResult>> refreshStage;
 
   final Authenticator authenticator =
       new Authenticator() {
@@ -59,6 +61,9 @@ class AuthSessionTest {
 
         @Override
         public CompletionStage<AuthResult> refresh(Principal current, RoomId room, String token) {
+          if (refreshStage != null) {
+            return refreshStage.get();
+          }
           return CompletableFuture.completedFuture(refreshAnswer);
         }
       };
@@ -293,6 +298,80 @@ class AuthSessionTest {
 
     time.timePasses(Duration.ofSeconds(61));
     alice.transport().probe.expectMessage(new ProbeTransport.Closed(4001, "token expired"));
+  }
+
+  @Test
+  void aRefreshUnderWayAtTheExpiryDecides() {
+    Client alice = connect("alice", true, Instant.now().plusSeconds(60));
+    alice.next();
+    CompletableFuture<AuthResult> granted = new CompletableFuture<>();
+    refreshStage = () -> granted;
+    alice.says("refresh slow");
+    time.timePasses(Duration.ofSeconds(61));
+    alice.transport().probe.expectNoMessage(Duration.ofMillis(200)); // not closed: it asked in time
+    Instant later = Instant.now().plusSeconds(1200);
+    granted.complete(new AuthResult.Grant(Principal.of("alice"), true, Optional.of(later)));
+    assertEquals(new ClientEvent.Refreshed(later), alice.next());
+    time.timePasses(Duration.ofSeconds(600));
+    alice.transport().probe.expectNoMessage(Duration.ofMillis(200));
+
+    CompletableFuture<AuthResult> refused = new CompletableFuture<>();
+    refreshStage = () -> refused;
+    alice.says("refresh slow-and-bad");
+    time.timePasses(Duration.ofSeconds(700)); // past the expiry of the refreshed grant
+    alice.transport().probe.expectNoMessage(Duration.ofMillis(200));
+    refused.complete(AuthResult.Refusal.unauthorized("the token has expired"));
+    assertEquals(new ClientEvent.Error("unauthorized", "the token has expired"), alice.next());
+    alice.transport().probe.expectMessage(new ProbeTransport.Closed(4001, "token expired"));
+  }
+
+  @Test
+  void anOlderRefreshDecidedLastDoesNotUndoANewerOne() {
+    Client alice = connect("alice", true, Instant.now().plusSeconds(60));
+    alice.next();
+    CompletableFuture<AuthResult> first = new CompletableFuture<>();
+    CompletableFuture<AuthResult> second = new CompletableFuture<>();
+    java.util.Iterator<CompletableFuture<AuthResult>> stages = List.of(first, second).iterator();
+    refreshStage = stages::next;
+    alice.says("refresh one");
+    alice.says("refresh two");
+    Instant newer = Instant.now().plusSeconds(7200);
+    Instant older = Instant.now().plusSeconds(120);
+    awaitUntil(() -> !stages.hasNext());
+    second.complete(new AuthResult.Grant(Principal.of("alice"), true, Optional.of(newer)));
+    assertEquals(new ClientEvent.Refreshed(newer), alice.next());
+    first.complete(new AuthResult.Grant(Principal.of("alice"), true, Optional.of(older)));
+    assertEquals(new ClientEvent.Refreshed(newer), alice.next()); // still the newer expiry
+    time.timePasses(Duration.ofSeconds(600));
+    alice.transport().probe.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void anAuthenticatorThatThrowsOrAnswersNullOnARefreshIsUnavailableAndTheSessionStays() {
+    Client alice = connect("alice");
+    alice.next();
+    refreshStage =
+        () -> {
+          throw new IllegalStateException("refresh crashed");
+        };
+    alice.says("refresh x");
+    ClientEvent.Error unavailable =
+        new ClientEvent.Error("unavailable", "the token could not be checked; try again");
+    assertEquals(unavailable, alice.next());
+    refreshStage = () -> null;
+    alice.says("refresh y");
+    assertEquals(unavailable, alice.next());
+    awaitAcks(alice, 2);
+    alice.says("still here");
+    assertInstanceOf(ClientEvent.Message.class, alice.next());
+  }
+
+  static void awaitUntil(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertEquals(true, condition.getAsBoolean());
   }
 
   @Test
