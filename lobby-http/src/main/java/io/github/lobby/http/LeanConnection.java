@@ -194,6 +194,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private ByteString head = ByteString.emptyByteString();
   private WsConnection ws;
   private boolean httpWriting;
+  /** Whether this connection holds a place under the limits while it is being authenticated. */
+  private boolean authAdmitted;
   private boolean reading;
   private volatile boolean closing;
 
@@ -236,6 +238,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     if (ws != null) {
       ws.stopped(ioFailure);
     }
+    releaseAuthPlace(); // ended while it was being authenticated
     getContext().getParent().tell(LeanListener.CONNECTION_ENDED, ActorRef.noSender());
   }
 
@@ -320,14 +323,22 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       Optional<Authenticator> authenticator = shared.context().authenticator();
       if (authenticator.isEmpty()) {
         startWebSocket(upgrade, Optional.empty());
-      } else {
-        // Nothing more is read until the authenticator has decided (the head timer still runs).
-        ActorRef self = getSelf();
-        UpgradeAuth.authenticate(
-                authenticator.get(),
-                UpgradeHead.connectRequest(upgrade, Optional.of(remote.getAddress())))
-            .thenAccept(decision -> self.tell(new AuthDecided(upgrade, decision), self));
+        return;
       }
+      // The connection takes its place under the limits before the authenticator is asked, so
+      // that upgrades waiting for it count: one address cannot hold more of them than its limit.
+      if (shared.context().admission().admit(address()).isPresent()) {
+        startHttp(); // the routes answer 503 or 429
+        return;
+      }
+      authAdmitted = true;
+      // Nothing more is read until the authenticator has decided, within ask-timeout.
+      ActorRef self = getSelf();
+      UpgradeAuth.authenticate(
+              authenticator.get(),
+              UpgradeHead.connectRequest(upgrade, address()),
+              shared.context().http().askTimeout())
+          .thenAccept(decision -> self.tell(new AuthDecided(upgrade, decision), self));
     } else {
       startHttp();
     }
@@ -343,6 +354,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
           Optional.of(new Authenticated(grant, shared.context().authenticator().orElseThrow())));
     } else {
       // Refused before the upgrade: the error answer, then the connection ends (Close flushes it).
+      releaseAuthPlace();
       cancelTimer();
       head = null;
       closing = true;
@@ -351,11 +363,27 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     }
   }
 
+  private Optional<java.net.InetAddress> address() {
+    return Optional.of(remote.getAddress());
+  }
+
+  /** Gives back the place an upgrade took while it was being authenticated. */
+  private void releaseAuthPlace() {
+    if (authAdmitted) {
+      authAdmitted = false;
+      shared.context().admission().release(address());
+    }
+  }
+
   private void startWebSocket(UpgradeHead.Upgrade upgrade, Optional<Authenticated> auth) {
     cancelTimer();
     ByteString rest = head.drop(upgrade.headLength());
     head = null;
     ws = shared.webSocket(upgrade, remote, auth, this);
+    if (authAdmitted) {
+      authAdmitted = false; // the place goes with the connection, which gives it back
+      ws.alreadyAdmitted();
+    }
     acks =
         WriteAcks.register(
             getContext(),

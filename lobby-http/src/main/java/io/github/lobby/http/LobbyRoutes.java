@@ -280,7 +280,8 @@ public final class LobbyRoutes extends AllDirectives {
         UpgradeAuth.authenticate(
             authenticator,
             UpgradeAuth.connectRequest(
-                request, room, upgrade.get().getRequestedProtocols(), address)),
+                request, room, upgrade.get().getRequestedProtocols(), address),
+            http.askTimeout()),
         result ->
             result instanceof AuthResult.Grant grant
                 ? accept(

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -65,21 +67,30 @@ final class UpgradeAuth {
 
   /**
    * Runs the authenticator. The stage completes with its result, or with {@link #failed()} when
-   * it threw, failed or answered null (logged with the exception's class only: its message may
-   * quote the credential).
+   * it threw, failed, answered null or did not answer within {@code timeout} (logged with the
+   * exception's class only: its message may quote the credential).
    */
   static CompletionStage<AuthResult> authenticate(
-      Authenticator authenticator, ConnectRequest request) {
-    CompletionStage<AuthResult> stage;
+      Authenticator authenticator, ConnectRequest request, Duration timeout) {
+    CompletableFuture<AuthResult> decided = new CompletableFuture<>();
     try {
-      stage = authenticator.authenticate(request);
+      CompletionStage<AuthResult> stage = authenticator.authenticate(request);
+      if (stage == null) {
+        decided.complete(null);
+      } else {
+        stage.whenComplete(
+            (result, failure) -> {
+              if (failure != null) {
+                decided.completeExceptionally(failure);
+              } else {
+                decided.complete(result);
+              }
+            });
+      }
     } catch (RuntimeException e) {
-      stage = CompletableFuture.failedFuture(e);
+      decided.completeExceptionally(e);
     }
-    if (stage == null) {
-      stage = CompletableFuture.completedFuture(null);
-    }
-    return stage.handle(
+    return decided.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle(
         (result, failure) -> {
           if (failure != null || result == null) {
             log.warn(

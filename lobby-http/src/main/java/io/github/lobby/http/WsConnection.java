@@ -157,6 +157,15 @@ final class WsConnection implements FrameDecoder.Handler {
     return decoder;
   }
 
+  /**
+   * The glue already took this connection's place under the connection limits (the lean path does,
+   * before it authenticates): {@link #start} takes none, and the place is given back as usual when
+   * the connection stops.
+   */
+  void alreadyAdmitted() {
+    admitted = true;
+  }
+
   /** Takes a place under the connection limits and asks the Lobby for a session. */
   void start() {
     start(null);
@@ -169,7 +178,8 @@ final class WsConnection implements FrameDecoder.Handler {
    */
   void start(ActorRef<ActorRef<Session.Command>> answerTo) {
     context.metrics().connectionOpened();
-    Optional<Admission.Refusal> refused = context.admission().admit(address);
+    Optional<Admission.Refusal> refused =
+        admitted ? Optional.empty() : context.admission().admit(address);
     if (refused.isPresent()) {
       // Upgrades that all passed the check at once: the limit holds here.
       failure = "refused at a connection limit";

@@ -56,6 +56,7 @@ class AuthUpgradeTest {
       return switch (token.get()) {
         case "boom" -> throw new IllegalStateException("failed on boom");
         case "null" -> done(null);
+        case "hang" -> new CompletableFuture<>(); // never decides
         case "slow" ->
             CompletableFuture.supplyAsync(
                 () -> AuthResult.Grant.of(Principal.of("sloth")),
@@ -237,6 +238,42 @@ class AuthUpgradeTest {
     assertEquals("error", other.get("type").asText());
     assertEquals("forbidden", other.get("code").asText());
     alice.close();
+  }
+
+  /**
+   * Upgrades waiting for the authenticator hold their place under the per-address limit, and one
+   * that never decides is answered 500 at {@code ask-timeout}, giving its place back.
+   */
+  @org.junit.jupiter.api.Test
+  void upgradesWaitingForTheAuthenticatorCountAgainstTheLimitsAndTimeOut() throws Exception {
+    try (TestServer server =
+        new TestServer(
+            "lobby.http { max-connections-per-ip = 2, ask-timeout = 2s }", new FixedCredentials())) {
+      CompletableFuture<RawHttp.Answer> hung1 =
+          CompletableFuture.supplyAsync(() -> quietly(() -> upgrade(server.port(), "/r?token=hang", "")));
+      CompletableFuture<RawHttp.Answer> hung2 =
+          CompletableFuture.supplyAsync(() -> quietly(() -> upgrade(server.port(), "/r?token=hang", "")));
+      Thread.sleep(500); // both are waiting for the authenticator now
+      RawHttp.Answer third = upgrade(server.port(), "/r?token=alice", "");
+      assertEquals(429, third.status(), third.head());
+      assertError(hung1.get(10, TimeUnit.SECONDS), 500, "internal_error", "authentication failed");
+      assertError(hung2.get(10, TimeUnit.SECONDS), 500, "internal_error", "authentication failed");
+      JdkClient alice = json(server.port(), "/r?token=alice");
+      assertEquals("alice", JSON.readTree(alice.next()).get("user").asText());
+      alice.close();
+    }
+  }
+
+  private interface Call<T> {
+    T call() throws Exception;
+  }
+
+  private static <T> T quietly(Call<T> call) {
+    try {
+      return call.call();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static JdkClient json(int port, String target) {
