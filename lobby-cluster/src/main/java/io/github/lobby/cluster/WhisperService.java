@@ -176,7 +176,10 @@ final class WhisperService {
                     context.ask(
                         Integer.class,
                         lobby,
-                        timeout,
+                        // Half the sender's deadline: a count that comes back at all comes back
+                        // before the sender's node stops waiting, so that delivered whispers are
+                        // not answered no_user.
+                        timeout.dividedBy(2),
                         replyTo ->
                             new Lobby.DeliverUserWhisper(
                                 Envelope.session(r.from()),

@@ -77,6 +77,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
           http,
       org.apache.pekko.stream.Materializer materializer,
       int maxHead,
+      int maxUri,
       Duration idleTimeout) {
 
     /**
@@ -125,6 +126,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
           http,
           Materializer.matFromSystem(system),
           maxHead,
+          (int) Math.min(Integer.MAX_VALUE, settings.getParserSettings().getMaxUriLength()),
           pekkoIdleTimeout(system));
     }
 
@@ -315,7 +317,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   private void onHead(ByteString data) {
     head = head.concat(data);
-    UpgradeHead.Result result = UpgradeHead.parse(head, data.size(), shared.maxHead());
+    UpgradeHead.Result result =
+        UpgradeHead.parse(head, data.size(), shared.maxHead(), shared.maxUri());
     if (result == UpgradeHead.Incomplete.INSTANCE) {
       resumeReading();
     } else if (result instanceof UpgradeHead.Upgrade upgrade

@@ -105,6 +105,26 @@ public final class LobbyRoutes extends AllDirectives {
   }
 
   /**
+   * The overloads without an authenticator run without authentication: one whose system is
+   * configured for it ({@code lobby.auth.mode} other than {@code none}) fails rather than let
+   * everybody in.
+   */
+  private static void requireNoConfiguredAuth(ActorSystem<?> system) {
+    Config config = system.settings().config();
+    String path = "lobby.auth.mode";
+    if (config.hasPath(path) && !"none".equals(config.getString(path))) {
+      throw new com.typesafe.config.ConfigException.BadValue(
+          config.origin(),
+          path,
+          "is \""
+              + config.getString(path)
+              + "\", but these routes were created without an authenticator: create them with"
+              + " create(system, lobby, config), or pass the authenticator"
+              + " (Authenticators.fromConfig)");
+    }
+  }
+
+  /**
    * The authenticator {@code lobby.auth} configures; one that fetches keys over the network does so
    * on Pekko's dispatcher for blocking work, never on an actor's thread.
    */
@@ -121,6 +141,7 @@ public final class LobbyRoutes extends AllDirectives {
    */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
+    requireNoConfiguredAuth(system);
     return new LobbyRoutes(
         system,
         lobby,
@@ -147,6 +168,7 @@ public final class LobbyRoutes extends AllDirectives {
       HttpSettings http,
       LobbyMetrics metrics,
       Supplier<String> scrape) {
+    requireNoConfiguredAuth(system);
     return new LobbyRoutes(
         system,
         lobby,

@@ -94,6 +94,15 @@ final class UpgradeHead {
    *     which answers with 414 or 431 by its own limits
    */
   static Result parse(ByteString bytes, int newBytes, int maxHead) {
+    return parse(bytes, newBytes, maxHead, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #parse(ByteString, int, int)}; a request target longer than {@code maxUri} goes to
+   * Pekko HTTP, which answers 414 by its {@code max-uri-length}, so that both paths take the same
+   * targets (a {@code ?token=} included).
+   */
+  static Result parse(ByteString bytes, int newBytes, int maxHead, int maxUri) {
     int n = bytes.size();
     for (int i = 0; i < Math.min(n, PREFIX.length); i++) {
       if (bytes.apply(i) != PREFIX[i]) {
@@ -115,14 +124,14 @@ final class UpgradeHead {
         return Handoff.INSTANCE;
       }
     }
-    Upgrade upgrade = read(new String(head, StandardCharsets.ISO_8859_1), headLength);
+    Upgrade upgrade = read(new String(head, StandardCharsets.ISO_8859_1), headLength, maxUri);
     return upgrade == null ? Handoff.INSTANCE : upgrade;
   }
 
   private static final ByteString CRLFCRLF =
       ByteString.fromString("\r\n\r\n", StandardCharsets.US_ASCII);
 
-  private static Upgrade read(String head, int headLength) {
+  private static Upgrade read(String head, int headLength, int maxUri) {
     int lineEnd = head.indexOf("\r\n");
     String requestLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
     if (!requestLine.startsWith("GET /") || !requestLine.endsWith(" HTTP/1.1")) {
@@ -132,7 +141,8 @@ final class UpgradeHead {
     int query = target.indexOf('?');
     String path = query < 0 ? target : target.substring(0, query);
     String name = path.substring(1);
-    if (!plain(name)
+    if (target.length() > maxUri
+        || !plain(name)
         || target.indexOf(' ') >= 0
         || target.indexOf('#') >= 0
         || RoomId.problem(name).isPresent()) {

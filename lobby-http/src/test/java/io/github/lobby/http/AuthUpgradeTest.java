@@ -264,6 +264,31 @@ class AuthUpgradeTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void routesCreatedWithoutAnAuthenticatorRefuseASystemConfiguredForAuthentication() {
+    com.typesafe.config.Config config =
+        com.typesafe.config.ConfigFactory.parseString("lobby.auth.mode = jwt\npekko.loglevel = OFF")
+            .withFallback(com.typesafe.config.ConfigFactory.load());
+    org.apache.pekko.actor.typed.ActorSystem<Void> system =
+        org.apache.pekko.actor.typed.ActorSystem.create(
+            org.apache.pekko.actor.typed.javadsl.Behaviors.empty(), "no-auth-routes", config);
+    try {
+      com.typesafe.config.ConfigException.BadValue e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              com.typesafe.config.ConfigException.BadValue.class,
+              () ->
+                  LobbyRoutes.create(
+                      system,
+                      system.ignoreRef(),
+                      io.github.lobby.core.LobbySettings.fromConfig(
+                          com.typesafe.config.ConfigFactory.load()),
+                      HttpSettings.fromConfig(com.typesafe.config.ConfigFactory.load())));
+      assertTrue(e.getMessage().contains("lobby.auth.mode"), e.getMessage());
+    } finally {
+      system.terminate();
+    }
+  }
+
   private interface Call<T> {
     T call() throws Exception;
   }

@@ -67,6 +67,17 @@ class UpgradeHeadTest {
   }
 
   @Test
+  void aTargetOverTheUriLimitGoesToPekkoHttp() {
+    String target = "/lobby?token=" + "t".repeat(100);
+    ByteString bytes = ByteString.fromString(upgrade(target), StandardCharsets.ISO_8859_1);
+    assertInstanceOf(
+        UpgradeHead.Upgrade.class, UpgradeHead.parse(bytes, bytes.size(), MAX, target.length()));
+    assertSame(
+        UpgradeHead.Handoff.INSTANCE,
+        UpgradeHead.parse(bytes, bytes.size(), MAX, target.length() - 1));
+  }
+
+  @Test
   void aValidUpgradeIsTakenWithTheRfcAcceptValue() {
     String text = upgrade("/lobby?x=1", "Sec-WebSocket-Protocol: chat, lobby.v1.json");
     UpgradeHead.Upgrade upgrade = assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(text));
