@@ -1,13 +1,12 @@
 package io.github.lobby.core;
 
+import io.github.lobby.core.auth.AuthCalls;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticated;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -374,30 +373,15 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return;
     }
     Authenticated auth = credential.auth;
-    CompletableFuture<AuthResult> decided = new CompletableFuture<>();
-    try {
-      CompletionStage<AuthResult> stage =
-          auth.authenticator().refresh(auth.grant().principal(), room, refresh.token());
-      if (stage == null) {
-        decided.completeExceptionally(new IllegalStateException("the refresh stage is null"));
-      } else {
-        stage.whenComplete(
-            (result, failure) -> {
-              if (failure != null) {
-                decided.completeExceptionally(failure);
-              } else {
-                decided.complete(result);
-              }
-            });
-      }
-    } catch (RuntimeException e) {
-      decided.completeExceptionally(e);
-    }
+    CompletableFuture<AuthResult> decided =
+        AuthCalls.bounded(
+            () -> auth.authenticator().refresh(auth.grant().principal(), room, refresh.token()),
+            clientTimeout);
     int sequence = ++credential.refreshesSent;
     credential.refreshesPending++;
     getContext()
         .pipeToSelf(
-            decided.orTimeout(clientTimeout.toMillis(), TimeUnit.MILLISECONDS),
+            decided,
             (result, failure) -> {
               if (failure != null) {
                 // Not the exception's message: it may quote the credential.

@@ -1,6 +1,7 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.RoomId;
+import io.github.lobby.core.auth.AuthCalls;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.core.auth.ConnectRequest;
@@ -14,9 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -72,25 +71,8 @@ final class UpgradeAuth {
    */
   static CompletionStage<AuthResult> authenticate(
       Authenticator authenticator, ConnectRequest request, Duration timeout) {
-    CompletableFuture<AuthResult> decided = new CompletableFuture<>();
-    try {
-      CompletionStage<AuthResult> stage = authenticator.authenticate(request);
-      if (stage == null) {
-        decided.complete(null);
-      } else {
-        stage.whenComplete(
-            (result, failure) -> {
-              if (failure != null) {
-                decided.completeExceptionally(failure);
-              } else {
-                decided.complete(result);
-              }
-            });
-      }
-    } catch (RuntimeException e) {
-      decided.completeExceptionally(e);
-    }
-    return decided.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle(
+    return AuthCalls.bounded(() -> authenticator.authenticate(request), timeout)
+        .handle(
         (result, failure) -> {
           if (failure != null || result == null) {
             log.warn(
