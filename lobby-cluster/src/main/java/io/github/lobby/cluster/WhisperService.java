@@ -6,6 +6,7 @@ import io.github.lobby.core.RoomId;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Behavior;
@@ -239,14 +240,22 @@ final class WhisperService {
       Set<ActorRef<Command>> peers,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {
+    return withDeadline(timeout, context -> searching(w, lobby, peers, hub, context));
+  }
+
+  /**
+   * A search that gets {@link TimedOut} once, {@code timeout} after it starts: one deadline for the
+   * whole search (not a receive timeout, which each reply would restart), since the sender's
+   * inbound window keeps a place until it ends.
+   */
+  private static Behavior<SearchEvent> withDeadline(
+      Duration timeout, Function<ActorContext<SearchEvent>, Behavior<SearchEvent>> search) {
     return Behaviors.withTimers(
         timers ->
             Behaviors.setup(
                 context -> {
-                  // One deadline for the whole search (not a receive timeout, which each reply
-                  // would restart): the sender's inbound window keeps a place until it ends.
                   timers.startSingleTimer(TimedOut.INSTANCE, timeout);
-                  return searching(w, lobby, peers, hub, context);
+                  return search.apply(context);
                 }));
   }
 
@@ -297,14 +306,7 @@ final class WhisperService {
       Set<ActorRef<Command>> peers,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {
-    return Behaviors.withTimers(
-        timers ->
-            Behaviors.setup(
-                context -> {
-                  // One deadline, as for a session search.
-                  timers.startSingleTimer(TimedOut.INSTANCE, timeout);
-                  return delivering(w, lobby, peers, hub, context);
-                }));
+    return withDeadline(timeout, context -> delivering(w, lobby, peers, hub, context));
   }
 
   /** Sends the request to every peer, then sums their answers until all came or time ran out. */

@@ -16,13 +16,11 @@ import io.github.lobby.http.LobbyServer;
 import io.github.lobby.testkit.TestClient;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -30,9 +28,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,46 +64,26 @@ class ClusterAuthTest {
                   .<AuthResult>map(user -> AuthResult.Grant.of(Principal.of(user)))
                   .orElse(AuthResult.Refusal.unauthorized("no user")));
 
-  private final List<ActorSystem<Void>> systems = new ArrayList<>();
-  private final List<LobbyServer> servers = new ArrayList<>();
+  private TestCluster cluster;
+  private List<ActorSystem<Void>> systems;
+  private List<LobbyServer> servers;
 
   @BeforeEach
   void formCluster() throws Exception {
-    for (int i = 0; i < 3; i++) {
-      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
-      systems.add(system);
-      Cluster.get(system)
-          .manager()
-          .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!systems.stream().allMatch(s -> upMembers(s) == 3)) {
-      assertTrue(System.nanoTime() < deadline, "the cluster formed within 30 s");
-      Thread.sleep(100);
-    }
-    for (ActorSystem<Void> system : systems) {
-      servers.add(
-          LobbyServer.start(
-                  system, NODE, null, ClusterFederation.fromConfig(NODE), null, null, BY_QUERY)
-              .toCompletableFuture()
-              .get(20, TimeUnit.SECONDS));
-    }
-  }
-
-  private static long upMembers(ActorSystem<?> system) {
-    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up())
-        .count();
+    cluster =
+        new TestCluster(
+            3,
+            NODE,
+            (system, config) ->
+                LobbyServer.start(
+                    system, config, null, ClusterFederation.fromConfig(config), null, null, BY_QUERY));
+    systems = cluster.systems;
+    servers = cluster.servers;
   }
 
   @AfterEach
   void stop() {
-    for (ActorSystem<Void> system : systems) {
-      system.terminate();
-    }
-    for (ActorSystem<Void> system : systems) {
-      system.getWhenTerminated().toCompletableFuture().join();
-    }
+    cluster.close();
   }
 
   private int port(int node) {

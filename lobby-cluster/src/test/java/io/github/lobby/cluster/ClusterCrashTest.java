@@ -23,7 +23,6 @@ import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
@@ -68,12 +67,6 @@ class ClusterCrashTest {
     systems.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
   }
 
-  private static long upMembers(ActorSystem<?> system) {
-    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up())
-        .count();
-  }
-
   private static boolean isMember(ActorSystem<?> system, Address address) {
     return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
         .anyMatch(m -> m.address().equals(address));
@@ -114,7 +107,7 @@ class ClusterCrashTest {
     drain.setDaemon(true);
     drain.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (upMembers(seed) != 3) {
+    while (TestCluster.upMembers(seed) != 3) {
       assertTrue(System.nanoTime() < deadline, "the cluster of three formed within 30 s");
       Thread.sleep(100);
     }

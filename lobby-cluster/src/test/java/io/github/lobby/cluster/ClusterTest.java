@@ -27,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
@@ -77,46 +76,21 @@ class ClusterTest {
               """)
           .withFallback(ConfigFactory.load());
 
-  private final List<ActorSystem<Void>> systems = new ArrayList<>();
-  private final List<LobbyServer> servers = new ArrayList<>();
+  private TestCluster cluster;
+  private List<ActorSystem<Void>> systems;
+  private List<LobbyServer> servers;
 
   @BeforeEach
   void formCluster() throws Exception {
-    for (int i = 0; i < 3; i++) {
-      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
-      systems.add(system);
-      Cluster.get(system)
-          .manager()
-          .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
-    }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!systems.stream().allMatch(s -> upMembers(s) == 3)) {
-      assertTrue(System.nanoTime() < deadline, "the cluster formed within 30 s");
-      Thread.sleep(100);
-    }
-    for (ActorSystem<Void> system : systems) {
-      servers.add(
-          LobbyServer.start(system, NODE) // lobby.cluster.enabled: nothing else to do
-              .toCompletableFuture()
-              .get(20, TimeUnit.SECONDS));
-    }
-  }
-
-  private static long upMembers(ActorSystem<?> system) {
-    return java.util.stream.StreamSupport.stream(
-            Cluster.get(system).state().getMembers().spliterator(), false)
-        .filter(m -> m.status() == MemberStatus.up())
-        .count();
+    // lobby.cluster.enabled: nothing else to do
+    cluster = new TestCluster(3, NODE, LobbyServer::start);
+    systems = cluster.systems;
+    servers = cluster.servers;
   }
 
   @AfterEach
   void stop() {
-    for (ActorSystem<Void> system : systems) {
-      system.terminate();
-    }
-    for (ActorSystem<Void> system : systems) {
-      system.getWhenTerminated().toCompletableFuture().join();
-    }
+    cluster.close();
   }
 
   /** A JSON-mode session over a real socket (the testkit's client), with the id it was given. */
@@ -270,7 +244,7 @@ class ClusterTest {
         .manager()
         .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (upMembers(late) != 4) {
+    while (TestCluster.upMembers(late) != 4) {
       assertTrue(System.nanoTime() < deadline, "the late node joined within 30 s");
       Thread.sleep(100);
     }

@@ -1,0 +1,70 @@
+package io.github.lobby.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import io.github.lobby.http.LobbyServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * ActorSystems in this JVM that form one cluster on 127.0.0.1, each then serving a Lobby: what the
+ * cluster tests start from.
+ */
+final class TestCluster implements AutoCloseable {
+
+  final List<ActorSystem<Void>> systems = new ArrayList<>();
+  final List<LobbyServer> servers = new ArrayList<>();
+
+  /**
+   * Forms a cluster of {@code nodes} systems (waiting up to 30 s for all to be up), then starts a
+   * server on each.
+   */
+  TestCluster(
+      int nodes,
+      Config config,
+      BiFunction<ActorSystem<Void>, Config, CompletionStage<LobbyServer>> start)
+      throws Exception {
+    for (int i = 0; i < nodes; i++) {
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
+      systems.add(system);
+      Cluster.get(system)
+          .manager()
+          .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!systems.stream().allMatch(s -> upMembers(s) == nodes)) {
+      assertTrue(System.nanoTime() < deadline, "the cluster formed within 30 s");
+      Thread.sleep(100);
+    }
+    for (ActorSystem<Void> system : systems) {
+      servers.add(start.apply(system, config).toCompletableFuture().get(20, TimeUnit.SECONDS));
+    }
+  }
+
+  /** How many members this system sees up. */
+  static long upMembers(ActorSystem<?> system) {
+    return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+        .filter(m -> m.status() == MemberStatus.up())
+        .count();
+  }
+
+  @Override
+  public void close() {
+    for (ActorSystem<Void> system : systems) {
+      system.terminate();
+    }
+    for (ActorSystem<Void> system : systems) {
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+  }
+}
