@@ -34,8 +34,19 @@ public sealed interface ClientEvent {
    * @param room the room it joined
    * @param members the room's members in join order, the new session included
    * @param users the user of each authenticated member, in join order
+   * @param epoch the room's history epoch, or null when rooms keep no history
+   * @param offset the offset of the room's latest broadcast (0 before any), or null without history
+   * @param recovered whether the broadcasts the session asked for ({@code since}) follow, or null
+   *     when it asked for none
    */
-  record Welcome(SessionId id, RoomId room, List<SessionId> members, Map<SessionId, String> users)
+  record Welcome(
+      SessionId id,
+      RoomId room,
+      List<SessionId> members,
+      Map<SessionId, String> users,
+      String epoch,
+      Long offset,
+      Boolean recovered)
       implements ClientEvent {
     /** Copies the member list and the users. */
     public Welcome {
@@ -45,7 +56,12 @@ public sealed interface ClientEvent {
       users = copyUsers(users);
     }
 
-    /** A welcome without users (authentication off). */
+    /** A welcome without history. */
+    public Welcome(SessionId id, RoomId room, List<SessionId> members, Map<SessionId, String> users) {
+      this(id, room, members, users, null, null, null);
+    }
+
+    /** A welcome without users (authentication off) and without history. */
     public Welcome(SessionId id, RoomId room, List<SessionId> members) {
       this(id, room, members, Map.of());
     }
@@ -86,8 +102,14 @@ public sealed interface ClientEvent {
    * @param from the sender's session id, or the configured server id
    * @param room the room
    * @param msg the content
+   * @param offset its offset in the room's history, or null when rooms keep no history
    */
-  record Message(SessionId from, RoomId room, Payload msg) implements ClientEvent {}
+  record Message(SessionId from, RoomId room, Payload msg, Long offset) implements ClientEvent {
+    /** A broadcast without an offset (no history). */
+    public Message(SessionId from, RoomId room, Payload msg) {
+      this(from, room, msg, null);
+    }
+  }
 
   /**
    * A private message to one session.

@@ -70,12 +70,25 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       Mode mode,
       Transport transport,
       Optional<Authenticated> auth,
+      Optional<Recovery> recovery,
       ActorRef<ActorRef<Session.Command>> replyTo)
       implements ConnectionCommand {
 
-    /** Rejects a null {@code auth}. */
+    /** Rejects a null {@code auth} or {@code recovery}. */
     public Connect {
       java.util.Objects.requireNonNull(auth, "auth");
+      java.util.Objects.requireNonNull(recovery, "recovery");
+    }
+
+    /** A connection that asks for no recovery. */
+    public Connect(
+        SessionId id,
+        RoomId room,
+        Mode mode,
+        Transport transport,
+        Optional<Authenticated> auth,
+        ActorRef<ActorRef<Session.Command>> replyTo) {
+      this(id, room, mode, transport, auth, Optional.empty(), replyTo);
     }
 
     /** An anonymous connection (authentication off). */
@@ -97,6 +110,13 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   public record GetRoom(RoomId room, ActorRef<Optional<RoomView>> replyTo)
       implements AdminCommand {}
 
+  /**
+   * Asks for the broadcasts a room keeps after {@code since} ({@code lobby.history}); empty when
+   * there is no such room or no history.
+   */
+  public record GetHistory(RoomId room, long since, ActorRef<Optional<HistoryView>> replyTo)
+      implements AdminCommand {}
+
   /** Asks for every room with its member count. */
   public record ListRooms(ActorRef<RoomList> replyTo) implements AdminCommand {}
 
@@ -116,6 +136,12 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * sender, so the session exists by then (or was never made).
    */
   public record Disconnected(SessionId id) implements ConnectionCommand {}
+
+  /**
+   * A room with a history has had no member and kept nothing for its {@code ttl}: it may end,
+   * unless somebody joined meanwhile (the Lobby decides, as it decides every join).
+   */
+  record RoomIdle(RoomId room, ActorRef<Room.Command> ref) implements Command {}
 
   /** A session leaves its room; sent by the session itself just before it stops. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
@@ -201,6 +227,23 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     public RoomView(RoomId room, List<SessionId> members) {
       this(room, members, Map.of());
     }
+  }
+
+  /**
+   * What a room keeps of its broadcasts.
+   *
+   * @param epoch the room's epoch
+   * @param offset the offset of its latest broadcast (0 before any)
+   * @param kept the broadcasts kept after the offset asked for, oldest first
+   */
+  public record HistoryView(RoomId room, String epoch, long offset, List<Kept> kept) {
+    /** Copies the list. */
+    public HistoryView {
+      kept = List.copyOf(kept);
+    }
+
+    /** One kept broadcast: its offset, sender and content. */
+    public record Kept(long offset, SessionId from, Payload msg) {}
   }
 
   /** One line of a {@link RoomList}. */
@@ -298,6 +341,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
         .onMessage(UserWhispered.class, this::onUserWhispered)
         .onMessage(DeliverUserWhisper.class, this::onDeliverUserWhisper)
         .onMessage(SessionStopped.class, this::onSessionStopped)
+        .onMessage(RoomIdle.class, this::onRoomIdle)
+        .onMessage(GetHistory.class, this::onGetHistory)
         .build();
   }
 
@@ -331,7 +376,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     room.members().add(id);
     metrics.sessionAdded();
     // The room hears of the join before the session can send anything to it.
-    room.ref().tell(new Room.Join(id, connect.mode(), connect.transport(), session, user));
+    room.ref()
+        .tell(
+            new Room.Join(
+                id,
+                connect.mode(),
+                connect.transport(),
+                session,
+                user,
+                connect.recovery().orElse(null)));
     connect.replyTo().tell(session);
     getContext().getLog().debug("Session {} joined room {}", id, connect.room());
     if (closing != null) {
@@ -346,11 +399,39 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
             .spawn(
                 // Resumed on failure: its members' acknowledgements and heartbeats come from it.
                 Behaviors.supervise(
-                        Room.create(room, codecs, federation, settings.heartbeatInterval(), metrics))
+                        Room.create(
+                            room,
+                            codecs,
+                            federation,
+                            settings.heartbeatInterval(),
+                            metrics,
+                            settings.history(),
+                            getContext().getSelf()))
                     .onFailure(SupervisorStrategy.resume()),
                 "room-" + room.value() + "-" + (++roomSeq));
     metrics.roomAdded();
     return new RoomEntry(ref, new LinkedHashSet<>());
+  }
+
+  private Behavior<Command> onRoomIdle(RoomIdle idle) {
+    RoomEntry room = rooms.get(idle.room());
+    if (room != null && room.ref().equals(idle.ref()) && room.members().isEmpty()) {
+      rooms.remove(idle.room());
+      room.ref().tell(Room.Stop.INSTANCE);
+      metrics.roomRemoved();
+      getContext().getLog().debug("Room {} ended: no member and nothing kept", idle.room());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetHistory(GetHistory request) {
+    RoomEntry room = rooms.get(request.room());
+    if (room == null) {
+      request.replyTo().tell(Optional.empty());
+    } else {
+      room.ref().tell(new Room.GetHistory(request.since(), request.replyTo()));
+    }
+    return this;
   }
 
   private Behavior<Command> onDisconnected(Disconnected disconnected) {
@@ -381,7 +462,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     RoomEntry room = rooms.get(entry.room());
     room.members().remove(id);
     room.ref().tell(new Room.Leave(id, reason));
-    if (room.members().isEmpty()) {
+    // With a history the room outlives its last member, so that a member who reconnects finds what
+    // it missed; it says when it is idle (RoomIdle).
+    if (room.members().isEmpty() && !settings.history().on()) {
       rooms.remove(entry.room());
       room.ref().tell(Room.Stop.INSTANCE);
       metrics.roomRemoved();
@@ -517,7 +600,12 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private Behavior<Command> onListRooms(ListRooms request) {
     Map<String, RoomSummary> sorted = new TreeMap<>();
-    rooms.forEach((id, room) -> sorted.put(id.value(), new RoomSummary(id, room.members().size())));
+    rooms.forEach(
+        (id, room) -> {
+          if (!room.members().isEmpty()) { // rooms kept for their history are not listed
+            sorted.put(id.value(), new RoomSummary(id, room.members().size()));
+          }
+        });
     request.replyTo().tell(new RoomList(new ArrayList<>(sorted.values())));
     return this;
   }

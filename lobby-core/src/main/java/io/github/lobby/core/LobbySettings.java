@@ -30,6 +30,8 @@ import java.util.UUID;
  * @param maxInboundBytesPerSecond payload bytes (text counted in characters) a client may send per
  *     second, sustained ({@link Integer#MAX_VALUE} when unlimited); bursts up to one second's worth
  * @param inboundRateExceeded what happens to a client over either rate
+ * @param history what each room keeps of its broadcasts for clients that reconnect ({@code
+ *     lobby.history}); {@link History#OFF} by default
  */
 public record LobbySettings(
     SessionId serverId,
@@ -42,7 +44,60 @@ public record LobbySettings(
     int inboundWindow,
     int maxInboundPerSecond,
     int maxInboundBytesPerSecond,
-    RateExceeded inboundRateExceeded) {
+    RateExceeded inboundRateExceeded,
+    History history) {
+
+  /**
+   * The history of each room ({@code lobby.history}; PROTOCOL.md, history and recovery): the last
+   * {@code size} broadcasts, none older than {@code ttl}, at most {@code maxBytes} of message text
+   * (in characters) per room. Off when {@code size} is 0.
+   */
+  public record History(int size, Duration ttl, long maxBytes) {
+    /** No history: broadcasts carry no offset, and rooms end with their last member. */
+    public static final History OFF = new History(0, Duration.ofMinutes(5), 1024 * 1024);
+
+    /** Checks every value. */
+    public History {
+      atLeast(size, 0, "history.size");
+      positive(ttl, "history.ttl");
+      if (maxBytes < 1) {
+        throw new IllegalArgumentException("history.max-bytes must be at least 1, not " + maxBytes);
+      }
+    }
+
+    /** Whether rooms keep a history. */
+    public boolean on() {
+      return size > 0;
+    }
+  }
+
+  /** Settings without a history, as before {@code lobby.history} existed. */
+  public LobbySettings(
+      SessionId serverId,
+      Duration heartbeatInterval,
+      Duration clientTimeout,
+      int maxMessageBytes,
+      int outboundBuffer,
+      int outboundBufferBytes,
+      int maxSessions,
+      int inboundWindow,
+      int maxInboundPerSecond,
+      int maxInboundBytesPerSecond,
+      RateExceeded inboundRateExceeded) {
+    this(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        outboundBuffer,
+        outboundBufferBytes,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond,
+        maxInboundBytesPerSecond,
+        inboundRateExceeded,
+        History.OFF);
+  }
 
   /** What happens to a client that sends faster than {@code max-inbound-per-second}. */
   public enum RateExceeded {
@@ -78,6 +133,7 @@ public record LobbySettings(
               + ")");
     }
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
+    Objects.requireNonNull(history, "history");
   }
 
   /**
@@ -104,7 +160,8 @@ public record LobbySettings(
           c.getInt("inbound-window"),
           unlimitedOrInt(c, "max-inbound-per-second"),
           unlimitedOrBytes(c, "max-inbound-bytes-per-second"),
-          rateExceeded(c));
+          rateExceeded(c),
+          history(c));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
@@ -160,7 +217,8 @@ public record LobbySettings(
         inboundWindow,
         maxInboundPerSecond,
         maxInboundBytesPerSecond,
-        inboundRateExceeded);
+        inboundRateExceeded,
+        history);
   }
 
   /** Returns a copy with another inbound rate limit and what happens to a client over it. */
@@ -176,7 +234,8 @@ public record LobbySettings(
         inboundWindow,
         limit,
         maxInboundBytesPerSecond,
-        exceeded);
+        exceeded,
+        history);
   }
 
   /** Returns a copy with another inbound byte rate limit. */
@@ -192,7 +251,44 @@ public record LobbySettings(
         inboundWindow,
         maxInboundPerSecond,
         limit,
-        inboundRateExceeded);
+        inboundRateExceeded,
+        history);
+  }
+
+  /** Returns a copy with another history. */
+  public LobbySettings withHistory(History history) {
+    return new LobbySettings(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        outboundBuffer,
+        outboundBufferBytes,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond,
+        maxInboundBytesPerSecond,
+        inboundRateExceeded,
+        history);
+  }
+
+  private static History history(Config c) {
+    History history =
+        new History(
+            c.getInt("history.size"),
+            c.getDuration("history.ttl"),
+            c.getBytes("history.max-bytes"));
+    if (history.on() && c.getBoolean("cluster.enabled")) {
+      // Offsets that every node agrees on need one sequencer per room across the cluster, which
+      // is not built yet; a history per node would give clients offsets that mean nothing on the
+      // node they reconnect to.
+      throw new ConfigException.BadValue(
+          c.origin(),
+          "lobby.history.size",
+          "history is not supported with lobby.cluster.enabled = on yet; set lobby.history.size ="
+              + " 0");
+    }
+    return history;
   }
 
   private static RateExceeded rateExceeded(Config c) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -57,12 +58,16 @@ final class Room extends AbstractBehavior<Room.Command> {
       Mode mode,
       Transport transport,
       ActorRef<Session.Command> session,
-      String user)
+      String user,
+      Recovery recovery)
       implements Command {
     Join(SessionId id, Mode mode, Transport transport, ActorRef<Session.Command> session) {
-      this(id, mode, transport, session, null);
+      this(id, mode, transport, session, null, null);
     }
   }
+
+  /** Asks for the kept broadcasts after {@code since} (the admin API). */
+  record GetHistory(long since, ActorRef<Optional<Lobby.HistoryView>> replyTo) implements Command {}
 
   /** A member left; the others are told why. */
   record Leave(SessionId id, LeaveReason reason) implements Command {}
@@ -125,14 +130,40 @@ final class Room extends AbstractBehavior<Room.Command> {
   private final Federation.Link peers;
   private final LobbyMetrics metrics;
 
+  // History (lobby.history); all null or 0 when it is off.
+  private final RoomHistory history;
+  /** A new random value for every room actor: a room started again has lost its history. */
+  private final String epoch;
+  private long lastOffset;
+  /** Beats so far, and the beat at which the room last had no member. */
+  private long beats;
+  private long emptySince;
+  private final ActorRef<Lobby.Command> lobby;
+
   static Behavior<Command> create(
       RoomId room, Codecs codecs, Federation federation, Duration heartbeat, LobbyMetrics metrics) {
+    return create(room, codecs, federation, heartbeat, metrics, LobbySettings.History.OFF, null);
+  }
+
+  /**
+   * A room; with a history, it outlives its last member until nothing is kept and {@code ttl}
+   * passed, then tells {@code lobby} it is idle ({@link Lobby.RoomIdle}).
+   */
+  static Behavior<Command> create(
+      RoomId room,
+      Codecs codecs,
+      Federation federation,
+      Duration heartbeat,
+      LobbyMetrics metrics,
+      LobbySettings.History history,
+      ActorRef<Lobby.Command> lobby) {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
                 timers -> {
                   timers.startTimerWithFixedDelay(Beat.INSTANCE, heartbeat);
-                  return new Room(context, room, codecs, federation, metrics);
+                  return new Room(
+                      context, room, codecs, federation, metrics, history, heartbeat, lobby);
                 }));
   }
 
@@ -141,11 +172,17 @@ final class Room extends AbstractBehavior<Room.Command> {
       RoomId room,
       Codecs codecs,
       Federation federation,
-      LobbyMetrics metrics) {
+      LobbyMetrics metrics,
+      LobbySettings.History history,
+      Duration heartbeat,
+      ActorRef<Lobby.Command> lobby) {
     super(context);
     this.room = room;
     this.codecs = codecs;
     this.metrics = metrics;
+    this.lobby = lobby;
+    this.history = history.on() ? new RoomHistory(history, heartbeat) : null;
+    this.epoch = history.on() ? newEpoch() : null;
     this.peers =
         federation.link(room, context.messageAdapter(PeerEvent.class, FromPeer::new), context);
     peers.publish(new PeerEvent.Hello(peers.node()));
@@ -162,6 +199,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         .onMessage(FromPeer.class, this::onPeerEvent)
         .onMessageEquals(Beat.INSTANCE, this::onBeat)
         .onMessage(Sync.class, this::onSync)
+        .onMessage(GetHistory.class, this::onGetHistory)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -180,6 +218,46 @@ final class Room extends AbstractBehavior<Room.Command> {
     joinedSinceBeat.clear();
     beaten = true;
     expireSilentNodes();
+    beats++;
+    if (history != null) {
+      history.expire(beats);
+      if (members.isEmpty()
+          && remote.isEmpty()
+          && history.isEmpty()
+          && beats - emptySince >= history.ttlBeats()) {
+        lobby.tell(new Lobby.RoomIdle(room, getContext().getSelf())); // the Lobby decides
+      }
+    }
+    return this;
+  }
+
+  /** A random epoch: 16 hexadecimal digits. */
+  private static String newEpoch() {
+    return String.format("%016x", java.util.concurrent.ThreadLocalRandom.current().nextLong());
+  }
+
+  /**
+   * Keeps a broadcast under the next offset; returns it, or null when there is no history.
+   */
+  private Long keep(SessionId from, Payload msg) {
+    if (history == null) {
+      return null;
+    }
+    long offset = ++lastOffset;
+    history.add(new RoomHistory.Entry(offset, from, msg, beats));
+    return offset;
+  }
+
+  private Behavior<Command> onGetHistory(GetHistory request) {
+    if (history == null) {
+      request.replyTo().tell(Optional.empty());
+      return this;
+    }
+    List<Lobby.HistoryView.Kept> kept = new ArrayList<>();
+    for (RoomHistory.Entry entry : history.after(request.since())) {
+      kept.add(new Lobby.HistoryView.Kept(entry.offset(), entry.from(), entry.msg()));
+    }
+    request.replyTo().tell(Optional.of(new Lobby.HistoryView(room, epoch, lastOffset, kept)));
     return this;
   }
 
@@ -193,7 +271,27 @@ final class Room extends AbstractBehavior<Room.Command> {
     members.put(join.id(), member);
     countUser(join.user(), 1);
     membershipChanged();
-    send(member, new ClientEvent.Welcome(join.id(), room, allMembers(), allUsers()));
+    Recovery recovery = history == null ? null : join.recovery();
+    boolean recovered =
+        recovery != null
+            && recovery.epoch().equals(epoch)
+            && history.reaches(recovery.since(), lastOffset);
+    send(
+        member,
+        new ClientEvent.Welcome(
+            join.id(),
+            room,
+            allMembers(),
+            allUsers(),
+            epoch,
+            history == null ? null : lastOffset,
+            recovery == null ? null : recovered));
+    if (recovered) {
+      // In this same step, so before any live broadcast: what it missed, in order, once.
+      for (RoomHistory.Entry entry : history.after(recovery.since())) {
+        send(member, new ClientEvent.Message(entry.from(), room, entry.msg(), entry.offset()));
+      }
+    }
     peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));
     return this;
   }
@@ -204,6 +302,9 @@ final class Room extends AbstractBehavior<Room.Command> {
     if (left != null) {
       countUser(left.user(), -1);
       membershipChanged();
+      if (members.isEmpty()) {
+        emptySince = beats;
+      }
       fanOut(new ClientEvent.Left(leave.id(), room, leave.reason(), left.user()));
       peers.publish(new PeerEvent.Left(peers.node(), leave.id(), leave.reason()));
     }
@@ -214,7 +315,9 @@ final class Room extends AbstractBehavior<Room.Command> {
     Member sender = members.get(broadcast.from());
     if (sender != null) {
       try {
-        int accepted = fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg()));
+        Long offset = keep(broadcast.from(), broadcast.msg());
+        int accepted =
+            fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg(), offset));
         metrics.broadcast(accepted, broadcast.sent());
         peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
       } finally {
@@ -228,7 +331,9 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onPublish(Publish publish) {
-    int delivered = fanOut(new ClientEvent.Message(publish.serverId(), room, publish.msg()));
+    Long offset = keep(publish.serverId(), publish.msg());
+    int delivered =
+        fanOut(new ClientEvent.Message(publish.serverId(), room, publish.msg(), offset));
     metrics.adminPush();
     peers.publish(new PeerEvent.Message(peers.node(), publish.serverId(), publish.msg()));
     publish.replyTo().tell(new Lobby.Published(room, delivered));

@@ -20,7 +20,12 @@ class ProtocolSplitTest {
   @Test
   void anApplicationMayPublishAndQueryOnly() {
     assertEquals(
-        Set.of(Lobby.Publish.class, Lobby.GetRoom.class, Lobby.ListRooms.class, Lobby.GetStats.class),
+        Set.of(
+            Lobby.Publish.class,
+            Lobby.GetRoom.class,
+            Lobby.ListRooms.class,
+            Lobby.GetStats.class,
+            Lobby.GetHistory.class),
         permitted(Lobby.AdminCommand.class));
   }
 

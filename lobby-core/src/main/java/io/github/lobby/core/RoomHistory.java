@@ -1,0 +1,96 @@
+package io.github.lobby.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The broadcasts one room keeps for clients that reconnect ({@code lobby.history}): the last
+ * {@code size}, at most {@code max-bytes} of message text, none older than {@code ttl}. Offsets
+ * come from the room and increase by one, so what is kept is always one unbroken run of offsets,
+ * oldest first: a client's gap can be answered exactly, or not at all.
+ *
+ * <p>Age is counted in the room's heartbeats rather than read from a clock, so that the room's
+ * one timer drives it (and virtual time in tests): an entry goes at the first beat at least
+ * {@code ttl} after it was kept.
+ */
+final class RoomHistory {
+
+  /**
+   * One kept broadcast.
+   *
+   * @param offset its offset in the room
+   * @param from the sender's session id, or the server id
+   * @param msg the content
+   * @param beat the room's beat count when it was kept
+   */
+  record Entry(long offset, SessionId from, Payload msg, long beat) {
+    int size() {
+      return msg instanceof Payload.Text t ? t.value().length() : ((Payload.Json) msg).json().length();
+    }
+  }
+
+  private final LobbySettings.History settings;
+  private final long ttlBeats;
+  private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  private long bytes;
+
+  RoomHistory(LobbySettings.History settings, java.time.Duration heartbeat) {
+    this.settings = settings;
+    // Whole beats, rounded up: an entry is never dropped before ttl.
+    this.ttlBeats = Math.max(1, -Math.floorDiv(-settings.ttl().toNanos(), heartbeat.toNanos()));
+  }
+
+  /** Keeps a broadcast, dropping the oldest while over {@code size} or {@code max-bytes}. */
+  void add(Entry entry) {
+    entries.addLast(entry);
+    bytes += entry.size();
+    while (entries.size() > settings.size() || (bytes > settings.maxBytes() && entries.size() > 1)) {
+      bytes -= entries.removeFirst().size();
+    }
+    if (bytes > settings.maxBytes()) { // one message larger than the whole budget: not kept
+      bytes -= entries.removeFirst().size();
+    }
+  }
+
+  /** Drops what was kept {@code ttl} or longer before beat {@code now}. */
+  void expire(long now) {
+    while (!entries.isEmpty() && now - entries.peekFirst().beat() >= ttlBeats) {
+      bytes -= entries.removeFirst().size();
+    }
+  }
+
+  /** The ttl in whole heartbeats, rounded up. */
+  long ttlBeats() {
+    return ttlBeats;
+  }
+
+  boolean isEmpty() {
+    return entries.isEmpty();
+  }
+
+  /**
+   * Whether every broadcast after {@code since} up to {@code last} (the room's latest offset) is
+   * kept, so that a client that received {@code since} can be given exactly what it missed.
+   */
+  boolean reaches(long since, long last) {
+    if (since < 0 || since > last) {
+      return false; // an offset this room never gave
+    }
+    if (since == last) {
+      return true; // nothing missed
+    }
+    return !entries.isEmpty() && entries.peekFirst().offset() <= since + 1;
+  }
+
+  /** The kept broadcasts after {@code since}, oldest first. */
+  List<Entry> after(long since) {
+    List<Entry> missed = new ArrayList<>();
+    for (Entry entry : entries) {
+      if (entry.offset() > since) {
+        missed.add(entry);
+      }
+    }
+    return missed;
+  }
+}
