@@ -30,6 +30,9 @@
   let token = null;        // the token in use; in this variable only
   let pendingToken = null; // the token of the last refresh sent, in use once it is `refreshed`
   let attempt = 0;         // failed connection attempts since the last welcome
+  let epoch = null;        // the room's history epoch, when the server keeps a history
+  let lastOffset = null;   // the offset of the last message received in that epoch
+  let sinceAsked = null;   // the offset this connection asked to recover from, or null
   let retryTimer = null;
   let countdownTimer = null;
 
@@ -165,6 +168,19 @@
     switch (frame.type) {
       case 'welcome':
         attempt = 0;
+        if (frame.epoch !== undefined) {
+          if (sinceAsked !== null) {
+            if (frame.recovered === true) {
+              const n = frame.offset - sinceAsked;
+              notice('Reconnected: recovered ' + n + (n === 1 ? ' message.' : ' messages.'));
+            } else {
+              notice('Reconnected: some messages may be missing.', 'error');
+            }
+          }
+          epoch = frame.epoch;
+          // What it missed follows a recovered welcome and moves lastOffset on as it arrives.
+          lastOffset = frame.recovered === true ? sinceAsked : frame.offset;
+        }
         myId = frame.id;
         members = frame.members.slice();
         users = new Map(Object.entries(frame.users || {}));
@@ -188,6 +204,7 @@
         notice(withUser(frame.id, frame.user) + ' left (' + frame.reason + ').');
         break;
       case 'message':
+        if (frame.offset !== undefined) lastOffset = frame.offset;
         message('message', who(frame.id), frame.msg);
         break;
       case 'whisper':
@@ -217,8 +234,15 @@
 
   function connect() {
     clearTimers();
+    // Reconnecting to the same room with a history: ask for what was missed meanwhile.
+    sinceAsked = epoch !== null && lastOffset !== null ? lastOffset : null;
+    const query = [];
+    if (token !== null) query.push('token=' + encodeURIComponent(token));
+    if (sinceAsked !== null) {
+      query.push('since=' + sinceAsked, 'epoch=' + encodeURIComponent(epoch));
+    }
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/' + room
-        + (token === null ? '' : '?token=' + encodeURIComponent(token));
+        + (query.length === 0 ? '' : '?' + query.join('&'));
     setState(attempt === 0 ? 'connecting' : 'reconnecting', attempt === 0 ? 'connecting' : 'reconnecting…');
     const ws = new WebSocket(url, SUBPROTOCOL);
     socket = ws;
@@ -350,6 +374,8 @@
     }
     room = wanted;
     attempt = 0;
+    epoch = null; // another room, or the same one joined afresh: nothing to recover
+    lastOffset = null;
     setWhisperTarget(null);
     ui.log.replaceChildren();
     history.replaceState(null, '', '#' + room);
