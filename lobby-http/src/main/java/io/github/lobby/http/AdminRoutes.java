@@ -130,7 +130,13 @@ final class AdminRoutes extends AllDirectives {
                                                                     jsonBody(
                                                                         AdminJson::anyValue,
                                                                         p -> publish(room, p)))),
-                                                    methodNotAllowed("POST")))))))));
+                                                    methodNotAllowed("POST"))),
+                                        path(
+                                            "history",
+                                            () ->
+                                                concat(
+                                                    get(() -> admin(() -> history(room))),
+                                                    methodNotAllowed("GET")))))))));
   }
 
   /** 200 while the server takes connections; 503 from the start of its shutdown on. */
@@ -190,6 +196,49 @@ final class AdminRoutes extends AllDirectives {
                     () ->
                         complete(
                             HttpErrors.error(StatusCodes.NOT_FOUND, "no room " + room.value()))));
+  }
+
+  /**
+   * {@code GET /rooms/{room}/history?since=<offset>}: the broadcasts the room keeps after {@code
+   * since} (0 when not given), or 404 when there is no such room or rooms keep no history.
+   */
+  private Route history(RoomId room) {
+    return parameterOptional(
+        "since",
+        given -> {
+          long since = given.map(RecoveryQuery::offset).orElse(0L);
+          if (since < 0) {
+            return complete(
+                HttpErrors.error(
+                    StatusCodes.BAD_REQUEST, "since must be an offset: a whole number, 0 or more"));
+          }
+          CompletionStage<Optional<Lobby.HistoryView>> view =
+              ask(replyTo -> new Lobby.GetHistory(room, since, replyTo));
+          return asked(
+              view,
+              found ->
+                  found
+                      .map(v -> ok(history(v)))
+                      .orElseGet(
+                          () ->
+                              complete(
+                                  HttpErrors.error(
+                                      StatusCodes.NOT_FOUND,
+                                      "no history of room "
+                                          + room.value()
+                                          + ": no such room, or rooms keep none"
+                                          + " (lobby.history.size = 0)"))));
+        });
+  }
+
+  private static AdminJson.History history(Lobby.HistoryView view) {
+    return new AdminJson.History(
+        view.room().value(),
+        view.epoch(),
+        view.offset(),
+        view.kept().stream()
+            .map(k -> new AdminJson.Kept(k.offset(), k.from().toString(), k.msg()))
+            .toList());
   }
 
   private Route publish(RoomId room, Payload payload) {

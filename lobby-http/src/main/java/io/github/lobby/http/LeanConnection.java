@@ -145,7 +145,13 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
         WsConnection.Io io) {
       Mode mode = upgrade.json() ? Mode.JSON : Mode.CLASSIC;
       return new WsConnection(
-          context, upgrade.room(), mode, Optional.of(remote.getAddress()), auth, io);
+          context,
+          upgrade.room(),
+          mode,
+          Optional.of(remote.getAddress()),
+          auth,
+          upgrade.recovery(),
+          io);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
+import io.github.lobby.core.Recovery;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticated;
@@ -17,6 +18,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.StreamSupport;
@@ -273,6 +276,15 @@ public final class LobbyRoutes extends AllDirectives {
           HttpErrors.error(
               StatusCodes.BAD_REQUEST, "GET /{room} expects a WebSocket upgrade request"));
     }
+    boolean json =
+        StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
+            .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
+    // Classic mode never reads since and epoch.
+    RecoveryQuery.Parsed asked = json ? RecoveryQuery.parse(query(request)) : RecoveryQuery.NONE;
+    if (!asked.valid()) {
+      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, asked.problem()));
+    }
+    Optional<Recovery> recovery = asked.recovery();
     Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
     if (origin.isPresent()
         && !http.allowedOrigins().isEmpty()
@@ -295,7 +307,7 @@ public final class LobbyRoutes extends AllDirectives {
     }
     RoomId room = new RoomId(name);
     if (context.authenticator().isEmpty()) {
-      return accept(upgrade.get(), room, address, Optional.empty());
+      return accept(upgrade.get(), room, json, address, Optional.empty(), recovery);
     }
     Authenticator authenticator = context.authenticator().get();
     return onSuccess(
@@ -309,24 +321,38 @@ public final class LobbyRoutes extends AllDirectives {
                 ? accept(
                     upgrade.get(),
                     room,
+                    json,
                     address,
-                    Optional.of(new Authenticated(grant, authenticator)))
+                    Optional.of(new Authenticated(grant, authenticator)),
+                    recovery)
                 : complete(UpgradeAuth.response((AuthResult.Refusal) result)));
   }
 
   private Route accept(
       WebSocketUpgrade upgrade,
       RoomId room,
+      boolean json,
       Optional<InetAddress> address,
-      Optional<Authenticated> auth) {
-    boolean json =
-        StreamSupport.stream(upgrade.getRequestedProtocols().spliterator(), false)
-            .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
+      Optional<Authenticated> auth,
+      Optional<Recovery> recovery) {
     Mode mode = json ? Mode.JSON : Mode.CLASSIC;
     return complete(
         EngineFrames.accept(
             upgrade,
-            SessionFlow.create(context, room, mode, address, auth),
+            SessionFlow.create(context, room, mode, address, auth, recovery),
             json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
+  }
+
+  /**
+   * The decoded query parameters of a request, as the lean path reads them ({@link
+   * UpgradeHead#query}); a query that does not parse asks for nothing, as it carries no
+   * credential ({@link UpgradeAuth#connectRequest}).
+   */
+  private static Map<String, List<String>> query(HttpRequest request) {
+    try {
+      return request.getUri().query().toMultiMap();
+    } catch (RuntimeException e) {
+      return Map.of();
+    }
   }
 }

@@ -4,6 +4,7 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
+import io.github.lobby.core.Recovery;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
@@ -59,8 +60,9 @@ final class SessionFlow {
       RoomId room,
       Mode mode,
       Optional<InetAddress> address,
-      Optional<Authenticated> auth) {
-    return Flow.fromGraph(new ConnectionStage(context, room, mode, address, auth));
+      Optional<Authenticated> auth,
+      Optional<Recovery> recovery) {
+    return Flow.fromGraph(new ConnectionStage(context, room, mode, address, auth, recovery));
   }
 
   private static final class ConnectionStage extends GraphStage<FlowShape<InPart, OutFrame>> {
@@ -72,18 +74,21 @@ final class SessionFlow {
     private final Mode mode;
     private final Optional<InetAddress> address;
     private final Optional<Authenticated> auth;
+    private final Optional<Recovery> recovery;
 
     ConnectionStage(
         Context context,
         RoomId room,
         Mode mode,
         Optional<InetAddress> address,
-        Optional<Authenticated> auth) {
+        Optional<Authenticated> auth,
+        Optional<Recovery> recovery) {
       this.context = context;
       this.room = room;
       this.mode = mode;
       this.address = address;
       this.auth = auth;
+      this.recovery = recovery;
     }
 
     @Override
@@ -101,7 +106,8 @@ final class SessionFlow {
 
     private final class Logic extends TimerGraphStageLogic implements WsConnection.Io {
       private final AsyncCallback<Object> signals = createAsyncCallback(this::onSignal);
-      private final WsConnection connection = new WsConnection(context, room, mode, address, auth, this);
+      private final WsConnection connection =
+          new WsConnection(context, room, mode, address, auth, recovery, this);
       private String failure;
 
       Logic() {

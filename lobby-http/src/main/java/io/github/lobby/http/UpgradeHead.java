@@ -1,5 +1,6 @@
 package io.github.lobby.http;
 
+import io.github.lobby.core.Recovery;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.ConnectRequest;
 import java.net.InetAddress;
@@ -10,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.Query;
+import org.apache.pekko.http.javadsl.model.Uri;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -29,7 +31,8 @@ import org.apache.pekko.util.ByteString;
  * request that deserves an error answer (bad room, wrong method, bad upgrade headers, a refused
  * Origin, a connection limit, an oversized head), is handed over, so that Pekko HTTP and the
  * Lobby's routes answer it exactly as they do for any other request: the lean path adds no second
- * copy of HTTP's error handling.
+ * copy of HTTP's error handling. A JSON-mode upgrade whose {@code since} or {@code epoch} is not
+ * valid ({@link RecoveryQuery}) is handed over too, for the routes' 400.
  */
 final class UpgradeHead {
 
@@ -54,11 +57,19 @@ final class UpgradeHead {
    * @param accept the {@code Sec-WebSocket-Accept} value
    * @param origin the {@code Origin} header, or null
    * @param headLength the bytes of the head, CRLF CRLF included; what follows are frames
+   * @param recovery what a JSON-mode client asks for with {@code ?since=&epoch=} ({@link
+   *     RecoveryQuery}); empty otherwise
    * @param text the head as read (ISO-8859-1), for an {@link io.github.lobby.core.auth
    *     Authenticator}'s request ({@link #connectRequest}); never logged, it may hold credentials
    */
   record Upgrade(
-      RoomId room, boolean json, String accept, String origin, int headLength, String text)
+      RoomId room,
+      boolean json,
+      String accept,
+      String origin,
+      int headLength,
+      Optional<Recovery> recovery,
+      String text)
       implements Result {
 
     /** Names the room and mode only: the head may hold credentials. */
@@ -218,7 +229,16 @@ final class UpgradeHead {
       return null;
     }
     boolean json = protocols != null && hasToken(protocols, JsonModeCodec.SUBPROTOCOL);
-    return new Upgrade(new RoomId(name), json, accept(key), origin, headLength, head);
+    Optional<Recovery> recovery = Optional.empty();
+    if (json && query >= 0) {
+      Map<String, List<String>> parameters = strictQuery(target.substring(query + 1));
+      RecoveryQuery.Parsed asked = parameters == null ? null : RecoveryQuery.parse(parameters);
+      if (asked == null || !asked.valid()) {
+        return null; // Pekko HTTP or the routes answer 400
+      }
+      recovery = asked.recovery();
+    }
+    return new Upgrade(new RoomId(name), json, accept(key), origin, headLength, recovery, head);
   }
 
   /**
@@ -265,6 +285,20 @@ final class UpgradeHead {
       return Query.create(target.substring(q + 1)).toMultiMap();
     } catch (RuntimeException e) {
       return Map.of(); // a query that does not parse carries no credential
+    }
+  }
+
+  /**
+   * The query parameters as Pekko HTTP's request parser takes them ({@code uri-parsing-mode =
+   * strict}), or null for a query it refuses with 400 (a bad percent-encoding, a character a query
+   * may not hold): the routes then give that answer, and a {@code since} in such a query is never
+   * read differently on the two paths.
+   */
+  private static Map<String, List<String>> strictQuery(String raw) {
+    try {
+      return Query.create(raw, Uri.STRICT).toMultiMap();
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

@@ -3,6 +3,7 @@ package io.github.lobby.http;
 import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Mode;
+import io.github.lobby.core.Recovery;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.Session;
@@ -77,6 +78,8 @@ final class WsConnection implements FrameDecoder.Handler {
   private final Optional<InetAddress> address;
   /** How the upgrade was authenticated; empty when authentication is off. */
   private final Optional<Authenticated> auth;
+  /** What a reconnecting JSON-mode client asked for ({@code ?since=&epoch=}); empty otherwise. */
+  private final Optional<Recovery> recovery;
   private final Io io;
   private final Outbox outbox;
   private final FrameDecoder decoder;
@@ -135,9 +138,11 @@ final class WsConnection implements FrameDecoder.Handler {
       Mode mode,
       Optional<InetAddress> address,
       Optional<Authenticated> auth,
+      Optional<Recovery> recovery,
       Io io) {
     this.context = context;
     this.auth = auth;
+    this.recovery = recovery;
     this.room = room;
     this.mode = mode;
     this.address = address;
@@ -195,12 +200,12 @@ final class WsConnection implements FrameDecoder.Handler {
     admitted = true;
     if (answerTo != null) {
       directReply = true;
-      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, auth, answerTo));
+      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, auth, recovery, answerTo));
       return;
     }
     AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
             context.lobby(),
-            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, replyTo),
+            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, recovery, replyTo),
             context.http().askTimeout(),
             context.scheduler())
         // Run on the completing thread: the stage from Pekko's ask runs plain callbacks on the

@@ -11,6 +11,7 @@ import io.github.lobby.core.SessionId;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +83,47 @@ class CodecTest {
         "{\"type\":\"refreshed\",\"expires_at\":\"2030-01-01T00:00:00Z\"}",
         j.render(new ClientEvent.Refreshed(java.time.Instant.parse("2030-01-01T00:00:00Z"))));
     assertEquals("{\"type\":\"refreshed\"}", j.render(new ClientEvent.Refreshed(null)));
+  }
+
+  @Test
+  void jsonModeAddsOffsetsEpochAndRecoveredOnlyWithHistory() {
+    JsonModeCodec j = JsonModeCodec.INSTANCE;
+    // Without history: exactly the frames of before.
+    assertEquals(
+        "{\"type\":\"message\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"msg\":\"hi\"}",
+        j.render(new ClientEvent.Message(A, ROOM, new Payload.Text("hi"))));
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A + "\"]}",
+        j.render(new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(), null, null, null)));
+    // With history: offset after msg; epoch, offset and recovered after users, 0 and false too.
+    assertEquals(
+        "{\"type\":\"message\",\"id\":\"" + A
+            + "\",\"room_id\":\"r\",\"msg\":{\"a\":[1]},\"offset\":7}",
+        j.render(new ClientEvent.Message(A, ROOM, new Payload.Json("{\"a\":[1]}"), 7L)));
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A
+            + "\"],\"epoch\":\"0123456789abcdef\",\"offset\":0}",
+        j.render(
+            new ClientEvent.Welcome(
+                A, ROOM, List.of(A), Map.of(), "0123456789abcdef", 0L, null)));
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A
+            + "\"],\"user\":\"alice\",\"users\":{\"" + A
+            + "\":\"alice\"},\"epoch\":\"e\",\"offset\":12,\"recovered\":false}",
+        j.render(
+            new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(A, "alice"), "e", 12L, false)));
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A
+            + "\"],\"epoch\":\"e\",\"offset\":3,\"recovered\":true}",
+        j.render(new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(), "e", 3L, true)));
+    // Classic mode never changes.
+    assertEquals(
+        "{\"id\":\"" + A + "\",\"msg\":\"hi\",\"room_id\":\"r\"}",
+        ClassicCodec.INSTANCE.render(new ClientEvent.Message(A, ROOM, new Payload.Text("hi"), 7L)));
+    assertEquals(
+        "your id is " + A,
+        ClassicCodec.INSTANCE.render(
+            new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(), "e", 3L, true)));
   }
 
   @Test

@@ -117,6 +117,24 @@ public final class AdminJson {
       List<String> members,
       @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> users) {}
 
+  /**
+   * The answer to {@code GET /rooms/{room}/history}: what the room keeps of its broadcasts.
+   *
+   * @param epoch the room's epoch
+   * @param offset the offset of its latest broadcast (0 before any)
+   * @param messages the kept broadcasts after the offset asked for, oldest first
+   */
+  @JsonPropertyOrder({"room_id", "epoch", "offset", "messages"})
+  public record History(
+      @JsonProperty("room_id") String roomId, String epoch, long offset, List<Kept> messages) {}
+
+  /**
+   * One kept broadcast: its offset, its sender and its content, written as a {@code message}
+   * frame writes it (a JSON value as it was sent, client text as a JSON string).
+   */
+  @JsonPropertyOrder({"offset", "id", "msg"})
+  public record Kept(long offset, String id, Payload msg) {}
+
   /** The answer to {@code GET /health}. */
   @JsonPropertyOrder({"status", "sessions", "rooms"})
   public record Health(String status, int sessions, int rooms) {}

@@ -17,10 +17,10 @@ import java.util.Optional;
 
 /**
  * The JSON wire format ({@code lobby.v1.json}, PROTOCOL.md section 3): one object per frame with a
- * {@code type}. Server frames carry exactly the fields the protocol lists. Client frames that are
- * not an object of a known type with the right fields decode to {@link ClientRequest.Invalid}
- * with code {@code bad_request} and a message naming the problem; fields the protocol does not
- * know are ignored.
+ * {@code type}. Server frames carry exactly the fields the protocol lists (sections 7 and 8 add
+ * some, only on servers that authenticate or keep a history). Client frames that are not an object
+ * of a known type with the right fields decode to {@link ClientRequest.Invalid} with code {@code
+ * bad_request} and a message naming the problem; fields the protocol does not know are ignored.
  */
 public final class JsonModeCodec implements WireCodec {
 
@@ -34,10 +34,13 @@ public final class JsonModeCodec implements WireCodec {
 
   private JsonModeCodec() {}
 
-  // Fields of authenticated sessions (user, users) are written only when they have a value, so
-  // that frames without authentication are exactly those of PROTOCOL.md section 3.
+  // Fields of authenticated sessions (user, users) and of rooms with a history (epoch, offset,
+  // recovered) are written only when they have a value, so that frames without authentication
+  // and without history are exactly those of PROTOCOL.md section 3.
 
-  @JsonPropertyOrder({"type", "id", "room_id", "members", "user", "users"})
+  @JsonPropertyOrder({
+    "type", "id", "room_id", "members", "user", "users", "epoch", "offset", "recovered"
+  })
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   record Welcome(
       String type,
@@ -45,7 +48,10 @@ public final class JsonModeCodec implements WireCodec {
       @JsonProperty("room_id") String roomId,
       @JsonInclude(JsonInclude.Include.ALWAYS) List<String> members,
       String user,
-      Map<String, String> users) {}
+      Map<String, String> users,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String epoch,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long offset,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean recovered) {}
 
   @JsonPropertyOrder({"type", "id", "room_id", "user"})
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -56,8 +62,13 @@ public final class JsonModeCodec implements WireCodec {
   record Left(
       String type, String id, @JsonProperty("room_id") String roomId, String reason, String user) {}
 
-  @JsonPropertyOrder({"type", "id", "room_id", "msg"})
-  record Message(String type, String id, @JsonProperty("room_id") String roomId, Payload msg) {}
+  @JsonPropertyOrder({"type", "id", "room_id", "msg", "offset"})
+  record Message(
+      String type,
+      String id,
+      @JsonProperty("room_id") String roomId,
+      Payload msg,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long offset) {}
 
   @JsonPropertyOrder({"type", "id", "to", "room_id", "msg"})
   record Whisper(
@@ -85,7 +96,7 @@ public final class JsonModeCodec implements WireCodec {
 
   private static Object wire(ClientEvent event) {
     if (event instanceof ClientEvent.Message m) {
-      return new Message("message", m.from().toString(), m.room().value(), m.msg());
+      return new Message("message", m.from().toString(), m.room().value(), m.msg(), m.offset());
     } else if (event instanceof ClientEvent.Whisper w) {
       return new Whisper(
           "whisper", w.from().toString(), w.to().toString(), w.room().value(), w.msg());
@@ -96,7 +107,10 @@ public final class JsonModeCodec implements WireCodec {
           w.room().value(),
           ids(w.members()),
           w.users().get(w.id()),
-          users(w.users()));
+          users(w.users()),
+          w.epoch(),
+          w.offset(),
+          w.recovered());
     } else if (event instanceof ClientEvent.Joined j) {
       return new Joined("joined", j.id().toString(), j.room().value(), j.user());
     } else if (event instanceof ClientEvent.Left l) {
