@@ -27,7 +27,8 @@ import org.apache.pekko.util.ByteString;
  * <p>The lean path takes only what is plainly a valid upgrade (RFC 6455 section 4.2.1): {@code GET
  * /{room} HTTP/1.1} with a valid room name in plain characters, one {@code Host}, {@code Upgrade:
  * websocket}, {@code Connection: upgrade}, a 16-byte {@code Sec-WebSocket-Key}, {@code
- * Sec-WebSocket-Version: 13}, no body, and only printable ASCII. Everything else, including every
+ * Sec-WebSocket-Version: 13}, no body (at most {@code Content-Length: 0}), and only printable
+ * ASCII. Everything else, including every
  * request that deserves an error answer (bad room, wrong method, bad upgrade headers, a refused
  * Origin, a connection limit, an oversized head), is handed over, so that Pekko HTTP and the
  * Lobby's routes answer it exactly as they do for any other request: the lean path adds no second
@@ -166,6 +167,7 @@ final class UpgradeHead {
     String version = null;
     String origin = null;
     String protocols = null;
+    boolean emptyBody = false;
     int at = lineEnd < 0 ? head.length() : lineEnd + 2;
     while (at < head.length()) {
       int end = head.indexOf("\r\n", at);
@@ -213,8 +215,14 @@ final class UpgradeHead {
         origin = value;
       } else if (field(head, at, nameLength, "sec-websocket-protocol")) {
         protocols = protocols == null ? value : protocols + "," + value;
-      } else if (field(head, at, nameLength, "content-length")
-          || field(head, at, nameLength, "transfer-encoding")
+      } else if (field(head, at, nameLength, "content-length")) {
+        // An empty body said so (the JDK's WebSocket client does) is no body; any other length
+        // is a body on an upgrade, and a second header a question: Pekko HTTP decides.
+        if (emptyBody || !"0".equals(value)) {
+          return null;
+        }
+        emptyBody = true;
+      } else if (field(head, at, nameLength, "transfer-encoding")
           || field(head, at, nameLength, "expect")) {
         return null; // a body on an upgrade: Pekko HTTP decides
       }

@@ -207,7 +207,8 @@ class UpgradeHeadTest {
       strings = {
         "Sec-WebSocket-Version: 8",
         "Sec-WebSocket-Key: tooshort",
-        "Content-Length: 0",
+        "Content-Length: 1",
+        "Content-Length: 00",
         "Transfer-Encoding: chunked",
         "Host: second",
         " folded: line",
@@ -216,6 +217,15 @@ class UpgradeHeadTest {
       })
   void anUpgradeWithAnythingOddGoesToPekkoHttp(String header) {
     assertSame(UpgradeHead.Handoff.INSTANCE, parseWhole(upgrade("/lobby", header)));
+  }
+
+  @Test
+  void anEmptyBodySaidSoIsTakenAndASecondLengthIsNot() {
+    assertInstanceOf(
+        UpgradeHead.Upgrade.class, parseWhole(upgrade("/lobby", "Content-Length: 0")));
+    assertSame(
+        UpgradeHead.Handoff.INSTANCE,
+        parseWhole(upgrade("/lobby", "Content-Length: 0", "Content-Length: 0")));
   }
 
   @Test
