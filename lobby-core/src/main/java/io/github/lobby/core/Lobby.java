@@ -262,10 +262,17 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    *
    * @param sessions sessions in the directory
    * @param rooms rooms with at least one member
-   * @param liveActors session and room actors of this Lobby still alive; {@code sessions + rooms}
-   *     once every departure has been processed, so a larger figure that stays is a leak
+   * @param liveActors session and room actors of this Lobby still alive; {@code sessions + rooms +
+   *     keptRooms} once every departure has been processed, so a larger figure that stays is a leak
+   * @param keptRooms rooms with no member kept for their history ({@code lobby.history}) until
+   *     nothing is kept and its ttl passed
    */
-  public record Stats(int sessions, int rooms, int liveActors) {}
+  public record Stats(int sessions, int rooms, int liveActors, int keptRooms) {
+    /** Counts without kept rooms (no history). */
+    public Stats(int sessions, int rooms, int liveActors) {
+      this(sessions, rooms, liveActors, 0);
+    }
+  }
 
   private record RoomEntry(ActorRef<Room.Command> ref, Set<SessionId> members) {}
 
@@ -611,9 +618,20 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats request) {
+    int kept = 0;
+    for (RoomEntry room : rooms.values()) {
+      if (room.members().isEmpty()) {
+        kept++;
+      }
+    }
     request
         .replyTo()
-        .tell(new Stats(sessions.size(), rooms.size(), getContext().getChildren().size()));
+        .tell(
+            new Stats(
+                sessions.size(),
+                rooms.size() - kept,
+                getContext().getChildren().size(),
+                kept));
     return this;
   }
 
