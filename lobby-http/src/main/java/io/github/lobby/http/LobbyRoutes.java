@@ -144,16 +144,7 @@ public final class LobbyRoutes extends AllDirectives {
    */
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
-    requireNoConfiguredAuth(system);
-    return new LobbyRoutes(
-        system,
-        lobby,
-        settings,
-        http,
-        LobbyMetrics.NONE,
-        null,
-        Optional.empty(),
-        Authenticators.NO_ADMIN_JWT);
+    return create(system, lobby, settings, http, LobbyMetrics.NONE, null);
   }
 
   /**

@@ -14,7 +14,6 @@ import io.github.lobby.core.auth.Principal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -106,15 +105,7 @@ class AuthUpgradeTest {
 
   private static RawHttp.Answer upgrade(int port, String target, String extraHeaders)
       throws Exception {
-    return RawHttp.send(
-        port,
-        ("GET "
-                + target
-                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                + extraHeaders
-                + "\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
+    return RawHttp.upgrade(port, target, extraHeaders);
   }
 
   private static void assertError(RawHttp.Answer answer, int status, String code, String message)

@@ -13,7 +13,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -159,15 +158,7 @@ class HistorySocketTest {
 
   private static RawHttp.Answer upgrade(int port, String target, String extraHeaders)
       throws Exception {
-    return RawHttp.send(
-        port,
-        ("GET "
-                + target
-                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                + extraHeaders
-                + "\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
+    return RawHttp.upgrade(port, target, extraHeaders);
   }
 
   /** A member that joined, read its welcome and left; what it knew of the room. */

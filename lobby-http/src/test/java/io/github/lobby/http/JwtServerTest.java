@@ -79,13 +79,7 @@ class JwtServerTest {
   }
 
   static RawHttp.Answer upgrade(String target) throws Exception {
-    return RawHttp.send(
-        SERVER.port(),
-        ("GET "
-                + target
-                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
+    return RawHttp.upgrade(SERVER.port(), target, "");
   }
 
   static String message(RawHttp.Answer answer) throws Exception {

@@ -48,6 +48,22 @@ final class RawHttp {
     }
   }
 
+  /**
+   * A WebSocket upgrade of {@code target} with the given extra header lines (each ending in CRLF);
+   * returns the answer's head (and body, for an error), or the 101 head.
+   */
+  static Answer upgrade(int port, String target, String extraHeaders) throws IOException {
+    return send(
+        port,
+        ("GET "
+                + target
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + extraHeaders
+                + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** A GET with {@code Connection: close} and the given extra header lines. */
   static Answer get(int port, String target, String extraHeaders) throws IOException {
     return send(
