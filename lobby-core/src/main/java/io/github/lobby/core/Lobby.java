@@ -283,6 +283,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private final LobbyMetrics metrics;
   private final SessionDirectory sessions;
   private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
+  /** Rooms without members kept for their history, the one that emptied first first. */
+  private final LinkedHashSet<RoomId> kept = new LinkedHashSet<>();
   private final List<ActorRef<Done>> awaitingEmpty = new ArrayList<>();
   private CloseAll closing;
   private long roomSeq;
@@ -356,6 +358,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private Behavior<Command> onConnect(Connect connect) {
     SessionId id = connect.id();
     RoomEntry room = rooms.computeIfAbsent(connect.room(), this::spawnRoom);
+    kept.remove(connect.room());
     ActorRef<Session.Command> session =
         // Anonymous: a named child costs a name string and longer name comparisons in the
         // children's tree on every spawn; the session id is in every log line instead.
@@ -423,12 +426,18 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private Behavior<Command> onRoomIdle(RoomIdle idle) {
     RoomEntry room = rooms.get(idle.room());
     if (room != null && room.ref().equals(idle.ref()) && room.members().isEmpty()) {
-      rooms.remove(idle.room());
-      room.ref().tell(Room.Stop.INSTANCE);
-      metrics.roomRemoved();
-      getContext().getLog().debug("Room {} ended: no member and nothing kept", idle.room());
+      getContext().getLog().debug("Room {} ends: no member and nothing kept", idle.room());
+      endRoom(idle.room());
     }
     return this;
+  }
+
+  /** Stops a room without members and forgets it. */
+  private void endRoom(RoomId id) {
+    RoomEntry room = rooms.remove(id);
+    kept.remove(id);
+    room.ref().tell(Room.Stop.INSTANCE);
+    metrics.roomRemoved();
   }
 
   private Behavior<Command> onGetHistory(GetHistory request) {
@@ -471,10 +480,17 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     room.ref().tell(new Room.Leave(id, reason));
     // With a history the room outlives its last member, so that a member who reconnects finds what
     // it missed; it says when it is idle (RoomIdle).
-    if (room.members().isEmpty() && !settings.history().on()) {
-      rooms.remove(entry.room());
-      room.ref().tell(Room.Stop.INSTANCE);
-      metrics.roomRemoved();
+    if (room.members().isEmpty()) {
+      if (settings.history().on()) {
+        kept.add(entry.room());
+        if (kept.size() > settings.history().maxKeptRooms()) {
+          RoomId eldest = kept.iterator().next();
+          getContext().getLog().debug("Room {} ends: too many rooms kept", eldest);
+          endRoom(eldest);
+        }
+      } else {
+        endRoom(entry.room());
+      }
     }
     getContext().getLog().debug("Session {} left room {}: {}", id, entry.room(), reason);
     if (sessions.isEmpty() && !awaitingEmpty.isEmpty()) {
@@ -618,20 +634,14 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onGetStats(GetStats request) {
-    int kept = 0;
-    for (RoomEntry room : rooms.values()) {
-      if (room.members().isEmpty()) {
-        kept++;
-      }
-    }
     request
         .replyTo()
         .tell(
             new Stats(
                 sessions.size(),
-                rooms.size() - kept,
+                rooms.size() - kept.size(),
                 getContext().getChildren().size(),
-                kept));
+                kept.size()));
     return this;
   }
 

@@ -50,9 +50,10 @@ public record LobbySettings(
   /**
    * The history of each room ({@code lobby.history}; PROTOCOL.md, history and recovery): the last
    * {@code size} broadcasts, none older than {@code ttl}, at most {@code maxBytes} of message text
-   * (in characters) per room. Off when {@code size} is 0.
+   * (in characters) per room. Off when {@code size} is 0. At most {@code maxKeptRooms} rooms
+   * without members are kept for their history at once; beyond, the one that emptied first ends.
    */
-  public record History(int size, Duration ttl, long maxBytes) {
+  public record History(int size, Duration ttl, long maxBytes, int maxKeptRooms) {
     /** No history: broadcasts carry no offset, and rooms end with their last member. */
     public static final History OFF = new History(0, Duration.ofMinutes(5), 1024 * 1024);
 
@@ -63,6 +64,12 @@ public record LobbySettings(
       if (maxBytes < 1) {
         throw new IllegalArgumentException("history.max-bytes must be at least 1, not " + maxBytes);
       }
+      atLeast(maxKeptRooms, 0, "history.max-kept-rooms");
+    }
+
+    /** A history with the default bound on kept rooms (10,000). */
+    public History(int size, Duration ttl, long maxBytes) {
+      this(size, ttl, maxBytes, 10_000);
     }
 
     /** Whether rooms keep a history. */
@@ -134,6 +141,21 @@ public record LobbySettings(
     }
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
     Objects.requireNonNull(history, "history");
+    if (history.on()
+        && (history.size() >= outboundBuffer || history.maxBytes() > outboundBufferBytes)) {
+      // A client that recovers gets the whole history at once: it must fit its outbound queue, or
+      // the recovery itself would close it as a slow consumer.
+      throw new IllegalArgumentException(
+          "history.size ("
+              + history.size()
+              + ") must be less than outbound-buffer ("
+              + outboundBuffer
+              + ") and history.max-bytes ("
+              + history.maxBytes()
+              + ") at most outbound-buffer-bytes ("
+              + outboundBufferBytes
+              + "): a recovering client gets the whole history at once");
+    }
   }
 
   /**
@@ -277,7 +299,8 @@ public record LobbySettings(
         new History(
             c.getInt("history.size"),
             c.getDuration("history.ttl"),
-            c.getBytes("history.max-bytes"));
+            c.getBytes("history.max-bytes"),
+            c.getInt("history.max-kept-rooms"));
     if (history.on() && c.getBoolean("cluster.enabled")) {
       // Offsets that every node agrees on need one sequencer per room across the cluster, which
       // is not built yet; a history per node would give clients offsets that mean nothing on the

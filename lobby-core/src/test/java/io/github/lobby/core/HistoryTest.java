@@ -69,12 +69,16 @@ class HistoryTest {
   }
 
   Client connect(Optional<Recovery> recovery) {
+    return connectTo(ROOM, recovery);
+  }
+
+  Client connectTo(RoomId room, Optional<Recovery> recovery) {
     ProbeTransport transport = new ProbeTransport(testKit);
     SessionId id = SessionId.random();
     TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
     lobby.tell(
         new Lobby.Connect(
-            id, ROOM, Mode.JSON, transport, Optional.empty(), recovery, reply.ref()));
+            id, room, Mode.JSON, transport, Optional.empty(), recovery, reply.ref()));
     return new Client(id, transport, reply.receiveMessage());
   }
 
@@ -298,6 +302,59 @@ class HistoryTest {
         history.kept());
     lobby.tell(new Lobby.GetHistory(new RoomId("nowhere"), 0, view.ref()));
     assertTrue(view.receiveMessage().isEmpty());
+  }
+
+  @Test
+  void atMostMaxKeptRoomsWithoutMembersAreKeptTheFirstEmptiedEndsFirst() {
+    time = ManualTime.get(testKit.system());
+    LobbySettings settings =
+        LobbySettings.fromConfig(testKit.system().settings().config())
+            .withHeartbeat(BEAT, Duration.ofHours(1))
+            .withHistory(new LobbySettings.History(10, Duration.ofMinutes(5), 1024, 2));
+    lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS));
+    List<String> epochs = new ArrayList<>();
+    for (String name : List.of("k1", "k2", "k3")) {
+      Client c = connectTo(new RoomId(name), Optional.empty());
+      epochs.add(((ClientEvent.Welcome) c.next()).epoch());
+      send(c, "kept in " + name);
+      c.session().tell(Session.TransportClosed.INSTANCE);
+    }
+    TestProbe<Lobby.Stats> stats = testKit.createTestProbe();
+    Lobby.Stats now;
+    int asked = 0;
+    do {
+      lobby.tell(new Lobby.GetStats(stats.ref()));
+      now = stats.receiveMessage();
+    } while ((now.sessions() > 0 || now.liveActors() > 2) && ++asked < 100); // stops are async
+    assertEquals(2, now.keptRooms());
+    assertEquals(2, now.liveActors(), "the first room's actor stopped");
+    // k1 emptied first and ended; k2 is still kept.
+    ClientEvent.Welcome k1 =
+        (ClientEvent.Welcome)
+            connectTo(new RoomId("k1"), Optional.of(new Recovery(0, epochs.get(0)))).next();
+    assertEquals(Boolean.FALSE, k1.recovered());
+    assertNotEquals(epochs.get(0), k1.epoch());
+    ClientEvent.Welcome k2 =
+        (ClientEvent.Welcome)
+            connectTo(new RoomId("k2"), Optional.of(new Recovery(0, epochs.get(1)))).next();
+    assertEquals(Boolean.TRUE, k2.recovered());
+  }
+
+  @Test
+  void aHistoryThatWouldNotFitARecoveringClientsQueueIsRefused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                LobbySettings.fromConfig(ConfigFactory.load())
+                    .withHistory(new LobbySettings.History(1024, Duration.ofMinutes(1), 1024)));
+    assertTrue(e.getMessage().contains("outbound-buffer"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            LobbySettings.fromConfig(ConfigFactory.load())
+                .withHistory(
+                    new LobbySettings.History(10, Duration.ofMinutes(1), 2L * 1024 * 1024)));
   }
 
   @Test
