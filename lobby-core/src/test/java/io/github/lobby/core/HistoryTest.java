@@ -248,7 +248,7 @@ class HistoryTest {
     do { // the session leaves asynchronously
       lobby.tell(new Lobby.GetStats(stats.ref()));
       kept = stats.receiveMessage();
-    } while (kept.sessions() > 0 && ++asked < 100);
+    } while ((kept.sessions() > 0 || kept.liveActors() > 1) && ++asked < 100);
     assertEquals(0, kept.rooms(), "no room with members");
     assertEquals(1, kept.keptRooms(), "kept for its history");
     assertEquals(1, kept.liveActors());
