@@ -314,6 +314,13 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   public static Behavior<Command> create(
       LobbySettings settings, Codecs codecs, Federation federation, LobbyMetrics metrics) {
+    if (settings.history().on() && federation != Federation.NONE) {
+      // Offsets every node agrees on need one sequencer per room across the cluster (not built
+      // yet); a history per node would recover clients with silent gaps.
+      throw new IllegalArgumentException(
+          "lobby.history is not supported with rooms that span nodes yet: set lobby.history.size"
+              + " = 0, or use Federation.NONE");
+    }
     return Behaviors.setup(context -> new Lobby(context, settings, codecs, federation, metrics));
   }
 
@@ -358,7 +365,9 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private Behavior<Command> onConnect(Connect connect) {
     SessionId id = connect.id();
     RoomEntry room = rooms.computeIfAbsent(connect.room(), this::spawnRoom);
-    kept.remove(connect.room());
+    if (kept.remove(connect.room())) {
+      metrics.roomAdded(); // a kept room has a member again
+    }
     ActorRef<Session.Command> session =
         // Anonymous: a named child costs a name string and longer name comparisons in the
         // children's tree on every spawn; the session id is in every log line instead.
@@ -437,7 +446,6 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     RoomEntry room = rooms.remove(id);
     kept.remove(id);
     room.ref().tell(Room.Stop.INSTANCE);
-    metrics.roomRemoved();
   }
 
   private Behavior<Command> onGetHistory(GetHistory request) {
@@ -481,6 +489,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     // With a history the room outlives its last member, so that a member who reconnects finds what
     // it missed; it says when it is idle (RoomIdle).
     if (room.members().isEmpty()) {
+      metrics.roomRemoved(); // the gauge counts rooms with members
       if (settings.history().on()) {
         kept.add(entry.room());
         if (kept.size() > settings.history().maxKeptRooms()) {

@@ -55,7 +55,16 @@ public record LobbySettings(
    */
   public record History(int size, Duration ttl, long maxBytes, int maxKeptRooms) {
     /** No history: broadcasts carry no offset, and rooms end with their last member. */
-    public static final History OFF = new History(0, Duration.ofMinutes(5), 1024 * 1024);
+    public static final History OFF = new History(0, Duration.ofMinutes(5), 128 * 1024);
+
+    /**
+     * The most bytes the frames of a replay of {@code size} messages of {@code maxBytes}
+     * characters in all can take: a character of text is at most 6 bytes in a JSON string (an
+     * escape), and a frame adds at most about 300 bytes (type, ids, room name, offset).
+     */
+    public long replayBytes() {
+      return 6 * maxBytes + 300L * size;
+    }
 
     /** Checks every value. */
     public History {
@@ -67,9 +76,9 @@ public record LobbySettings(
       atLeast(maxKeptRooms, 0, "history.max-kept-rooms");
     }
 
-    /** A history with the default bound on kept rooms (10,000). */
+    /** A history with the default bound on kept rooms (1,000). */
     public History(int size, Duration ttl, long maxBytes) {
-      this(size, ttl, maxBytes, 10_000);
+      this(size, ttl, maxBytes, 1_000);
     }
 
     /** Whether rooms keep a history. */
@@ -142,17 +151,17 @@ public record LobbySettings(
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
     Objects.requireNonNull(history, "history");
     if (history.on()
-        && (history.size() >= outboundBuffer || history.maxBytes() > outboundBufferBytes)) {
-      // A client that recovers gets the whole history at once: it must fit its outbound queue, or
-      // the recovery itself would close it as a slow consumer.
+        && (history.size() >= outboundBuffer || history.replayBytes() > outboundBufferBytes)) {
+      // A client that recovers gets the whole history at once, after its welcome: the frames must
+      // fit its outbound queue, or the recovery itself would close it as a slow consumer.
       throw new IllegalArgumentException(
           "history.size ("
               + history.size()
               + ") must be less than outbound-buffer ("
               + outboundBuffer
-              + ") and history.max-bytes ("
-              + history.maxBytes()
-              + ") at most outbound-buffer-bytes ("
+              + "), and 6 x history.max-bytes + 300 x history.size ("
+              + history.replayBytes()
+              + " bytes, the most a replay can take) at most outbound-buffer-bytes ("
               + outboundBufferBytes
               + "): a recovering client gets the whole history at once");
     }

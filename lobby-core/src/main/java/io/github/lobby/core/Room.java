@@ -224,7 +224,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       if (members.isEmpty()
           && remote.isEmpty()
           && history.isEmpty()
-          && beats - emptySince >= history.ttlBeats()) {
+          && beats - emptySince > history.ttlBeats()) {
         lobby.tell(new Lobby.RoomIdle(room, getContext().getSelf())); // the Lobby decides
       }
     }
@@ -271,7 +271,8 @@ final class Room extends AbstractBehavior<Room.Command> {
     members.put(join.id(), member);
     countUser(join.user(), 1);
     membershipChanged();
-    Recovery recovery = history == null ? null : join.recovery();
+    // Recovery is a JSON-mode feature: a classic welcome could not say whether it succeeded.
+    Recovery recovery = history == null || join.mode() != Mode.JSON ? null : join.recovery();
     boolean recovered =
         recovery != null
             && recovery.epoch().equals(epoch)

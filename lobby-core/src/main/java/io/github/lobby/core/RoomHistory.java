@@ -53,9 +53,13 @@ final class RoomHistory {
     }
   }
 
-  /** Drops what was kept {@code ttl} or longer before beat {@code now}. */
+  /**
+   * Drops what was kept {@code ttl} or longer before beat {@code now}. An entry stamped with beat
+   * {@code b} may have been kept just before beat {@code b + 1}: it goes at beat {@code b + ttlBeats
+   * + 1}, so at least {@code ttl} and less than {@code ttl} plus one heartbeat after.
+   */
   void expire(long now) {
-    while (!entries.isEmpty() && now - entries.peekFirst().beat() >= ttlBeats) {
+    while (!entries.isEmpty() && now - entries.peekFirst().beat() > ttlBeats) {
       bytes -= entries.removeFirst().size();
     }
   }

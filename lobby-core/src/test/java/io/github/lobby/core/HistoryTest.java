@@ -65,7 +65,7 @@ class HistoryTest {
 
   @BeforeEach
   void defaults() {
-    start(100, Duration.ofMinutes(5), 1024 * 1024);
+    start(100, Duration.ofMinutes(5), 64 * 1024);
   }
 
   Client connect(Optional<Recovery> recovery) {
@@ -159,7 +159,7 @@ class HistoryTest {
 
   @Test
   void aGapLongerThanTheHistoryAnotherEpochOrAnUnknownOffsetIsNotRecovered() {
-    start(3, Duration.ofMinutes(5), 1024 * 1024);
+    start(3, Duration.ofMinutes(5), 64 * 1024);
     Client a = connect();
     String epoch = ((ClientEvent.Welcome) a.next()).epoch();
     send(a, "1", "2", "3", "4", "5", "6");
@@ -203,18 +203,21 @@ class HistoryTest {
 
   @Test
   void keptBroadcastsExpireAfterTheTtlCountedInHeartbeats() {
-    start(100, Duration.ofSeconds(12), 1024 * 1024); // 3 beats
+    start(100, Duration.ofSeconds(12), 64 * 1024); // 3 beats
     Client a = connect();
     String epoch = ((ClientEvent.Welcome) a.next()).epoch();
-    send(a, "old");
+    send(a, "old"); // before the first beat: it may be up to a beat older than the beats say
     time.timePasses(BEAT.multipliedBy(2));
     drainPings(a);
     send(a, "newer");
-    time.timePasses(BEAT); // 3 beats since "old": it goes
+    time.timePasses(BEAT);
+    drainPings(a);
+    assertEquals(Boolean.TRUE, recoveredSince(0, epoch, a), "3 beats: not yet more than 12 s");
+    time.timePasses(BEAT); // 4 beats since "old": it goes
     drainPings(a);
     assertEquals(Boolean.FALSE, recoveredSince(0, epoch, a));
     assertEquals(Boolean.TRUE, recoveredSince(1, epoch, a));
-    time.timePasses(BEAT.multipliedBy(2)); // 3 beats since "newer"
+    time.timePasses(BEAT.multipliedBy(2)); // 4 beats since "newer"
     drainPings(a);
     assertEquals(Boolean.FALSE, recoveredSince(1, epoch, a));
     assertEquals(Boolean.TRUE, recoveredSince(2, epoch, a), "nothing missed is still recovered");
@@ -237,7 +240,7 @@ class HistoryTest {
 
   @Test
   void aRoomOutlivesItsLastMemberUntilNothingIsKeptThenStartsOverWithANewEpoch() {
-    start(100, Duration.ofSeconds(10), 1024 * 1024); // 2 beats
+    start(100, Duration.ofSeconds(10), 64 * 1024); // 2 beats
     Client a = connect();
     String epoch = ((ClientEvent.Welcome) a.next()).epoch();
     send(a, "kept");
@@ -355,6 +358,19 @@ class HistoryTest {
             LobbySettings.fromConfig(ConfigFactory.load())
                 .withHistory(
                     new LobbySettings.History(10, Duration.ofMinutes(1), 2L * 1024 * 1024)));
+  }
+
+  @Test
+  void historyWithAFederationGivenInCodeIsRefused() {
+    Federation elsewhere = (room, inbox, context) -> event -> {};
+    LobbySettings settings =
+        LobbySettings.fromConfig(ConfigFactory.load())
+            .withHistory(new LobbySettings.History(10, Duration.ofMinutes(1), 1024));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Lobby.create(settings, TestCodec.CODECS, elsewhere, LobbyMetrics.NONE));
+    assertTrue(e.getMessage().contains("lobby.history"), e.getMessage());
   }
 
   @Test

@@ -270,8 +270,14 @@ public final class LobbyRoutes extends AllDirectives {
     boolean json =
         StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
             .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
-    // Classic mode never reads since and epoch.
-    RecoveryQuery.Parsed asked = json ? RecoveryQuery.parse(query(request)) : RecoveryQuery.NONE;
+    // Classic mode never reads since and epoch; in JSON mode a query that does not parse is
+    // refused, as the lean path refuses it (it might have asked for a recovery).
+    Optional<Map<String, List<String>>> parsed = json ? query(request) : Optional.of(Map.of());
+    if (parsed.isEmpty()) {
+      return complete(
+          HttpErrors.error(StatusCodes.BAD_REQUEST, "the query of the request does not parse"));
+    }
+    RecoveryQuery.Parsed asked = json ? RecoveryQuery.parse(parsed.get()) : RecoveryQuery.NONE;
     if (!asked.valid()) {
       return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, asked.problem()));
     }
@@ -334,16 +340,12 @@ public final class LobbyRoutes extends AllDirectives {
             json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
   }
 
-  /**
-   * The decoded query parameters of a request, as the lean path reads them ({@link
-   * UpgradeHead#query}); a query that does not parse asks for nothing, as it carries no
-   * credential ({@link UpgradeAuth#connectRequest}).
-   */
-  private static Map<String, List<String>> query(HttpRequest request) {
+  /** The decoded query parameters of a request, or empty when its query does not parse. */
+  private static Optional<Map<String, List<String>>> query(HttpRequest request) {
     try {
-      return request.getUri().query().toMultiMap();
+      return Optional.of(request.getUri().query().toMultiMap());
     } catch (RuntimeException e) {
-      return Map.of();
+      return Optional.empty();
     }
   }
 }

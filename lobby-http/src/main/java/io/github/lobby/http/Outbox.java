@@ -111,12 +111,12 @@ final class Outbox implements Transport {
     long bytes = queuedBytes.addAndGet(size);
     if (bytes - size >= capacityBytes) { // a frame is taken while the queue is under budget
       queuedBytes.addAndGet(-size);
-      return Offer.FULL;
+      return full();
     }
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
       queuedBytes.addAndGet(-size);
-      return Offer.FULL;
+      return full();
     }
     DirectWriter writer = direct;
     if (writer != null && wakeScheduled.compareAndSet(false, true)) {
@@ -131,6 +131,16 @@ final class Outbox implements Transport {
       owner.signal(WAKE);
     }
     return Offer.ACCEPTED;
+  }
+
+  /**
+   * A refused frame makes every later offer refused too, before the session has closed the
+   * connection: otherwise the queue could drain meanwhile and take the next frame, and the client
+   * would see a gap (offsets N-1, N+1), then a recovery from N+1 that looks complete.
+   */
+  private Offer full() {
+    closed = true;
+    return Offer.FULL;
   }
 
   @Override
