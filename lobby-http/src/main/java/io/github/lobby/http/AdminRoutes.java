@@ -6,11 +6,11 @@ import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.http.auth.Authenticators;
 import io.github.lobby.http.codec.AdminJson;
+import io.github.lobby.http.codec.WireJson;
 import io.github.lobby.http.codec.AdminJson.BadBody;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -172,12 +172,6 @@ final class AdminRoutes extends AllDirectives {
                         .toList())));
   }
 
-  private static Map<String, String> users(Map<SessionId, String> users) {
-    Map<String, String> byId = new LinkedHashMap<>();
-    users.forEach((id, user) -> byId.put(id.toString(), user));
-    return byId;
-  }
-
   private Route getRoom(RoomId room) {
     CompletionStage<Optional<Lobby.RoomView>> view =
         ask(replyTo -> new Lobby.GetRoom(room, replyTo));
@@ -191,7 +185,7 @@ final class AdminRoutes extends AllDirectives {
                             new AdminJson.RoomMembers(
                                 room.value(),
                                 v.members().stream().map(SessionId::toString).toList(),
-                                users(v.users()))))
+                                WireJson.users(v.users()))))
                 .orElseGet(
                     () ->
                         complete(

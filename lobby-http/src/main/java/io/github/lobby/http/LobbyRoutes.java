@@ -96,7 +96,7 @@ public final class LobbyRoutes extends AllDirectives {
   public static LobbyRoutes create(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, Config config) {
     Optional<Authenticator> authenticator = authenticator(system, config);
-    return new LobbyRoutes(
+    return create(
         system,
         lobby,
         LobbySettings.fromConfig(config),
@@ -163,15 +163,7 @@ public final class LobbyRoutes extends AllDirectives {
       LobbyMetrics metrics,
       Supplier<String> scrape) {
     requireNoConfiguredAuth(system);
-    return new LobbyRoutes(
-        system,
-        lobby,
-        settings,
-        http,
-        metrics,
-        scrape,
-        Optional.empty(),
-        Authenticators.NO_ADMIN_JWT);
+    return create(system, lobby, settings, http, metrics, scrape, Optional.empty());
   }
 
   /**
@@ -189,7 +181,7 @@ public final class LobbyRoutes extends AllDirectives {
       LobbyMetrics metrics,
       Supplier<String> scrape,
       Optional<Authenticator> authenticator) {
-    return new LobbyRoutes(
+    return create(
         system, lobby, settings, http, metrics, scrape, authenticator, Authenticators.NO_ADMIN_JWT);
   }
 

@@ -65,7 +65,7 @@ final class UpgradeAuth {
   }
 
   /**
-   * Runs the authenticator. The stage completes with its result, or with {@link #failed()} when
+   * Runs the authenticator. The stage completes with its result, or with {@link #FAILED} when
    * it threw, failed, answered null or did not answer within {@code timeout} (logged with the
    * exception's class only: its message may quote the credential).
    */
@@ -79,15 +79,10 @@ final class UpgradeAuth {
                 "The authenticator failed on an upgrade to room {}: {}",
                 request.room().value(),
                 failure == null ? "it answered null" : failure.getClass().getName());
-            return failed();
+            return FAILED;
           }
           return result;
         });
-  }
-
-  /** The answer to a failed authentication: 500, no credential is at fault. */
-  static AuthResult.Refusal failed() {
-    return FAILED;
   }
 
   /** The status a refusal is answered with: 500 for {@link #FAILED}. */

@@ -10,7 +10,6 @@ import io.github.lobby.core.Payload;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.core.WireCodec;
 import io.github.lobby.core.auth.Principal;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,7 +106,7 @@ public final class JsonModeCodec implements WireCodec {
           w.room().value(),
           ids(w.members()),
           w.users().get(w.id()),
-          users(w.users()),
+          WireJson.users(w.users()),
           w.epoch(),
           w.offset(),
           w.recovered());
@@ -117,7 +116,7 @@ public final class JsonModeCodec implements WireCodec {
       return new Left(
           "left", l.id().toString(), l.room().value(), l.reason().wireName(), l.user());
     } else if (event instanceof ClientEvent.Members m) {
-      return new Members("members", m.room().value(), ids(m.members()), users(m.users()));
+      return new Members("members", m.room().value(), ids(m.members()), WireJson.users(m.users()));
     } else if (event instanceof ClientEvent.NoSession n) {
       return new Error("error", "no_session", "no session " + n.target());
     } else if (event instanceof ClientEvent.NoUser n) {
@@ -133,12 +132,6 @@ public final class JsonModeCodec implements WireCodec {
 
   private static List<String> ids(List<SessionId> ids) {
     return ids.stream().map(SessionId::toString).toList();
-  }
-
-  private static Map<String, String> users(Map<SessionId, String> users) {
-    Map<String, String> byId = new LinkedHashMap<>();
-    users.forEach((id, user) -> byId.put(id.toString(), user));
-    return byId;
   }
 
   @Override

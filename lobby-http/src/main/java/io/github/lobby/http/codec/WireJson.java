@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import io.github.lobby.core.Payload;
+import io.github.lobby.core.SessionId;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -59,6 +62,16 @@ public final class WireJson {
   /** Returns the shared mapper; thread-safe, never reconfigure it. */
   public static ObjectMapper mapper() {
     return MAPPER;
+  }
+
+  /**
+   * The users of sessions as JSON objects write them, keyed by session id text, in the map's order
+   * (the {@code users} of JSON-mode frames and of the admin API).
+   */
+  public static Map<String, String> users(Map<SessionId, String> users) {
+    Map<String, String> byId = new LinkedHashMap<>();
+    users.forEach((id, user) -> byId.put(id.toString(), user));
+    return byId;
   }
 
   /** Writes a wire record as compact JSON text. */
