@@ -3,13 +3,19 @@ package io.github.lobby.cluster;
 import com.typesafe.config.Config;
 import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.Payload;
 import io.github.lobby.core.PeerEvent;
 import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -36,6 +42,12 @@ import org.apache.pekko.cluster.typed.Cluster;
  * every room as gone, its members leaving once each with reason {@code error}; and members that no
  * snapshot has renewed for {@code member-lease} expire the same way (a lost leave whose room then
  * emptied, a node not yet downed).
+ *
+ * <p>Rooms that keep a history ({@code lobby.history}) need offsets that mean the same on every
+ * node, so their broadcasts do not take the direct path: each goes to the room's one {@link
+ * RoomSequencer} (Cluster Sharding), which numbers it and sends it to the room on every node, the
+ * sender's included. Membership still takes the direct path. See {@link RoomSequencer} for the
+ * trade-off.
  */
 public final class ClusterFederation implements Federation {
 
@@ -46,6 +58,9 @@ public final class ClusterFederation implements Federation {
 
   /** This federation's hub, spawned with the Lobby ({@link #whispers}). */
   private volatile ActorRef<NodeHub.Command> hub;
+
+  /** This node's end of the rooms' sequencers, spawned with the Lobby ({@link #whispers}). */
+  private volatile ActorRef<SequenceInbox.Command> sequences;
 
   /** Found by {@link Federation#fromConfig} through {@link java.util.ServiceLoader}. */
   public static final class Provider implements Federation.Provider {
@@ -99,7 +114,86 @@ public final class ClusterFederation implements Federation {
             Behaviors.supervise(NodeHub.create(resyncInterval, maxEventBytes))
                 .onFailure(SupervisorStrategy.resume()),
             "cluster-hub");
+    sequences = startSequences(lobby, context);
     return WhisperService.start(lobby, context, whisperTimeout, hub);
+  }
+
+  /**
+   * Starts the rooms' sequencers on this node (Cluster Sharding; every node of the cluster does
+   * this) and this node's {@link SequenceInbox}, which ends with the Lobby.
+   */
+  private static ActorRef<SequenceInbox.Command> startSequences(
+      ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
+    ClusterSharding.get(context.getSystem())
+        .init(
+            Entity.of(RoomSequencer.KEY, entity -> RoomSequencer.create(entity.getEntityId(), entity.getShard()))
+                .withStopMessage(RoomSequencer.Stop.INSTANCE)
+                .withAllocationStrategy(new KeepShards()));
+    String node = Cluster.get(context.getSystem()).selfMember().address().toString();
+    try {
+      return context
+          .getSystem()
+          .systemActorOf(
+              Behaviors.supervise(SequenceInbox.create(node, lobby))
+                  .onFailure(SupervisorStrategy.resume()),
+              SequenceInbox.NAME,
+              Props.empty());
+    } catch (org.apache.pekko.actor.InvalidActorNameException e) {
+      throw new IllegalStateException(
+          "an ActorSystem serves one clustered Lobby: another one is running in it", e);
+    }
+  }
+
+  /** Rooms that keep a history may span nodes: each room's broadcasts have one sequencer. */
+  @Override
+  public boolean sequencesHistory() {
+    return true;
+  }
+
+  @Override
+  public Link link(
+      RoomId room,
+      ActorRef<PeerEvent> inbox,
+      ActorContext<?> context,
+      LobbySettings.History history,
+      Duration heartbeat) {
+    Link direct = link(room, inbox, context);
+    if (!history.on()) {
+      return direct;
+    }
+    ActorRef<SequenceInbox.Command> sequences = this.sequences;
+    sequences.tell(new SequenceInbox.Register(room, inbox, context.getSelf(), history, heartbeat));
+    return new Link() {
+      @Override
+      public void publish(PeerEvent event) {
+        direct.publish(event);
+      }
+
+      @Override
+      public String node() {
+        return direct.node();
+      }
+
+      @Override
+      public Duration memberLease() {
+        return direct.memberLease();
+      }
+
+      @Override
+      public boolean sequenced() {
+        return true;
+      }
+
+      @Override
+      public void sequence(long seq, SessionId from, Payload msg) {
+        sequences.tell(new SequenceInbox.Send(room, seq, from, msg));
+      }
+
+      @Override
+      public void resync() {
+        sequences.tell(new SequenceInbox.Resync(room));
+      }
+    };
   }
 
   @Override

@@ -171,4 +171,12 @@ public sealed interface ClientEvent {
    * @param message a human-readable description of the problem
    */
   record Error(String code, String message) implements ClientEvent {}
+
+  /**
+   * The room's history was lost (its sequencer's node left the cluster) or this node missed
+   * broadcasts it could not get back: messages may be missing, and offsets now count in {@code
+   * epoch}. JSON mode only: an {@code error} frame with code {@code history_reset} that also
+   * carries the new {@code epoch} and the room's current {@code offset}, to reconnect with.
+   */
+  record HistoryReset(String epoch, long offset) implements ClientEvent {}
 }

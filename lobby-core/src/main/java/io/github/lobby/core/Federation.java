@@ -55,6 +55,29 @@ public interface Federation {
   Link link(RoomId room, ActorRef<PeerEvent> inbox, ActorContext<?> context);
 
   /**
+   * Like {@link #link(RoomId, ActorRef, ActorContext)}, for a room that keeps {@code history}: a
+   * federation that {@link #sequencesHistory() sequences histories} returns a link that {@link
+   * Link#sequenced() sequences} the room's broadcasts. The default ignores the history.
+   */
+  default Link link(
+      RoomId room,
+      ActorRef<PeerEvent> inbox,
+      ActorContext<?> context,
+      LobbySettings.History history,
+      Duration heartbeat) {
+    return link(room, inbox, context);
+  }
+
+  /**
+   * Whether rooms that keep a history ({@code lobby.history}) may span nodes with this federation.
+   * Offsets mean the same on every node only if one sequencer per room numbers its broadcasts, so
+   * a Lobby with a history refuses a federation that says false (the default).
+   */
+  default boolean sequencesHistory() {
+    return false;
+  }
+
+  /**
    * Called once as the Lobby starts, in the Lobby actor: how it finds sessions on other nodes for
    * whispers. The federation delivers whispers from other nodes with {@link Lobby.DeliverWhisper}.
    */
@@ -108,5 +131,29 @@ public interface Federation {
     default Duration memberLease() {
       return Duration.ZERO;
     }
+
+    /**
+     * Whether the room's broadcasts go through its sequencer: the room then hands each one to
+     * {@link #sequence} instead of fanning it out, and fans out what comes back as {@link
+     * PeerEvent.Sequenced}, starting from a {@link PeerEvent.History}. False by default.
+     */
+    default boolean sequenced() {
+      return false;
+    }
+
+    /**
+     * Sends a broadcast to the room's sequencer, which numbers it and sends it to the room on
+     * every node, this one included, as {@link PeerEvent.Sequenced}; never blocks. Delivery is at
+     * most once: a room that sees a gap in the offsets asks for the history again ({@link
+     * #resync()}), and one whose sequencer was lost sends again what did not come back.
+     *
+     * @param seq increasing per room, echoed in the {@link PeerEvent.Sequenced}
+     */
+    default void sequence(long seq, SessionId from, Payload msg) {
+      throw new UnsupportedOperationException("this link does not sequence broadcasts");
+    }
+
+    /** Asks the sequencer for its {@link PeerEvent.History} again (the room saw a gap). */
+    default void resync() {}
   }
 }

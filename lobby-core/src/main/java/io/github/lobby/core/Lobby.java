@@ -314,12 +314,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   public static Behavior<Command> create(
       LobbySettings settings, Codecs codecs, Federation federation, LobbyMetrics metrics) {
-    if (settings.history().on() && federation != Federation.NONE) {
-      // Offsets every node agrees on need one sequencer per room across the cluster (not built
-      // yet); a history per node would recover clients with silent gaps.
+    if (settings.history().on()
+        && federation != Federation.NONE
+        && !federation.sequencesHistory()) {
+      // Offsets every node agrees on need one sequencer per room across the nodes; a history per
+      // node would recover clients with silent gaps.
       throw new IllegalArgumentException(
-          "lobby.history is not supported with rooms that span nodes yet: set lobby.history.size"
-              + " = 0, or use Federation.NONE");
+          "lobby.history needs a federation that sequences each room's broadcasts across nodes"
+              + " (lobby-cluster's does); this one does not: set lobby.history.size = 0, or use"
+              + " Federation.NONE");
     }
     return Behaviors.setup(context -> new Lobby(context, settings, codecs, federation, metrics));
   }

@@ -310,16 +310,6 @@ public record LobbySettings(
             c.getDuration("history.ttl"),
             c.getBytes("history.max-bytes"),
             c.getInt("history.max-kept-rooms"));
-    if (history.on() && c.getBoolean("cluster.enabled")) {
-      // Offsets that every node agrees on need one sequencer per room across the cluster, which
-      // is not built yet; a history per node would give clients offsets that mean nothing on the
-      // node they reconnect to.
-      throw new ConfigException.BadValue(
-          c.origin(),
-          "lobby.history.size",
-          "history is not supported with lobby.cluster.enabled = on yet; set lobby.history.size ="
-              + " 0");
-    }
     return history;
   }
 

@@ -60,4 +60,36 @@ public sealed interface PeerEvent {
 
   /** {@code node} left the cluster or was removed from it: its members are gone. */
   record NodeGone(String node) implements PeerEvent {}
+
+  /**
+   * A broadcast as the room's sequencer numbered it (a history across nodes, {@link
+   * Federation#sequencesHistory()}): every node's room gets the same offsets in the same order.
+   *
+   * @param node the node whose room sent it to the sequencer
+   * @param epoch the sequencer's epoch
+   * @param offset its offset in the room
+   * @param seq the number that room gave it ({@link Federation.Link#sequence}), so that it knows
+   *     which of its broadcasts are done
+   * @param from the sender's session id, or the server id
+   */
+  record Sequenced(String node, String epoch, long offset, long seq, SessionId from, Payload msg)
+      implements PeerEvent {}
+
+  /**
+   * What the room's sequencer keeps, in answer to a subscription ({@link Federation.Link#resync()}
+   * or the link's start): every {@link Sequenced} after it follows on.
+   *
+   * @param node the sequencer's node
+   * @param epoch the sequencer's epoch: a new one whenever a sequencer starts, so a room that sees
+   *     another epoch knows that the history it had was lost
+   * @param offset the offset of the sequencer's latest broadcast (0 before any)
+   * @param kept the broadcasts it keeps, oldest first
+   */
+  record History(String node, String epoch, long offset, List<Lobby.HistoryView.Kept> kept)
+      implements PeerEvent {
+    /** Copies the list. */
+    public History {
+      kept = List.copyOf(kept);
+    }
+  }
 }

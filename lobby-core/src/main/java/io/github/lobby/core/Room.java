@@ -1,6 +1,7 @@
 package io.github.lobby.core;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 /**
  * One room: owns its members' transports and fans every event out to them.
@@ -42,6 +44,16 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <p>Membership changes come only from the Lobby, so the Lobby's directory and the room agree. A
  * broadcast from a session that is no longer a member is dropped: nothing is delivered on behalf
  * of a session after its room was told that it left.
+ *
+ * <p>A history across nodes ({@link Federation.Link#sequenced()}): the room hands each broadcast
+ * to its sequencer rather than fanning it out, and fans out what the sequencer sends back, in the
+ * sequencer's order and with its offsets, on every node alike; its sender's message is
+ * acknowledged when it comes back, so the inbound window still bounds what waits. Until the
+ * sequencer's first {@link PeerEvent.History} arrives the room cannot welcome anybody (a welcome
+ * carries the epoch and offset), so it stashes its commands (at most {@link #STASH}). A gap in the
+ * offsets makes it ask for the history again and deliver what it missed; another epoch means the
+ * history was lost: JSON members are told ({@link ClientEvent.HistoryReset}), and the broadcasts
+ * that had not come back are sent to the new sequencer.
  */
 final class Room extends AbstractBehavior<Room.Command> {
 
@@ -132,13 +144,43 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   // History (lobby.history); all null or 0 when it is off.
   private final RoomHistory history;
-  /** A new random value for every room actor: a room started again has lost its history. */
-  private final String epoch;
+  /**
+   * A new random value for every room actor, so a room started again has lost its history; with
+   * a sequencer, the sequencer's (null until its first history arrives).
+   */
+  private String epoch;
   private long lastOffset;
   /** Beats so far, and the beat at which the room last had no member. */
   private long beats;
   private long emptySince;
   private final ActorRef<Lobby.Command> lobby;
+
+  // A history across nodes: the room's broadcasts go through its sequencer.
+  private final boolean sequenced;
+  /** This room's broadcasts sent to the sequencer and not back yet, in the order sent. */
+  private final ArrayDeque<Pending> pending;
+  private long lastSeq;
+  /** Whether the room asked the sequencer for its history again after a gap. */
+  private boolean resyncing;
+  /** Commands that came before the sequencer's first history (non-null until then). */
+  private StashBuffer<Command> stash;
+  /** Sessions whose leave came while the stash was full (their join may be in it). */
+  private Set<SessionId> leftWhileWaiting;
+
+  /** The most commands a room keeps while it waits for its sequencer's first history. */
+  static final int STASH = 100_000;
+
+  /**
+   * A broadcast of this room sent to the sequencer: who to acknowledge, or the admin publish to
+   * answer, when it comes back.
+   */
+  private record Pending(
+      long seq,
+      SessionId from,
+      Payload msg,
+      long sent,
+      ActorRef<Session.Command> session,
+      ActorRef<Lobby.Published> published) {}
 
   static Behavior<Command> create(
       RoomId room, Codecs codecs, Federation federation, Duration heartbeat, LobbyMetrics metrics) {
@@ -160,11 +202,27 @@ final class Room extends AbstractBehavior<Room.Command> {
     return Behaviors.setup(
         context ->
             Behaviors.withTimers(
-                timers -> {
-                  timers.startTimerWithFixedDelay(Beat.INSTANCE, heartbeat);
-                  return new Room(
-                      context, room, codecs, federation, metrics, history, heartbeat, lobby);
-                }));
+                timers ->
+                    Behaviors.withStash(
+                        STASH,
+                        stash -> {
+                          timers.startTimerWithFixedDelay(Beat.INSTANCE, heartbeat);
+                          Room r =
+                              new Room(
+                                  context,
+                                  room,
+                                  codecs,
+                                  federation,
+                                  metrics,
+                                  history,
+                                  heartbeat,
+                                  lobby);
+                          if (!r.sequenced) {
+                            return r;
+                          }
+                          r.stash = stash;
+                          return r.waitingForHistory();
+                        })));
   }
 
   private Room(
@@ -182,10 +240,88 @@ final class Room extends AbstractBehavior<Room.Command> {
     this.metrics = metrics;
     this.lobby = lobby;
     this.history = history.on() ? new RoomHistory(history, heartbeat) : null;
-    this.epoch = history.on() ? newEpoch() : null;
+    ActorRef<PeerEvent> inbox = context.messageAdapter(PeerEvent.class, FromPeer::new);
     this.peers =
-        federation.link(room, context.messageAdapter(PeerEvent.class, FromPeer::new), context);
+        history.on()
+            ? federation.link(room, inbox, context, history, heartbeat)
+            : federation.link(room, inbox, context);
+    this.sequenced = history.on() && peers.sequenced();
+    this.epoch = history.on() && !sequenced ? newEpoch() : null;
+    this.pending = sequenced ? new ArrayDeque<>() : null;
     peers.publish(new PeerEvent.Hello(peers.node()));
+  }
+
+  /**
+   * Until the sequencer's first history: events of other nodes are handled (they need no epoch),
+   * the rest waits in the stash. Once full, what cannot wait is answered so that nobody waits for
+   * good: a join is closed with 1013, a member's request acknowledged, a publish counts nobody.
+   */
+  private Behavior<Command> waitingForHistory() {
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            FromPeer.class,
+            m -> {
+              if (m.event() instanceof PeerEvent.History h) {
+                onHistory(h);
+                StashBuffer<Command> waited = stash;
+                stash = null;
+                return waited.unstashAll(this);
+              }
+              onPeerEvent(m);
+              return Behaviors.same();
+            })
+        .onMessageEquals(Beat.INSTANCE, Behaviors::same)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onAnyMessage(
+            command -> {
+              if (!stash.isFull()) {
+                stash.stash(command);
+              } else {
+                refuseWhileWaiting(command);
+              }
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  private void refuseWhileWaiting(Command command) {
+    getContext()
+        .getLog()
+        .warn(
+            "Room {} has no history from its sequencer yet and {} commands wait: refused a {}",
+            room,
+            STASH,
+            command.getClass().getSimpleName());
+    if (command instanceof Join join) {
+      join.session().tell(new Session.Close(CloseCodes.TRY_AGAIN_LATER, "room unavailable"));
+    } else if (command instanceof Leave leave) {
+      if (leftWhileWaiting == null) {
+        leftWhileWaiting = new HashSet<>();
+      }
+      leftWhileWaiting.add(leave.id());
+    } else if (command instanceof Broadcast || command instanceof ListMembers) {
+      SessionId from = command instanceof Broadcast b ? b.from() : ((ListMembers) command).requester();
+      // Its join is in the stash: the session is ours, though not a member yet.
+      stashedSession(from).ifPresent(s -> s.tell(Session.Processed.ROOM));
+    } else if (command instanceof Publish publish) {
+      publish.replyTo().tell(new Lobby.Published(room, 0));
+    } else if (command instanceof Sync sync) {
+      sync.session().tell(sync.reply());
+    } else if (command instanceof GetHistory request) {
+      request.replyTo().tell(Optional.empty());
+    }
+  }
+
+  /** The session of a join waiting in the stash. */
+  private Optional<ActorRef<Session.Command>> stashedSession(SessionId id) {
+    List<ActorRef<Session.Command>> found = new ArrayList<>(1);
+    stash.forEach(
+        c -> {
+          if (c instanceof Join j && j.id().equals(id)) {
+            found.add(j.session());
+          }
+        });
+    return found.stream().findFirst();
   }
 
   @Override
@@ -262,6 +398,9 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onJoin(Join join) {
+    if (leftWhileWaiting != null && leftWhileWaiting.remove(join.id())) {
+      return this; // its leave came while this join waited and the stash was full
+    }
     Member member = new Member(join.mode(), join.transport(), join.session(), join.user());
     if (beaten || !members.isEmpty()) {
       // Its first interval is cut short; the room's first member starts with the timer.
@@ -314,7 +453,13 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onBroadcast(Broadcast broadcast) {
     Member sender = members.get(broadcast.from());
-    if (sender != null) {
+    if (sender != null && sequenced) {
+      // Fanned out, and the sender acknowledged, when it comes back from the sequencer.
+      long seq = ++lastSeq;
+      pending.addLast(
+          new Pending(seq, broadcast.from(), broadcast.msg(), broadcast.sent(), sender.session(), null));
+      peers.sequence(seq, broadcast.from(), broadcast.msg());
+    } else if (sender != null) {
       try {
         Long offset = keep(broadcast.from(), broadcast.msg());
         int accepted =
@@ -332,6 +477,12 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onPublish(Publish publish) {
+    if (sequenced) {
+      long seq = ++lastSeq;
+      pending.addLast(new Pending(seq, publish.serverId(), publish.msg(), 0, null, publish.replyTo()));
+      peers.sequence(seq, publish.serverId(), publish.msg());
+      return this;
+    }
     Long offset = keep(publish.serverId(), publish.msg());
     int delivered =
         fanOut(new ClientEvent.Message(publish.serverId(), room, publish.msg(), offset));
@@ -416,6 +567,14 @@ final class Room extends AbstractBehavior<Room.Command> {
       publishMembers();
       return this;
     }
+    if (event instanceof PeerEvent.Sequenced sequencedEvent) {
+      onSequenced(sequencedEvent); // this node's own too
+      return this;
+    }
+    if (event instanceof PeerEvent.History h) {
+      onHistory(h);
+      return this;
+    }
     if (event.node().equals(peers.node())) {
       return this; // our own event, back from the topic
     }
@@ -450,6 +609,117 @@ final class Room extends AbstractBehavior<Room.Command> {
       heardFrom.remove(gone.node());
     }
     return this;
+  }
+
+  /** A broadcast numbered by the sequencer: fanned out here if it is the next one. */
+  private void onSequenced(PeerEvent.Sequenced s) {
+    if (!s.epoch().equals(epoch)) {
+      return; // from a sequencer that was replaced: what this room sent it is sent again
+    }
+    boolean ours = s.node().equals(peers.node());
+    if (s.offset() == lastOffset + 1 && !resyncing) {
+      lastOffset = s.offset();
+      history.add(new RoomHistory.Entry(s.offset(), s.from(), s.msg(), beats));
+      int accepted = fanOut(new ClientEvent.Message(s.from(), room, s.msg(), s.offset()));
+      if (ours) {
+        done(s.seq(), accepted);
+      } else {
+        metrics.peerEvent("Sequenced");
+      }
+    } else if (s.offset() > lastOffset) {
+      // Something between the sequencer and this node was lost: its history has it.
+      if (!resyncing) {
+        getContext()
+            .getLog()
+            .debug("Room {} missed offsets {} to {}: asks for the history", room, lastOffset + 1, s.offset() - 1);
+        resyncing = true;
+        peers.resync();
+      }
+      if (ours) {
+        done(s.seq(), 0); // delivered with the history
+      }
+    }
+    // An offset already had: the history asked for after a gap brought it.
+  }
+
+  /** This room's broadcasts up to {@code seq} came back: acknowledges or answers each. */
+  private void done(long seq, int accepted) {
+    while (!pending.isEmpty() && pending.peekFirst().seq() <= seq) {
+      Pending p = pending.pollFirst();
+      int count = p.seq() == seq ? accepted : 0;
+      if (p.session() != null) {
+        metrics.broadcast(count, p.sent());
+        p.session().tell(Session.Processed.ROOM);
+      } else {
+        metrics.adminPush();
+        p.published().tell(new Lobby.Published(room, count));
+      }
+    }
+  }
+
+  /**
+   * The sequencer's history: the first one starts the room; after a gap it brings what this node
+   * missed; with another epoch, the history this room had was lost.
+   */
+  private void onHistory(PeerEvent.History h) {
+    resyncing = false;
+    if (epoch == null) {
+      adopt(h);
+      return;
+    }
+    boolean newEpoch = !h.epoch().equals(epoch);
+    long seen = newEpoch ? 0 : lastOffset; // what the members here already got
+    List<Lobby.HistoryView.Kept> missed = new ArrayList<>();
+    for (Lobby.HistoryView.Kept kept : h.kept()) {
+      if (kept.offset() > seen) {
+        missed.add(kept);
+      }
+    }
+    boolean unbroken =
+        h.offset() <= seen || (!missed.isEmpty() && missed.get(0).offset() == seen + 1);
+    if (newEpoch || !unbroken) {
+      getContext()
+          .getLog()
+          .info("Room {}: history reset (epoch {} to {})", room, epoch, h.epoch());
+      adopt(h);
+      fanOutJson(new ClientEvent.HistoryReset(epoch, lastOffset));
+    } else {
+      for (Lobby.HistoryView.Kept kept : missed) {
+        history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), beats));
+      }
+      lastOffset = Math.max(lastOffset, h.offset());
+    }
+    for (Lobby.HistoryView.Kept kept : missed) {
+      fanOut(new ClientEvent.Message(kept.from(), room, kept.msg(), kept.offset()));
+    }
+    if (newEpoch) {
+      // The old sequencer is gone, and with it what it had not sent back: send it again.
+      for (Pending p : pending) {
+        peers.sequence(p.seq(), p.from(), p.msg());
+      }
+    }
+  }
+
+  private void adopt(PeerEvent.History h) {
+    epoch = h.epoch();
+    lastOffset = h.offset();
+    history.clear();
+    for (Lobby.HistoryView.Kept kept : h.kept()) {
+      history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), beats));
+    }
+  }
+
+  /** Offers an event to the JSON-mode members only (classic clients know no history). */
+  private void fanOutJson(ClientEvent event) {
+    Frame json = null;
+    for (Member member : members.values()) {
+      if (member.mode() == Mode.JSON) {
+        Frame frame = json != null ? json : (json = Frame.render(event, codecs.json()));
+        if (Session.offer(member.transport(), member.session(), frame)) {
+          metrics.delivered(1, frame.utf8().length());
+        }
+      }
+    }
   }
 
   /**

@@ -13,8 +13,11 @@ import java.util.List;
  * <p>Age is counted in the room's heartbeats rather than read from a clock, so that the room's
  * one timer drives it (and virtual time in tests): an entry goes at the first beat at least
  * {@code ttl} after it was kept.
+ *
+ * <p>Public for federations that sequence histories across nodes ({@link
+ * Federation#sequencesHistory()}): their sequencer keeps the same bounds as the rooms.
  */
-final class RoomHistory {
+public final class RoomHistory {
 
   /**
    * One kept broadcast.
@@ -24,7 +27,7 @@ final class RoomHistory {
    * @param msg the content
    * @param beat the room's beat count when it was kept
    */
-  record Entry(long offset, SessionId from, Payload msg, long beat) {
+  public record Entry(long offset, SessionId from, Payload msg, long beat) {
     int size() {
       return msg instanceof Payload.Text t ? t.value().length() : ((Payload.Json) msg).json().length();
     }
@@ -35,14 +38,19 @@ final class RoomHistory {
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private long bytes;
 
-  RoomHistory(LobbySettings.History settings, java.time.Duration heartbeat) {
+  /**
+   * An empty history.
+   *
+   * @param heartbeat how often {@link #expire} is called: ages are counted in these
+   */
+  public RoomHistory(LobbySettings.History settings, java.time.Duration heartbeat) {
     this.settings = settings;
     // Whole beats, rounded up: an entry is never dropped before ttl.
     this.ttlBeats = Math.max(1, -Math.floorDiv(-settings.ttl().toNanos(), heartbeat.toNanos()));
   }
 
   /** Keeps a broadcast, dropping the oldest while over {@code size} or {@code max-bytes}. */
-  void add(Entry entry) {
+  public void add(Entry entry) {
     entries.addLast(entry);
     bytes += entry.size();
     while (entries.size() > settings.size() || (bytes > settings.maxBytes() && entries.size() > 1)) {
@@ -58,18 +66,18 @@ final class RoomHistory {
    * {@code b} may have been kept just before beat {@code b + 1}: it goes at beat {@code b + ttlBeats
    * + 1}, so at least {@code ttl} and less than {@code ttl} plus one heartbeat after.
    */
-  void expire(long now) {
+  public void expire(long now) {
     while (!entries.isEmpty() && now - entries.peekFirst().beat() > ttlBeats) {
       bytes -= entries.removeFirst().size();
     }
   }
 
   /** The ttl in whole heartbeats, rounded up. */
-  long ttlBeats() {
+  public long ttlBeats() {
     return ttlBeats;
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return entries.isEmpty();
   }
 
@@ -77,7 +85,7 @@ final class RoomHistory {
    * Whether every broadcast after {@code since} up to {@code last} (the room's latest offset) is
    * kept, so that a client that received {@code since} can be given exactly what it missed.
    */
-  boolean reaches(long since, long last) {
+  public boolean reaches(long since, long last) {
     if (since < 0 || since > last) {
       return false; // an offset this room never gave
     }
@@ -87,8 +95,14 @@ final class RoomHistory {
     return !entries.isEmpty() && entries.peekFirst().offset() <= since + 1;
   }
 
+  /** Forgets everything kept. */
+  public void clear() {
+    entries.clear();
+    bytes = 0;
+  }
+
   /** The kept broadcasts after {@code since}, oldest first. */
-  List<Entry> after(long since) {
+  public List<Entry> after(long since) {
     List<Entry> missed = new ArrayList<>();
     for (Entry entry : entries) {
       if (entry.offset() > since) {

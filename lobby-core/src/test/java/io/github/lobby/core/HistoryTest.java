@@ -374,15 +374,11 @@ class HistoryTest {
   }
 
   @Test
-  void historyWithClusteringIsRefusedAtStart() {
-    ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () ->
-                LobbySettings.fromConfig(
-                    ConfigFactory.parseString(
-                            "lobby.history.size = 10\nlobby.cluster.enabled = on")
-                        .withFallback(ConfigFactory.load())));
-    assertTrue(e.getMessage().contains("lobby.history.size"), e.getMessage());
+  void historyWithClusteringIsAcceptedByTheSettings() {
+    LobbySettings settings =
+        LobbySettings.fromConfig(
+            ConfigFactory.parseString("lobby.history.size = 10\nlobby.cluster.enabled = on")
+                .withFallback(ConfigFactory.load()));
+    assertEquals(10, settings.history().size());
   }
 }

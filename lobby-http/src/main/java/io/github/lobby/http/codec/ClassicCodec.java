@@ -60,6 +60,9 @@ public final class ClassicCodec implements WireCodec {
       return "no user " + n.user();
     } else if (event instanceof ClientEvent.Refreshed r) {
       return "token refreshed";
+    } else if (event instanceof ClientEvent.HistoryReset r) {
+      // Classic clients have no history; rooms never send them this. Rendered for completeness.
+      return "history reset";
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }

@@ -88,6 +88,9 @@ public final class JsonModeCodec implements WireCodec {
   @JsonPropertyOrder({"type", "code", "message"})
   record Error(String type, String code, String message) {}
 
+  @JsonPropertyOrder({"type", "code", "message", "epoch", "offset"})
+  record HistoryReset(String type, String code, String message, String epoch, long offset) {}
+
   @Override
   public String render(ClientEvent event) {
     return WireJson.write(wire(event));
@@ -126,6 +129,13 @@ public final class JsonModeCodec implements WireCodec {
           "refreshed", r.expiresAt() == null ? null : r.expiresAt().toString());
     } else if (event instanceof ClientEvent.Error e) {
       return new Error("error", e.code(), e.message());
+    } else if (event instanceof ClientEvent.HistoryReset r) {
+      return new HistoryReset(
+          "error",
+          "history_reset",
+          "the room's history was reset: messages may be missing",
+          r.epoch(),
+          r.offset());
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }

@@ -1,0 +1,218 @@
+package io.github.lobby.cluster;
+
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.RoomHistory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * The one place in the cluster that numbers a room's broadcasts, when rooms keep a history
+ * ({@code lobby.history}): a Cluster Sharding entity per room name. Each node's room sends its
+ * members' broadcasts here (through its node's {@link SequenceInbox}); the sequencer gives each the
+ * room's next offset, keeps it in its own {@link RoomHistory}, and sends it to the inbox of every
+ * node that has the room, in one order for all. So an offset means the same message on every
+ * node, and a client that reconnects to another node recovers from that node's copy of the
+ * history.
+ *
+ * <p>The trade-off, against the federation's direct path used without a history: every broadcast
+ * makes one more hop (to the room's sequencer and back, also for the sender's own node), and all
+ * of a room's broadcasts pass through one actor on one node. Rooms without a history never come
+ * here.
+ *
+ * <p>The state lives in memory only. A sequencer that starts (the first use of a room, or again
+ * after its node was lost or left) takes a new random epoch and an empty history; the rooms see
+ * the new epoch, tell their clients that the history was reset, and send again what the lost
+ * sequencer had not sent back. Shards are not moved to nodes that join ({@link KeepShards}), since
+ * every move would reset the histories of its rooms. The sequencer passivates once no node has the
+ * room; each node's room keeps its own copy of the history until its own ttl.
+ */
+final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
+
+  static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "lobby-room-sequence");
+
+  /** Messages of a sequencer; those that cross nodes are {@link ClusterMessage}s. */
+  interface Command {}
+
+  /**
+   * A node has the room: the sequencer answers with its state ({@link SequenceInbox.State}), then
+   * sends the node every broadcast it numbers. The first subscription sets the history's bounds
+   * (every node has the same {@code lobby.history}).
+   */
+  record Subscribe(
+      String room,
+      String node,
+      int size,
+      long ttlMillis,
+      long maxBytes,
+      long heartbeatMillis,
+      ActorRef<SequenceInbox.Command> inbox)
+      implements Command, ClusterMessage {}
+
+  /** The node no longer has the room. */
+  record Unsubscribe(String room, ActorRef<SequenceInbox.Command> inbox)
+      implements Command, ClusterMessage {}
+
+  /**
+   * A broadcast of the room on {@code node}, to be numbered.
+   *
+   * @param seq the room's own number for it, echoed so that it knows which came back
+   * @param text a text message, or null
+   * @param json a JSON message, or null
+   */
+  record Sequence(String room, String node, long seq, String from, String text, String json)
+      implements Command, ClusterMessage {}
+
+  /** Stops the sequencer when its shard moves or it passivates. */
+  enum Stop implements Command, ClusterMessage {
+    INSTANCE
+  }
+
+  private record SubscriberGone(ActorRef<SequenceInbox.Command> inbox) implements Command {}
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  /** The most message text (in chars) of one {@link SequenceInbox.State} part. */
+  static final int PART_CHARS = 200_000;
+
+  private final String room;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final TimerScheduler<Command> timers;
+  private final String epoch = String.format("%016x", ThreadLocalRandom.current().nextLong());
+  private final Map<ActorRef<SequenceInbox.Command>, String> subscribers = new LinkedHashMap<>();
+  private RoomHistory history;
+  private long offset;
+  private long beats;
+
+  static Behavior<Command> create(String room, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new RoomSequencer(context, room, shard, timers)));
+  }
+
+  private RoomSequencer(
+      ActorContext<Command> context,
+      String room,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      TimerScheduler<Command> timers) {
+    super(context);
+    this.room = room;
+    this.shard = shard;
+    this.timers = timers;
+    context.getLog().debug("Sequencer of room {} starts with epoch {}", room, epoch);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(Unsubscribe.class, this::onUnsubscribe)
+        .onMessage(Sequence.class, this::onSequence)
+        .onMessage(SubscriberGone.class, this::onSubscriberGone)
+        .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> onSubscribe(Subscribe subscribe) {
+    if (history == null) {
+      Duration heartbeat = Duration.ofMillis(subscribe.heartbeatMillis());
+      history =
+          new RoomHistory(
+              new LobbySettings.History(
+                  subscribe.size(), Duration.ofMillis(subscribe.ttlMillis()), subscribe.maxBytes()),
+              heartbeat);
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeat);
+    }
+    if (subscribers.put(subscribe.inbox(), subscribe.node()) == null) {
+      getContext().watchWith(subscribe.inbox(), new SubscriberGone(subscribe.inbox()));
+    }
+    sendState(subscribe.inbox());
+    return this;
+  }
+
+  /** The state in parts of at most {@link #PART_CHARS} of message text (one entry at least). */
+  private void sendState(ActorRef<SequenceInbox.Command> inbox) {
+    List<SequenceInbox.Kept> part = new ArrayList<>();
+    long chars = 0;
+    boolean first = true;
+    for (RoomHistory.Entry entry : history.after(0)) {
+      SequenceInbox.Kept kept = SequenceInbox.Kept.of(entry);
+      long size = kept.chars();
+      if (!part.isEmpty() && chars + size > PART_CHARS) {
+        inbox.tell(
+            new SequenceInbox.State(room, epoch, offset, part, first, false, getContext().getSelf()));
+        first = false;
+        part = new ArrayList<>();
+        chars = 0;
+      }
+      part.add(kept);
+      chars += size;
+    }
+    inbox.tell(
+        new SequenceInbox.State(room, epoch, offset, part, first, true, getContext().getSelf()));
+  }
+
+  private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
+    if (subscribers.remove(unsubscribe.inbox()) != null) {
+      getContext().unwatch(unsubscribe.inbox());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSubscriberGone(SubscriberGone gone) {
+    subscribers.remove(gone.inbox());
+    return this;
+  }
+
+  private Behavior<Command> onSequence(Sequence sequence) {
+    if (history == null) {
+      // Rooms subscribe before they send; this one started again since (its node's subscription
+      // is on its way): the room sends it again when it sees this sequencer's epoch.
+      getContext().getLog().debug("Sequencer of room {} got a broadcast before any subscription", room);
+      return this;
+    }
+    long next = ++offset;
+    history.add(
+        new RoomHistory.Entry(
+            next,
+            Envelope.session(sequence.from()),
+            Envelope.payload(sequence.text(), sequence.json()),
+            beats));
+    SequenceInbox.Sequenced numbered =
+        new SequenceInbox.Sequenced(
+            room,
+            sequence.node(),
+            epoch,
+            next,
+            sequence.seq(),
+            sequence.from(),
+            sequence.text(),
+            sequence.json());
+    subscribers.keySet().forEach(inbox -> inbox.tell(numbered));
+    return this;
+  }
+
+  private Behavior<Command> onTick() {
+    beats++;
+    history.expire(beats);
+    if (subscribers.isEmpty()) {
+      // No node has the room: each keeps its own copy of the history until its ttl.
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+    return this;
+  }
+}

@@ -1,0 +1,328 @@
+package io.github.lobby.cluster;
+
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.PeerEvent;
+import io.github.lobby.core.RoomHistory;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * One per node, at the fixed path {@code /system/lobby-sequence-inbox}: the local end of every
+ * room's {@link RoomSequencer}. It subscribes each local room that keeps a history to its
+ * sequencer, hands the room's broadcasts to it, and hands what the sequencer sends back to the
+ * room as {@link PeerEvent.History} and {@link PeerEvent.Sequenced}.
+ *
+ * <p>Why a fixed path: an admin push may be as large as {@code lobby.http.max-body} (1 MiB), more
+ * than an ordinary Artery frame carries. The sequencers and these inboxes are Artery's {@code
+ * large-message-destinations} (this module's {@code reference.conf}), whose frames carry up to
+ * {@code maximum-large-frame-size} (2 MiB), on a lane of their own so that large messages do not
+ * hold up the others.
+ *
+ * <p>It watches each sequencer it knows: when one stops (its node was lost or left, or its shard
+ * moved), each of its rooms subscribes again; sharding starts the sequencer elsewhere, with a new
+ * epoch, and the room learns from that that its history was lost. Subscriptions that get no
+ * answer are sent again every {@link #RETRY}, since delivery between nodes is at most once.
+ */
+final class SequenceInbox {
+
+  /** Where every node's inbox is. */
+  static final String NAME = "lobby-sequence-inbox";
+
+  /** How often unanswered subscriptions are sent again. */
+  static final Duration RETRY = Duration.ofSeconds(2);
+
+  interface Command {}
+
+  /**
+   * A local room that keeps a history started: its events go to {@code inbox}, and it ends with
+   * {@code owner} (the room actor; {@code inbox} is an adapter, which cannot be watched).
+   */
+  record Register(
+      RoomId room,
+      ActorRef<PeerEvent> inbox,
+      ActorRef<?> owner,
+      LobbySettings.History history,
+      Duration heartbeat)
+      implements Command {}
+
+  /** A local room's broadcast, for its sequencer. */
+  record Send(RoomId room, long seq, SessionId from, Payload msg) implements Command {}
+
+  /** A local room saw a gap in the offsets: it asks for the history again. */
+  record Resync(RoomId room) implements Command {}
+
+  /** One kept broadcast, on the wire. */
+  record Kept(long offset, String from, String text, String json) {
+    static Kept of(RoomHistory.Entry entry) {
+      return new Kept(
+          entry.offset(),
+          entry.from().toString(),
+          Envelope.text(entry.msg()),
+          Envelope.json(entry.msg()));
+    }
+
+    long chars() {
+      return 64 + (text != null ? text.length() : json.length());
+    }
+
+    Lobby.HistoryView.Kept toKept() {
+      return new Lobby.HistoryView.Kept(offset, Envelope.session(from), Envelope.payload(text, json));
+    }
+  }
+
+  /**
+   * A sequencer's state, in parts: the kept broadcasts of all parts, in order, make the history.
+   *
+   * @param offset the sequencer's latest offset
+   * @param first whether this is the first part
+   * @param last whether this is the last part
+   * @param sequencer who sent it, to be watched
+   */
+  record State(
+      String room,
+      String epoch,
+      long offset,
+      List<Kept> kept,
+      boolean first,
+      boolean last,
+      ActorRef<RoomSequencer.Command> sequencer)
+      implements Command, ClusterMessage {}
+
+  /** A numbered broadcast ({@link PeerEvent.Sequenced}), on the wire. */
+  record Sequenced(
+      String room,
+      String node,
+      String epoch,
+      long offset,
+      long seq,
+      String from,
+      String text,
+      String json)
+      implements Command, ClusterMessage {}
+
+  private record RoomGone(RoomId room, ActorRef<?> owner) implements Command {}
+
+  private record SequencerGone(ActorRef<RoomSequencer.Command> sequencer) implements Command {}
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  /** A local room and where its subscription stands. */
+  private static final class Linked {
+    final ActorRef<PeerEvent> inbox;
+    final ActorRef<?> owner;
+    final LobbySettings.History history;
+    final Duration heartbeat;
+    /** Its sequencer, once it answered; null while (re)subscribing. */
+    ActorRef<RoomSequencer.Command> sequencer;
+    /** When the last subscription went out (System.nanoTime). */
+    long subscribedAt;
+    /** The parts of a state received so far. */
+    List<Lobby.HistoryView.Kept> parts;
+
+    Linked(
+        ActorRef<PeerEvent> inbox,
+        ActorRef<?> owner,
+        LobbySettings.History history,
+        Duration heartbeat) {
+      this.inbox = inbox;
+      this.owner = owner;
+      this.history = history;
+      this.heartbeat = heartbeat;
+    }
+  }
+
+  private final ActorContext<Command> context;
+  private final ClusterSharding sharding;
+  private final String node;
+  private final Map<RoomId, Linked> rooms = new HashMap<>();
+  /** How many local rooms each known sequencer serves, to watch each once. */
+  private final Map<ActorRef<RoomSequencer.Command>, Integer> watched = new HashMap<>();
+
+  static Behavior<Command> create(String node, ActorRef<?> lobby) {
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> {
+                  timers.startTimerWithFixedDelay(Tick.INSTANCE, RETRY);
+                  // It serves one Lobby: it ends with it.
+                  context.watch(lobby);
+                  context.setLoggerName(SequenceInbox.class);
+                  return new SequenceInbox(context, node).behavior();
+                }));
+  }
+
+  private SequenceInbox(ActorContext<Command> context, String node) {
+    this.context = context;
+    this.node = node;
+    this.sharding = ClusterSharding.get(context.getSystem());
+  }
+
+  private Behavior<Command> behavior() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(Send.class, this::onSend)
+        .onMessage(Resync.class, r -> subscribe(r.room()))
+        .onMessage(State.class, this::onState)
+        .onMessage(Sequenced.class, this::onSequenced)
+        .onMessage(RoomGone.class, this::onRoomGone)
+        .onMessage(SequencerGone.class, this::onSequencerGone)
+        .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .onSignal(
+            org.apache.pekko.actor.typed.Terminated.class, t -> Behaviors.stopped()) // the Lobby
+        .build();
+  }
+
+  private Behavior<Command> onRegister(Register register) {
+    Linked previous =
+        rooms.put(
+            register.room(),
+            new Linked(register.inbox(), register.owner(), register.history(), register.heartbeat()));
+    if (previous != null) { // the room started again before this inbox heard that it ended
+      context.unwatch(previous.owner);
+      unwatch(previous.sequencer);
+    }
+    context.watchWith(register.owner(), new RoomGone(register.room(), register.owner()));
+    return subscribe(register.room());
+  }
+
+  private Behavior<Command> subscribe(RoomId room) {
+    Linked linked = rooms.get(room);
+    if (linked != null) {
+      linked.subscribedAt = System.nanoTime();
+      sharding
+          .entityRefFor(RoomSequencer.KEY, room.value())
+          .tell(
+              new RoomSequencer.Subscribe(
+                  room.value(),
+                  node,
+                  linked.history.size(),
+                  linked.history.ttl().toMillis(),
+                  linked.history.maxBytes(),
+                  linked.heartbeat.toMillis(),
+                  context.getSelf()));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onSend(Send send) {
+    Linked linked = rooms.get(send.room());
+    if (linked != null && linked.sequencer != null) {
+      linked.sequencer.tell(
+          new RoomSequencer.Sequence(
+              send.room().value(),
+              node,
+              send.seq(),
+              send.from().toString(),
+              Envelope.text(send.msg()),
+              Envelope.json(send.msg())));
+    }
+    // Otherwise its sequencer is being replaced: the room sends it again to the new one.
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onState(State state) {
+    RoomId id = new RoomId(state.room());
+    Linked linked = rooms.get(id);
+    if (linked == null) {
+      state.sequencer().tell(new RoomSequencer.Unsubscribe(state.room(), context.getSelf()));
+      return Behaviors.same(); // the room ended meanwhile
+    }
+    if (state.first()) {
+      linked.parts = new ArrayList<>();
+    } else if (linked.parts == null) {
+      return Behaviors.same(); // the rest of a state whose start was dropped: another follows
+    }
+    state.kept().forEach(k -> linked.parts.add(k.toKept()));
+    if (!state.last()) {
+      return Behaviors.same();
+    }
+    List<Lobby.HistoryView.Kept> kept = linked.parts;
+    linked.parts = null;
+    if (!state.sequencer().equals(linked.sequencer)) {
+      unwatch(linked.sequencer);
+      linked.sequencer = state.sequencer();
+      if (watched.merge(state.sequencer(), 1, Integer::sum) == 1) {
+        context.watchWith(state.sequencer(), new SequencerGone(state.sequencer()));
+      }
+    }
+    linked.inbox.tell(
+        new PeerEvent.History(
+            state.sequencer().path().address().toString(), state.epoch(), state.offset(), kept));
+    return Behaviors.same();
+  }
+
+  private void unwatch(ActorRef<RoomSequencer.Command> sequencer) {
+    if (sequencer != null && watched.merge(sequencer, -1, Integer::sum) <= 0) {
+      watched.remove(sequencer);
+      context.unwatch(sequencer);
+    }
+  }
+
+  private Behavior<Command> onSequenced(Sequenced s) {
+    Linked linked = rooms.get(new RoomId(s.room()));
+    if (linked != null) {
+      linked.inbox.tell(
+          new PeerEvent.Sequenced(
+              s.node(),
+              s.epoch(),
+              s.offset(),
+              s.seq(),
+              Envelope.session(s.from()),
+              Envelope.payload(s.text(), s.json())));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRoomGone(RoomGone gone) {
+    Linked linked = rooms.get(gone.room());
+    if (linked != null && linked.owner.equals(gone.owner())) {
+      rooms.remove(gone.room());
+      if (linked.sequencer != null) {
+        linked.sequencer.tell(new RoomSequencer.Unsubscribe(gone.room().value(), context.getSelf()));
+        unwatch(linked.sequencer);
+      }
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onSequencerGone(SequencerGone gone) {
+    watched.remove(gone.sequencer());
+    rooms.forEach(
+        (room, linked) -> {
+          if (gone.sequencer().equals(linked.sequencer)) {
+            context.getLog().info("The sequencer of room {} is gone: subscribing again", room);
+            linked.sequencer = null;
+            linked.parts = null;
+            subscribe(room);
+          }
+        });
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onTick() {
+    long now = System.nanoTime();
+    rooms.forEach(
+        (room, linked) -> {
+          if (linked.sequencer == null && now - linked.subscribedAt >= RETRY.toNanos()) {
+            context.getLog().warn("Room {} has no answer from its sequencer yet: asking again", room);
+            linked.parts = null;
+            subscribe(room);
+          }
+        });
+    return Behaviors.same();
+  }
+}

@@ -1,0 +1,202 @@
+package io.github.lobby.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.github.lobby.http.LobbyServer;
+import io.github.lobby.testkit.TestClient;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node that holds a room's sequencer is killed (SIGKILL): its history is lost with it. The
+ * room on the surviving node must get a new epoch from a new sequencer, tell its client that the
+ * history was reset, deliver a broadcast that was on its way to the dead sequencer (sent again,
+ * not lost), answer a reconnect with the old epoch {@code recovered:false}, and keep working.
+ * Downing as in {@link ClusterCrashTest}.
+ */
+class ClusterHistoryCrashTest {
+
+  private static final String SETTINGS =
+      ClusterTest.CLUSTER_NODE
+          + ClusterHistoryTest.HISTORY
+          + """
+      lobby.cluster.member-lease = 60s
+      """;
+
+  private static final Config NODE =
+      ConfigFactory.parseString(SETTINGS).withFallback(ConfigFactory.load());
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private final List<ActorSystem<Void>> systems = new ArrayList<>();
+  private final List<TestClient> clients = new ArrayList<>();
+  private Process process;
+
+  @AfterEach
+  void stop() {
+    clients.forEach(TestClient::close);
+    if (process != null) {
+      process.destroyForcibly();
+    }
+    systems.forEach(ActorSystem::terminate);
+    systems.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
+  }
+
+  private TestClient connect(int port, String target) {
+    TestClient client = TestClient.connectJson(URI.create("ws://127.0.0.1:" + port + "/" + target));
+    clients.add(client);
+    return client;
+  }
+
+  /** Whether this node's shard region runs the sequencer of {@code room}. */
+  private static boolean hostsSequencer(ActorSystem<?> system, String room) throws Exception {
+    ShardRegion.CurrentShardRegionState state =
+        AskPattern.<Object, ShardRegion.CurrentShardRegionState>ask(
+                ClusterSharding.get(system).shardState().unsafeUpcast(),
+                replyTo -> new GetShardRegionState(RoomSequencer.KEY, replyTo),
+                Duration.ofSeconds(5),
+                system.scheduler())
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    return state.getShards().stream().anyMatch(s -> s.getEntityIds().contains(room));
+  }
+
+  /** The next message frame, skipping presence. */
+  private static JsonNode nextMessage(TestClient client) {
+    JsonNode frame;
+    do {
+      try {
+        frame = JSON.readTree(client.next(Duration.ofSeconds(40)));
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+    } while (!frame.get("type").asText().equals("message")
+        && !frame.get("type").asText().equals("error"));
+    return frame;
+  }
+
+  @Test
+  void killingTheSequencersNodeGivesANewEpochAndTheRoomKeepsWorking() throws Exception {
+    ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
+    systems.add(seed);
+    Address seedAddress = Cluster.get(seed).selfMember().address();
+    Cluster.get(seed).manager().tell(Join.create(seedAddress));
+    // A second node in this JVM: the majority survives the kill.
+    ActorSystem<Void> witness = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
+    systems.add(witness);
+    Cluster.get(witness).manager().tell(Join.create(seedAddress));
+    LobbyServer server = LobbyServer.start(seed, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    LobbyServer.start(witness, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    int seedPort = server.localAddress().getPort();
+
+    process =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ClusterNodeProcess.class.getName(),
+                seedAddress.toString(),
+                SETTINGS)
+            .redirectErrorStream(true)
+            .start();
+    BufferedReader output =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = output.readLine()) != null && !line.startsWith("PORT ")) {
+      // start-up output
+    }
+    assertTrue(line != null, "the node process printed its port");
+    int port = Integer.parseInt(line.substring(5));
+    Thread drain = new Thread(() -> output.lines().forEach(l -> {}));
+    drain.setDaemon(true);
+    drain.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (TestCluster.upMembers(seed) != 3) {
+      assertTrue(System.nanoTime() < deadline, "the cluster of three formed within 30 s");
+      Thread.sleep(100);
+    }
+
+    // A room whose sequencer is on the node to be killed.
+    String room = null;
+    TestClient local = null;
+    for (int i = 0; i < 20 && room == null; i++) {
+      String candidate = "kill-" + i;
+      TestClient there = connect(port, candidate);
+      there.nextJson("welcome");
+      TestClient here = connect(seedPort, candidate);
+      here.nextJson("welcome");
+      if (!hostsSequencer(seed, candidate) && !hostsSequencer(witness, candidate)) {
+        room = candidate;
+        local = here;
+      }
+    }
+    assertTrue(room != null, "a room's sequencer went to the other node");
+
+    for (int i = 1; i <= 3; i++) {
+      local.send("{\"type\":\"message\",\"msg\":\"m" + i + "\"}");
+      assertEquals(i, nextMessage(local).get("offset").asLong());
+    }
+    local.clear();
+    TestClient first = connect(seedPort, room);
+    String epoch = first.nextJson("welcome").get("epoch").asText();
+
+    process.destroyForcibly(); // SIGKILL
+    assertTrue(process.waitFor(10, TimeUnit.SECONDS), "the node process died");
+    // On its way to the dead sequencer: it must not be lost.
+    local.send("{\"type\":\"message\",\"msg\":\"during\"}");
+
+    JsonNode reset = nextMessage(local);
+    assertEquals("error", reset.get("type").asText(), "told first: " + reset);
+    assertEquals("history_reset", reset.get("code").asText());
+    String newEpoch = reset.get("epoch").asText();
+    assertNotEquals(epoch, newEpoch, "a new epoch");
+    assertEquals(0, reset.get("offset").asLong(), "a new history: " + reset);
+    JsonNode during = nextMessage(local);
+    assertEquals("during", during.get("msg").asText(), "sent again to the new sequencer");
+    assertEquals(1, during.get("offset").asLong());
+
+    // A client of the old epoch learns that it may have missed something.
+    TestClient back = connect(seedPort, room + "?since=3&epoch=" + epoch);
+    JsonNode welcome = back.nextJson("welcome");
+    assertFalse(welcome.get("recovered").asBoolean(), "recovered: " + welcome);
+    assertEquals(newEpoch, welcome.get("epoch").asText());
+
+    // The room keeps working, and recovers in its new epoch.
+    local.send("{\"type\":\"message\",\"msg\":\"after\"}");
+    assertEquals("after", nextMessage(back).get("msg").asText());
+    JsonNode after = nextMessage(local);
+    assertEquals(2, after.get("offset").asLong());
+    TestClient recovering = connect(seedPort, room + "?since=1&epoch=" + newEpoch);
+    JsonNode recovered = recovering.nextJson("welcome");
+    assertTrue(recovered.get("recovered").asBoolean(), "recovered: " + recovered);
+    JsonNode replayed = nextMessage(recovering);
+    assertEquals("after", replayed.get("msg").asText());
+    assertEquals(2, replayed.get("offset").asLong());
+  }
+}
