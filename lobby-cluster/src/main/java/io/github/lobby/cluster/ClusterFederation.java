@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -55,11 +56,12 @@ public final class ClusterFederation implements Federation {
   private final Duration memberLease;
   private final Duration whisperTimeout;
   private final long maxEventBytes;
+  private volatile String role = "";
 
   /** This federation's hub, spawned with the Lobby ({@link #whispers}). */
   private volatile ActorRef<NodeHub.Command> hub;
 
-  /** This node's end of the rooms' sequencers, spawned with the Lobby ({@link #whispers}). */
+  /** This node's end of the rooms' sequencers, started with a Lobby that keeps a history. */
   private volatile ActorRef<SequenceInbox.Command> sequences;
 
   /** Found by {@link Federation#fromConfig} through {@link java.util.ServiceLoader}. */
@@ -73,10 +75,21 @@ public final class ClusterFederation implements Federation {
   /** Reads {@code lobby.cluster}. */
   public static ClusterFederation fromConfig(Config config) {
     return new ClusterFederation(
-        config.getDuration("lobby.cluster.resync-interval"),
-        config.getDuration("lobby.cluster.member-lease"),
-        config.getDuration("lobby.cluster.whisper-timeout"),
-        config.getBytes("lobby.cluster.max-event-bytes"));
+            config.getDuration("lobby.cluster.resync-interval"),
+            config.getDuration("lobby.cluster.member-lease"),
+            config.getDuration("lobby.cluster.whisper-timeout"),
+            config.getBytes("lobby.cluster.max-event-bytes"))
+        .withRole(config.getString("lobby.cluster.role"));
+  }
+
+  /**
+   * Runs the rooms' sequencers (rooms with a history) only on the nodes with this Pekko Cluster
+   * role; "" (the default): on every node, which must then all run a Lobby, since sharding counts
+   * every node for its coordinator's majority.
+   */
+  public ClusterFederation withRole(String role) {
+    this.role = java.util.Objects.requireNonNull(role, "role");
+    return this;
   }
 
   /**
@@ -100,6 +113,21 @@ public final class ClusterFederation implements Federation {
   }
 
   /**
+   * Called once as the Lobby starts: as {@link #whispers(ActorRef, ActorContext)}, and with a
+   * history, also starts the rooms' sequencers on this node (Cluster Sharding; every node whose
+   * Lobby keeps a history does this, so that the sharding coordinator has its majority).
+   */
+  @Override
+  public Whispers whispers(
+      ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context, LobbySettings settings) {
+    Whispers whispers = whispers(lobby, context);
+    if (settings.history().on()) {
+      sequences = startSequences(lobby, context, role);
+    }
+    return whispers;
+  }
+
+  /**
    * Called once as the Lobby starts: spawns this node's hub and whisper service as its children.
    */
   @Override
@@ -114,7 +142,6 @@ public final class ClusterFederation implements Federation {
             Behaviors.supervise(NodeHub.create(resyncInterval, maxEventBytes))
                 .onFailure(SupervisorStrategy.resume()),
             "cluster-hub");
-    sequences = startSequences(lobby, context);
     return WhisperService.start(lobby, context, whisperTimeout, hub);
   }
 
@@ -123,12 +150,14 @@ public final class ClusterFederation implements Federation {
    * this) and this node's {@link SequenceInbox}, which ends with the Lobby.
    */
   private static ActorRef<SequenceInbox.Command> startSequences(
-      ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
-    ClusterSharding.get(context.getSystem())
-        .init(
-            Entity.of(RoomSequencer.KEY, entity -> RoomSequencer.create(entity.getEntityId(), entity.getShard()))
-                .withStopMessage(RoomSequencer.Stop.INSTANCE)
-                .withAllocationStrategy(new KeepShards()));
+      ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context, String role) {
+    Entity<RoomSequencer.Command, ShardingEnvelope<RoomSequencer.Command>> entity =
+        Entity.of(
+                RoomSequencer.KEY,
+                e -> RoomSequencer.create(e.getEntityId(), e.getShard()))
+            .withStopMessage(RoomSequencer.Stop.INSTANCE)
+            .withAllocationStrategy(new KeepShards());
+    ClusterSharding.get(context.getSystem()).init(role.isEmpty() ? entity : entity.withRole(role));
     String node = Cluster.get(context.getSystem()).selfMember().address().toString();
     try {
       return context
@@ -162,6 +191,9 @@ public final class ClusterFederation implements Federation {
       return direct;
     }
     ActorRef<SequenceInbox.Command> sequences = this.sequences;
+    if (sequences == null) {
+      throw new IllegalStateException("the Lobby started this federation without a history");
+    }
     sequences.tell(new SequenceInbox.Register(room, inbox, context.getSelf(), history, heartbeat));
     return new Link() {
       @Override

@@ -151,4 +151,31 @@ class ClusterMessageSerializationTest {
     WhisperService.UserReply reply = new WhisperService.UserReply(2);
     assertEquals(reply, deserialize(serialize(reply), reply));
   }
+
+  @Test
+  void whatRoomsAndTheirSequencersTellEachOtherCrosses() {
+    ActorRef<SequenceInbox.Command> inbox =
+        system.systemActorOf(Behaviors.ignore(), "inbox", Props.empty());
+    ActorRef<RoomSequencer.Command> sequencer =
+        system.systemActorOf(Behaviors.ignore(), "sequencer", Props.empty());
+    String from = SessionId.random().toString();
+    List<Object> messages =
+        List.of(
+            new RoomSequencer.Subscribe("r", NODE, 100, 300_000, 131_072, 5_000, inbox),
+            new RoomSequencer.Unsubscribe("r", inbox),
+            new RoomSequencer.Sequence("r", NODE, 7, from, "h\u00e9", null),
+            new RoomSequencer.Sequence("r", NODE, 8, from, null, "{\"a\":[1]}"),
+            new SequenceInbox.State(
+                "r",
+                "0123456789abcdef",
+                9,
+                List.of(new SequenceInbox.Kept(8, from, null, "{\"a\":[1]}")),
+                true,
+                false,
+                sequencer),
+            new SequenceInbox.Sequenced("r", NODE, "0123456789abcdef", 9, 8, from, "x", null));
+    for (Object message : messages) {
+      assertEquals(message, deserialize(serialize(message), message));
+    }
+  }
 }

@@ -85,6 +85,16 @@ public interface Federation {
     return search -> lobby.tell(new Lobby.WhisperSearched(search, false));
   }
 
+  /**
+   * Called once as the Lobby starts, in the Lobby actor, instead of {@link #whispers(ActorRef,
+   * ActorContext)}: a federation that needs the Lobby's settings (its history, say) to start
+   * overrides this one. The default ignores them.
+   */
+  default Whispers whispers(
+      ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context, LobbySettings settings) {
+    return whispers(lobby, context);
+  }
+
   /** Finds the node that holds a session, and the sessions of a user on every node. */
   @FunctionalInterface
   interface Whispers {

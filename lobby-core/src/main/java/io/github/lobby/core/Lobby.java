@@ -338,7 +338,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     this.codecs = codecs;
     this.federation = federation;
     this.metrics = metrics;
-    this.whispers = federation.whispers(context.getSelf().narrow(), context);
+    this.whispers = federation.whispers(context.getSelf().narrow(), context, settings);
     this.sessions = new SessionDirectory(codecs, metrics);
   }
 

@@ -428,8 +428,12 @@ final class Room extends AbstractBehavior<Room.Command> {
             recovery == null ? null : recovered));
     if (recovered) {
       // In this same step, so before any live broadcast: what it missed, in order, once.
+      // Each kept message is rendered once, however many clients recover it.
       for (RoomHistory.Entry entry : history.after(recovery.since())) {
-        send(member, new ClientEvent.Message(entry.from(), room, entry.msg(), entry.offset()));
+        Frame frame = entry.replay(room, codecs.json());
+        if (Session.offer(member.transport(), member.session(), frame)) {
+          metrics.delivered(1, frame.utf8().length());
+        }
       }
     }
     peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));

@@ -20,14 +20,54 @@ import java.util.List;
 public final class RoomHistory {
 
   /**
-   * One kept broadcast.
-   *
-   * @param offset its offset in the room
-   * @param from the sender's session id, or the server id
-   * @param msg the content
-   * @param beat the room's beat count when it was kept
+   * One kept broadcast. A room renders its JSON frame once, for the first client that recovers
+   * it, and hands the same frame to every later one.
    */
-  public record Entry(long offset, SessionId from, Payload msg, long beat) {
+  public static final class Entry {
+    private final long offset;
+    private final SessionId from;
+    private final Payload msg;
+    private final long beat;
+    /** Its JSON-mode frame, once a recovery rendered it. */
+    private Frame replay;
+
+    /**
+     * @param offset its offset in the room
+     * @param from the sender's session id, or the server id
+     * @param msg the content
+     * @param beat the room's beat count when it was kept
+     */
+    public Entry(long offset, SessionId from, Payload msg, long beat) {
+      this.offset = offset;
+      this.from = java.util.Objects.requireNonNull(from, "from");
+      this.msg = java.util.Objects.requireNonNull(msg, "msg");
+      this.beat = beat;
+    }
+
+    public long offset() {
+      return offset;
+    }
+
+    public SessionId from() {
+      return from;
+    }
+
+    public Payload msg() {
+      return msg;
+    }
+
+    public long beat() {
+      return beat;
+    }
+
+    /** Its frame for a recovering client, rendered on first use. */
+    Frame replay(RoomId room, WireCodec codec) {
+      if (replay == null) {
+        replay = Frame.render(new ClientEvent.Message(from, room, msg, offset), codec);
+      }
+      return replay;
+    }
+
     int size() {
       return msg instanceof Payload.Text t ? t.value().length() : ((Payload.Json) msg).json().length();
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,6 +146,30 @@ class HistoryTest {
     send(publisher, "m6");
     assertEquals(6L, ((ClientEvent.Message) back.next()).offset());
     back.transport().probe.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void eachKeptMessageIsRenderedOnceWhateverTheNumberOfClientsThatRecoverIt() {
+    Client a = connect();
+    String epoch = ((ClientEvent.Welcome) a.next()).epoch();
+    send(a, "x", "y");
+    List<Frame> first = replayed(connect(Optional.of(new Recovery(0, epoch))));
+    List<Frame> second = replayed(connect(Optional.of(new Recovery(0, epoch))));
+    assertEquals(2, first.size());
+    for (int i = 0; i < 2; i++) {
+      assertEquals(new Payload.Text(i == 0 ? "x" : "y"), ((ClientEvent.Message) first.get(i).event()).msg());
+      assertSame(first.get(i), second.get(i), "the same frame, not rendered again");
+    }
+  }
+
+  /** The frames replayed to a recovering client after its welcome. */
+  private static List<Frame> replayed(Client client) {
+    assertInstanceOf(ClientEvent.Welcome.class, client.next());
+    List<Frame> frames = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      frames.add(client.transport().probe.expectMessageClass(ProbeTransport.Sent.class).frame());
+    }
+    return frames;
   }
 
   @Test

@@ -186,4 +186,12 @@ class CodecTest {
         new ClientRequest.Invalid("bad_request", "the frame is not valid JSON"),
         JsonModeCodec.INSTANCE.decode("{\"type\":\"message\",\"msg\":1,\"msg\":2}"));
   }
+
+  @Test
+  void aHistoryResetIsAnErrorFrameWithTheNewEpochAndOffset() {
+    assertEquals(
+        "{\"type\":\"error\",\"code\":\"history_reset\",\"message\":\"the room's history was"
+            + " reset: messages may be missing\",\"epoch\":\"0123456789abcdef\",\"offset\":0}",
+        JsonModeCodec.INSTANCE.render(new ClientEvent.HistoryReset("0123456789abcdef", 0)));
+  }
 }
