@@ -430,7 +430,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       // In this same step, so before any live broadcast: what it missed, in order, once.
       // Each kept message is rendered once, however many clients recover it.
       for (RoomHistory.Entry entry : history.after(recovery.since())) {
-        Frame frame = entry.replay(room, codecs.json());
+        Frame frame = entry.replay(history, room, codecs.json());
         if (Session.offer(member.transport(), member.session(), frame)) {
           metrics.delivered(1, frame.utf8().length());
         }

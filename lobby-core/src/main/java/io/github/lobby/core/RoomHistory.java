@@ -21,7 +21,9 @@ public final class RoomHistory {
 
   /**
    * One kept broadcast. A room renders its JSON frame once, for the first client that recovers
-   * it, and hands the same frame to every later one.
+   * it, and hands the same frame to every later one until the next heartbeat ({@link #expire}
+   * drops the frames): a burst of reconnects renders each message once, and a history nobody
+   * recovers from holds only its messages (a frame takes about twice the text again).
    */
   public static final class Entry {
     private final long offset;
@@ -60,10 +62,11 @@ public final class RoomHistory {
       return beat;
     }
 
-    /** Its frame for a recovering client, rendered on first use. */
-    Frame replay(RoomId room, WireCodec codec) {
+    /** Its frame for a recovering client, rendered on first use after the last heartbeat. */
+    Frame replay(RoomHistory history, RoomId room, WireCodec codec) {
       if (replay == null) {
         replay = Frame.render(new ClientEvent.Message(from, room, msg, offset), codec);
+        history.rendered = true;
       }
       return replay;
     }
@@ -77,6 +80,8 @@ public final class RoomHistory {
   private final long ttlBeats;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private long bytes;
+  /** Whether an entry holds a rendered frame. */
+  private boolean rendered;
 
   /**
    * An empty history.
@@ -109,6 +114,10 @@ public final class RoomHistory {
   public void expire(long now) {
     while (!entries.isEmpty() && now - entries.peekFirst().beat() > ttlBeats) {
       bytes -= entries.removeFirst().size();
+    }
+    if (rendered) {
+      entries.forEach(entry -> entry.replay = null);
+      rendered = false;
     }
   }
 

@@ -160,6 +160,13 @@ class HistoryTest {
       assertEquals(new Payload.Text(i == 0 ? "x" : "y"), ((ClientEvent.Message) first.get(i).event()).msg());
       assertSame(first.get(i), second.get(i), "the same frame, not rendered again");
     }
+    // The frames are kept until the next heartbeat only: an idle history holds just its messages.
+    time.timePasses(BEAT);
+    List<Frame> later = replayed(connect(Optional.of(new Recovery(0, epoch))));
+    for (int i = 0; i < 2; i++) {
+      assertEquals(first.get(i).text(), later.get(i).text());
+      assertTrue(first.get(i) != later.get(i), "rendered again after a heartbeat");
+    }
   }
 
   /** The frames replayed to a recovering client after its welcome. */
