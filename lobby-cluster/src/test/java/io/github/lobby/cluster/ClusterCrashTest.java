@@ -8,10 +8,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.github.lobby.cluster.ClusterTest.Client;
 import io.github.lobby.http.LobbyServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,28 +80,9 @@ class ClusterCrashTest {
     LobbyServer server =
         LobbyServer.start(seed, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
 
-    process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                ClusterNodeProcess.class.getName(),
-                seedAddress.toString(),
-                SETTINGS)
-            .redirectErrorStream(true)
-            .start();
-    BufferedReader output =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = output.readLine()) != null && !line.startsWith("PORT ")) {
-      // start-up output
-    }
-    assertTrue(line != null, "the node process printed its port");
-    int port = Integer.parseInt(line.substring(5));
-    Thread drain = new Thread(() -> output.lines().forEach(l -> {}));
-    drain.setDaemon(true);
-    drain.start();
+    ClusterNodeProcess.Launched launched = ClusterNodeProcess.launch(seedAddress, SETTINGS);
+    process = launched.process();
+    int port = launched.port();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (TestCluster.upMembers(seed) != 3) {
       assertTrue(System.nanoTime() < deadline, "the cluster of three formed within 30 s");

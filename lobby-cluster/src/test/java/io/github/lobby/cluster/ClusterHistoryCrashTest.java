@@ -10,22 +10,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.github.lobby.http.LobbyServer;
 import io.github.lobby.testkit.TestClient;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
@@ -73,19 +65,6 @@ class ClusterHistoryCrashTest {
     return client;
   }
 
-  /** Whether this node's shard region runs the sequencer of {@code room}. */
-  private static boolean hostsSequencer(ActorSystem<?> system, String room) throws Exception {
-    ShardRegion.CurrentShardRegionState state =
-        AskPattern.<Object, ShardRegion.CurrentShardRegionState>ask(
-                ClusterSharding.get(system).shardState().unsafeUpcast(),
-                replyTo -> new GetShardRegionState(RoomSequencer.KEY, replyTo),
-                Duration.ofSeconds(5),
-                system.scheduler())
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    return state.getShards().stream().anyMatch(s -> s.getEntityIds().contains(room));
-  }
-
   /** The next message frame, skipping presence. */
   private static JsonNode nextMessage(TestClient client) {
     JsonNode frame;
@@ -114,28 +93,9 @@ class ClusterHistoryCrashTest {
     LobbyServer.start(witness, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
     int seedPort = server.localAddress().getPort();
 
-    process =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                ClusterNodeProcess.class.getName(),
-                seedAddress.toString(),
-                SETTINGS)
-            .redirectErrorStream(true)
-            .start();
-    BufferedReader output =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = output.readLine()) != null && !line.startsWith("PORT ")) {
-      // start-up output
-    }
-    assertTrue(line != null, "the node process printed its port");
-    int port = Integer.parseInt(line.substring(5));
-    Thread drain = new Thread(() -> output.lines().forEach(l -> {}));
-    drain.setDaemon(true);
-    drain.start();
+    ClusterNodeProcess.Launched launched = ClusterNodeProcess.launch(seedAddress, SETTINGS);
+    process = launched.process();
+    int port = launched.port();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (TestCluster.upMembers(seed) != 3) {
       assertTrue(System.nanoTime() < deadline, "the cluster of three formed within 30 s");
@@ -151,7 +111,8 @@ class ClusterHistoryCrashTest {
       there.nextJson("welcome");
       TestClient here = connect(seedPort, candidate);
       here.nextJson("welcome");
-      if (!hostsSequencer(seed, candidate) && !hostsSequencer(witness, candidate)) {
+      if (!TestCluster.hostsSequencer(seed, candidate)
+          && !TestCluster.hostsSequencer(witness, candidate)) {
         room = candidate;
         local = here;
       }

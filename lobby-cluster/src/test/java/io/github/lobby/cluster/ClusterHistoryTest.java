@@ -15,10 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,15 +68,7 @@ class ClusterHistoryTest {
   /** Whether any node runs the sequencer of {@code room}. */
   private boolean sequencerRuns(String room) throws Exception {
     for (ActorSystem<Void> system : cluster.systems) {
-      ShardRegion.CurrentShardRegionState state =
-          AskPattern.<Object, ShardRegion.CurrentShardRegionState>ask(
-                  ClusterSharding.get(system).shardState().unsafeUpcast(),
-                  replyTo -> new GetShardRegionState(RoomSequencer.KEY, replyTo),
-                  Duration.ofSeconds(5),
-                  system.scheduler())
-              .toCompletableFuture()
-              .get(10, java.util.concurrent.TimeUnit.SECONDS);
-      if (state.getShards().stream().anyMatch(s -> s.getEntityIds().contains(room))) {
+      if (TestCluster.hostsSequencer(system, room)) {
         return true;
       }
     }

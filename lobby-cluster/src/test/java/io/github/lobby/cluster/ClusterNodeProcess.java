@@ -14,6 +14,44 @@ final class ClusterNodeProcess {
 
   private ClusterNodeProcess() {}
 
+  /** A node process that started, and the port its server listens on. */
+  record Launched(Process process, int port) {}
+
+  /**
+   * Starts a node in a process of its own that joins {@code seed} with {@code settings} (HOCON),
+   * and waits for its port; its later output is read and dropped.
+   */
+  static Launched launch(org.apache.pekko.actor.Address seed, String settings)
+      throws java.io.IOException {
+    Process process =
+        new ProcessBuilder(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ClusterNodeProcess.class.getName(),
+                seed.toString(),
+                settings)
+            .redirectErrorStream(true)
+            .start();
+    java.io.BufferedReader output =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(
+                process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+    String line;
+    while ((line = output.readLine()) != null && !line.startsWith("PORT ")) {
+      // start-up output
+    }
+    if (line == null) {
+      process.destroyForcibly();
+      throw new AssertionError("the node process ended without printing its port");
+    }
+    Thread drain = new Thread(() -> output.lines().forEach(l -> {}));
+    drain.setDaemon(true);
+    drain.start();
+    return new Launched(process, Integer.parseInt(line.substring(5)));
+  }
+
   public static void main(String[] args) {
     ActorSystem<Void> system =
         ActorSystem.create(

@@ -58,6 +58,24 @@ final class TestCluster implements AutoCloseable {
         .count();
   }
 
+  /** Whether this node's shard region runs the sequencer of {@code room}. */
+  static boolean hostsSequencer(ActorSystem<?> system, String room) throws Exception {
+    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
+        org.apache.pekko.actor.typed.javadsl.AskPattern
+            .<Object, org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+                org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system)
+                    .shardState()
+                    .unsafeUpcast(),
+                replyTo ->
+                    new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(
+                        RoomSequencer.KEY, replyTo),
+                java.time.Duration.ofSeconds(5),
+                system.scheduler())
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    return state.getShards().stream().anyMatch(s -> s.getEntityIds().contains(room));
+  }
+
   @Override
   public void close() {
     for (ActorSystem<Void> system : systems) {
