@@ -66,13 +66,27 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     INSTANCE
   }
 
-  /** The connection ended: the client closed it or the network dropped it. */
+  /**
+   * The client closed the connection (its Close frame), or the connection ended before the session
+   * served it: the session leaves (reason {@code closed}).
+   */
   public enum TransportClosed implements Command {
     INSTANCE
   }
 
-  /** The connection failed: a protocol violation or an I/O error; the transport has closed it. */
+  /**
+   * The connection failed: a protocol violation; the transport has closed it. The session leaves
+   * (reason {@code error}).
+   */
   public record TransportFailed(String cause) implements Command {}
+
+  /**
+   * The connection was lost without a close handshake: the client's end of stream without a Close
+   * frame ({@code cause} null), or an I/O error such as a reset ({@code cause} says which). The
+   * session leaves as after {@link TransportClosed} (end of stream) or {@link TransportFailed}
+   * (I/O error).
+   */
+  public record TransportLost(String cause) implements Command {}
 
   /**
    * The client broke the protocol after the messages delivered before this one: the session lets
@@ -260,6 +274,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onTransportClosed();
     } else if (message instanceof TransportFailed failed) {
       return onTransportFailed(failed);
+    } else if (message instanceof TransportLost lost) {
+      return onTransportLost(lost);
     } else if (message instanceof ClientFailed failed) {
       return onClientFailed(failed);
     } else if (message instanceof FailAfterSync failed) {
@@ -633,6 +649,15 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private Behavior<Command> onTransportFailed(TransportFailed failed) {
     debug("Session {} transport failed: {}", id, LogText.escape(failed.cause()));
     transportDone = true;
+    return leave(LeaveReason.ERROR);
+  }
+
+  private Behavior<Command> onTransportLost(TransportLost lost) {
+    transportDone = true;
+    if (lost.cause() == null) {
+      return leave(LeaveReason.CLOSED);
+    }
+    debug("Session {} lost its connection: {}", id, LogText.escape(lost.cause()));
     return leave(LeaveReason.ERROR);
   }
 

@@ -103,6 +103,10 @@ final class WsConnection implements FrameDecoder.Handler {
 
   private int inFlight;
   private boolean admitted;
+  /**
+   * Why the connection is ended on our side: a protocol violation, or a refusal before it had a
+   * session; null otherwise.
+   */
   private String failure;
 
   private ByteString pong;
@@ -232,11 +236,12 @@ final class WsConnection implements FrameDecoder.Handler {
     }
   }
 
-  /** The connection has ended (the socket is closed): tells the session, frees the place. */
+  /**
+   * The connection has ended (the socket is closed): tells the session how, frees the place.
+   *
+   * @param ioFailure the I/O error that ended it, or null for an end of stream or a close
+   */
   void stopped(String ioFailure) {
-    if (failure == null) {
-      failure = ioFailure;
-    }
     if (!counted) {
       counted = true;
       context.metrics().connectionClosed(closeCode, closeWhy);
@@ -253,11 +258,23 @@ final class WsConnection implements FrameDecoder.Handler {
     if (previous instanceof ActorRef<?> ref) {
       @SuppressWarnings("unchecked")
       ActorRef<Session.Command> s = (ActorRef<Session.Command>) ref;
-      s.tell(
-          failure == null
-              ? Session.TransportClosed.INSTANCE
-              : new Session.TransportFailed(failure));
+      s.tell(ending(ioFailure));
     }
+  }
+
+  /**
+   * How the connection ended, for its session: the client closed it (its valid Close frame), it
+   * broke the protocol, or the connection was lost without a close handshake (an end of stream
+   * without a Close, an I/O error), which a session with {@code lobby.recovery.grace} survives.
+   */
+  private Session.Command ending(String ioFailure) {
+    if (clientClosed) {
+      return Session.TransportClosed.INSTANCE;
+    }
+    if (failure != null) {
+      return new Session.TransportFailed(failure);
+    }
+    return new Session.TransportLost(ioFailure);
   }
 
   /** Whether the socket may be read: the session keeps up, or the connection is closing. */
