@@ -76,19 +76,23 @@ final class Room extends AbstractBehavior<Room.Command> {
    * A member's broadcast.
    *
    * @param sent {@link LobbyMetrics#now()} when the session sent it
+   * @param session the session actor that sent it, told {@link Session.Processed#ROOM} once it is
+   *     handled: after a resume the member has a new session, which must not be acknowledged for
+   *     what its predecessor sent
    */
-  record Broadcast(SessionId from, Payload msg, long sent) implements Command {
-    Broadcast(SessionId from, Payload msg) {
-      this(from, msg, 0);
-    }
-  }
+  record Broadcast(SessionId from, Payload msg, long sent, ActorRef<Session.Command> session)
+      implements Command {}
 
   /** An admin publish under the server id; the reply counts the sessions that got it. */
   record Publish(SessionId serverId, Payload msg, ActorRef<Lobby.Published> replyTo)
       implements Command {}
 
-  /** A member asks for the member list. */
-  record ListMembers(SessionId requester) implements Command {}
+  /**
+   * A member asks for the member list.
+   *
+   * @param session the session actor that asked, told {@link Session.Processed#ROOM} once answered
+   */
+  record ListMembers(SessionId requester, ActorRef<Session.Command> session) implements Command {}
 
   /** An event from this room on another node (through the {@link Federation}). */
   record FromPeer(PeerEvent event) implements Command {}
@@ -323,7 +327,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
       } finally {
         // Even if the fan-out failed (the room resumes): the sender's window must not shrink.
-        sender.session().tell(Session.Processed.ROOM);
+        broadcast.session().tell(Session.Processed.ROOM);
       }
     } else {
       getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
@@ -350,7 +354,7 @@ final class Room extends AbstractBehavior<Room.Command> {
           metrics.delivered(1, frame.utf8().length());
         }
       } finally {
-        member.session().tell(Session.Processed.ROOM);
+        request.session().tell(Session.Processed.ROOM);
       }
     }
     return this;

@@ -306,7 +306,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
       if (mayPublish) {
-        roomRef.tell(new Room.Broadcast(id, broadcast.msg(), metrics.now()));
+        roomRef.tell(
+            new Room.Broadcast(id, broadcast.msg(), metrics.now(), getContext().getSelf()));
         withRoom = DueTimes.add(withRoom, due);
       } else {
         debug("Session {} may not broadcast to room {}", id, room);
@@ -323,7 +324,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     } else if (request instanceof ClientRequest.Refresh refresh) {
       onRefresh(refresh, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
-      roomRef.tell(new Room.ListMembers(id));
+      roomRef.tell(new Room.ListMembers(id, getContext().getSelf()));
       withRoom = DueTimes.add(withRoom, due);
     } else if (request instanceof ClientRequest.Whisper whisper) {
       onWhisper(whisper, due);
