@@ -41,7 +41,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *
  * <p>Membership changes come only from the Lobby, so the Lobby's directory and the room agree. A
  * broadcast from a session that is no longer a member is dropped: nothing is delivered on behalf
- * of a session after its room was told that it left.
+ * of a session after its room was told that it left. A member whose client resumed it on a new
+ * connection ({@link Resume}) keeps its place; only its transport and session actor change, and
+ * the others are told nothing.
  */
 final class Room extends AbstractBehavior<Room.Command> {
 
@@ -52,6 +54,9 @@ final class Room extends AbstractBehavior<Room.Command> {
    * A session joins: it gets the welcome, the others get a join notice.
    *
    * @param user its user, or null when it is not authenticated
+   * @param resumeKey for its welcome: the key to resume it with, or null ({@code lobby.recovery})
+   * @param resumed for its welcome: false when its client asked to resume a session and could not,
+   *     null when it asked for none
    */
   record Join(
       SessionId id,
@@ -59,12 +64,27 @@ final class Room extends AbstractBehavior<Room.Command> {
       Transport transport,
       ActorRef<Session.Command> session,
       String user,
-      Recovery recovery)
+      Recovery recovery,
+      ResumeKey resumeKey,
+      Boolean resumed)
       implements Command {
     Join(SessionId id, Mode mode, Transport transport, ActorRef<Session.Command> session) {
-      this(id, mode, transport, session, null, null);
+      this(id, mode, transport, session, null, null, null, null);
     }
   }
+
+  /**
+   * A member's client resumed it on a new connection ({@code lobby.recovery}): the member keeps its
+   * id and place, with the new transport and session actor. It alone is welcomed again (with a new
+   * key, and the recovery it asked for); the others are told nothing.
+   */
+  record Resume(
+      SessionId id,
+      Transport transport,
+      ActorRef<Session.Command> session,
+      ResumeKey resumeKey,
+      Recovery recovery)
+      implements Command {}
 
   /** Asks for the kept broadcasts after {@code since} (the admin API). */
   record GetHistory(long since, ActorRef<Optional<Lobby.HistoryView>> replyTo) implements Command {}
@@ -196,6 +216,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Join.class, this::onJoin)
+        .onMessage(Resume.class, this::onResume)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Broadcast.class, this::onBroadcast)
         .onMessage(Publish.class, this::onPublish)
@@ -275,8 +296,31 @@ final class Room extends AbstractBehavior<Room.Command> {
     members.put(join.id(), member);
     countUser(join.user(), 1);
     membershipChanged();
+    welcome(join.id(), member, join.recovery(), join.resumeKey(), join.resumed());
+    peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));
+    return this;
+  }
+
+  private Behavior<Command> onResume(Resume resume) {
+    Member before = members.get(resume.id());
+    if (before == null) {
+      return this; // not a member: cannot be, the Lobby resumes only members
+    }
+    Member member = new Member(before.mode(), resume.transport(), resume.session(), before.user());
+    members.put(resume.id(), member); // keeps its place in the join order
+    joinedSinceBeat.add(resume.id()); // its new session starts a new interval
+    welcome(resume.id(), member, resume.recovery(), resume.resumeKey(), true);
+    return this;
+  }
+
+  /**
+   * Sends a member its welcome, then what it missed when it asked for a recovery that the history
+   * can give.
+   */
+  private void welcome(
+      SessionId id, Member member, Recovery asked, ResumeKey resumeKey, Boolean resumed) {
     // Recovery is a JSON-mode feature: a classic welcome could not say whether it succeeded.
-    Recovery recovery = history == null || join.mode() != Mode.JSON ? null : join.recovery();
+    Recovery recovery = history == null || member.mode() != Mode.JSON ? null : asked;
     boolean recovered =
         recovery != null
             && recovery.epoch().equals(epoch)
@@ -284,21 +328,21 @@ final class Room extends AbstractBehavior<Room.Command> {
     send(
         member,
         new ClientEvent.Welcome(
-            join.id(),
+            id,
             room,
             allMembers(),
             allUsers(),
             epoch,
             history == null ? null : lastOffset,
-            recovery == null ? null : recovered));
+            recovery == null ? null : recovered,
+            resumeKey,
+            resumed));
     if (recovered) {
       // In this same step, so before any live broadcast: what it missed, in order, once.
       for (RoomHistory.Entry entry : history.after(recovery.since())) {
         send(member, new ClientEvent.Message(entry.from(), room, entry.msg(), entry.offset()));
       }
     }
-    peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));
-    return this;
   }
 
   private Behavior<Command> onLeave(Leave leave) {
