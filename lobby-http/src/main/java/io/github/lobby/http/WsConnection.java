@@ -4,6 +4,7 @@ import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.Session;
@@ -80,6 +81,8 @@ final class WsConnection implements FrameDecoder.Handler {
   private final Optional<Authenticated> auth;
   /** What a reconnecting JSON-mode client asked for ({@code ?since=&epoch=}); empty otherwise. */
   private final Optional<Recovery> recovery;
+  /** The session a JSON-mode client asked to resume ({@code ?resume=&key=}); empty otherwise. */
+  private final Optional<Resume> resume;
   private final Io io;
   private final Outbox outbox;
   private final FrameDecoder decoder;
@@ -143,10 +146,12 @@ final class WsConnection implements FrameDecoder.Handler {
       Optional<InetAddress> address,
       Optional<Authenticated> auth,
       Optional<Recovery> recovery,
+      Optional<Resume> resume,
       Io io) {
     this.context = context;
     this.auth = auth;
     this.recovery = recovery;
+    this.resume = resume;
     this.room = room;
     this.mode = mode;
     this.address = address;
@@ -202,14 +207,19 @@ final class WsConnection implements FrameDecoder.Handler {
       return;
     }
     admitted = true;
-    if (answerTo != null) {
+    // Not for a resume: a connection that ends before the answer tells the Lobby its own id
+    // (Disconnected), which is not the id of a session it resumed. Through the ask, the answer
+    // reaches the connection however it ended, which then tells the session itself.
+    if (answerTo != null && resume.isEmpty()) {
       directReply = true;
-      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, auth, recovery, answerTo));
+      context
+          .lobby()
+          .tell(new Lobby.Connect(id, room, mode, outbox, auth, recovery, resume, answerTo));
       return;
     }
     AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
             context.lobby(),
-            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, recovery, replyTo),
+            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, recovery, resume, replyTo),
             context.http().askTimeout(),
             context.scheduler())
         // Run on the completing thread: the stage from Pekko's ask runs plain callbacks on the
