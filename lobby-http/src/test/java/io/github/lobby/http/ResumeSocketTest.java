@@ -44,8 +44,25 @@ class ResumeSocketTest {
   private static final String SHORT_GRACE =
       "lobby.history { size = 200 }\nlobby.recovery.grace = 1s\n";
 
-  private static final TestServer LEAN = new TestServer(WITH_GRACE);
-  private static final RoutesTestServer ROUTES = new RoutesTestServer(WITH_GRACE);
+  /**
+   * Pekko's own debug lines reach SLF4J, whose levels decide (INFO but while {@link
+   * #noResumeKeyEverReachesALogLine} runs).
+   */
+  private static final String PEKKO_DEBUG =
+      "pekko.loglevel = DEBUG\n"
+          + "pekko.logging-filter = \"org.apache.pekko.event.slf4j.Slf4jLoggingFilter\"\n";
+
+  private static final TestServer LEAN = new TestServer(WITH_GRACE + PEKKO_DEBUG);
+  /**
+   * Bound by hand with the error handler the README asks for, which keeps queries (and the keys in
+   * them) out of the log lines of unparsable requests.
+   */
+  private static final RoutesTestServer ROUTES =
+      new RoutesTestServer(
+          WITH_GRACE
+              + PEKKO_DEBUG
+              + "pekko.http.server.parsing.error-handler ="
+              + " \"io.github.lobby.http.JsonParsingErrorHandler\"\n");
   private static final TestServer LEAN_SHORT = new TestServer(SHORT_GRACE);
   private static final RoutesTestServer ROUTES_SHORT = new RoutesTestServer(SHORT_GRACE);
   /** Neither grace nor history: the defaults. */
@@ -374,6 +391,16 @@ class ResumeSocketTest {
                     "/" + room + "?resume=" + welcome.get("id").asText() + "&key=" + tooLong,
                     SUBPROTOCOL)
                 .status());
+        // A request line Pekko HTTP's parser refuses, with a key in its query: its parse error
+        // is logged without the query.
+        String unparsable = "U".repeat(16);
+        keys.add(unparsable);
+        RawHttp.Answer refusedLine =
+            RawHttp.upgrade(
+                port,
+                "/" + room + "?resume=" + welcome.get("id").asText() + "&key=" + unparsable + "|",
+                SUBPROTOCOL);
+        assertEquals(400, refusedLine.status(), refusedLine.head());
         third.sendClose(1000);
         third.readUntilClose();
         third.close();
@@ -393,6 +420,9 @@ class ResumeSocketTest {
     assertTrue(
         lines.stream().anyMatch(l -> l.contains("resumed in room")),
         "the debug lines were captured: " + lines.size());
+    assertTrue(
+        lines.stream().anyMatch(l -> l.contains("Unparsable request answered with 400")),
+        "Pekko's debug lines were captured: " + lines.size());
     for (String line : lines) {
       for (String key : keys) {
         assertFalse(line.contains(key), "a resume key in: " + line);
