@@ -33,6 +33,8 @@
   let epoch = null;        // the room's history epoch, when the server keeps a history
   let lastOffset = null;   // the offset of the last message received in that epoch
   let sinceAsked = null;   // the offset this connection asked to recover from, or null
+  let session = null;      // { id, key } to resume this session with, when the server allows it
+  let resumeAsked = false; // whether this connection asked to resume the session
   let retryTimer = null;
   let countdownTimer = null;
 
@@ -168,6 +170,14 @@
     switch (frame.type) {
       case 'welcome':
         attempt = 0;
+        if (resumeAsked) {
+          notice(frame.resumed === true
+            ? 'Resumed the same session: the room did not see you leave.'
+            : 'Could not resume the session: you joined again as a new one.',
+          frame.resumed === true ? 'notice' : 'error');
+        }
+        // A new key with every welcome; a server that does not resume sessions gives none.
+        session = frame.resume_key !== undefined ? { id: frame.id, key: frame.resume_key } : null;
         if (frame.epoch !== undefined) {
           if (sinceAsked !== null) {
             if (frame.recovered === true) {
@@ -241,6 +251,11 @@
     if (sinceAsked !== null) {
       query.push('since=' + sinceAsked, 'epoch=' + encodeURIComponent(epoch));
     }
+    // Back in the same room: ask to be the same session, so that the others see no leave or join.
+    resumeAsked = session !== null;
+    if (resumeAsked) {
+      query.push('resume=' + encodeURIComponent(session.id), 'key=' + encodeURIComponent(session.key));
+    }
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/' + room
         + (query.length === 0 ? '' : '?' + query.join('&'));
     setState(attempt === 0 ? 'connecting' : 'reconnecting', attempt === 0 ? 'connecting' : 'reconnecting…');
@@ -272,6 +287,9 @@
       if (room === null) {
         setState('disconnected');
         return;
+      }
+      if (event.code === 4002) {
+        session = null; // the session went on another connection: this page starts a new one
       }
       if (event.code === 4001) {
         // The same token would be refused: wait for a new one.
@@ -376,6 +394,7 @@
     attempt = 0;
     epoch = null; // another room, or the same one joined afresh: nothing to recover
     lastOffset = null;
+    session = null;
     setWhisperTarget(null);
     ui.log.replaceChildren();
     history.replaceState(null, '', '#' + room);

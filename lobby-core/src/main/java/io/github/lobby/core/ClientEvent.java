@@ -38,6 +38,10 @@ public sealed interface ClientEvent {
    * @param offset the offset of the room's latest broadcast (0 before any), or null without history
    * @param recovered whether the broadcasts the session asked for ({@code since}) follow, or null
    *     when it asked for none
+   * @param resumeKey the key with which the client may resume this session ({@code
+   *     lobby.recovery}), or null when sessions are not resumed
+   * @param resumed whether the client resumed the session it asked for ({@code resume}), or null
+   *     when it asked for none
    */
   record Welcome(
       SessionId id,
@@ -46,7 +50,9 @@ public sealed interface ClientEvent {
       Map<SessionId, String> users,
       String epoch,
       Long offset,
-      Boolean recovered)
+      Boolean recovered,
+      ResumeKey resumeKey,
+      Boolean resumed)
       implements ClientEvent {
     /** Copies the member list and the users. */
     public Welcome {
@@ -54,6 +60,18 @@ public sealed interface ClientEvent {
       Objects.requireNonNull(room, "room");
       members = List.copyOf(members);
       users = copyUsers(users);
+    }
+
+    /** A welcome without resumption. */
+    public Welcome(
+        SessionId id,
+        RoomId room,
+        List<SessionId> members,
+        Map<SessionId, String> users,
+        String epoch,
+        Long offset,
+        Boolean recovered) {
+      this(id, room, members, users, epoch, offset, recovered, null, null);
     }
 
     /** A welcome without history. */

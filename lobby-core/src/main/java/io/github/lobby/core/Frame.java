@@ -21,6 +21,13 @@ public record Frame(ClientEvent event, String text, ByteString utf8) {
     Objects.requireNonNull(utf8, "utf8");
   }
 
+  /** Names the event; the text only when it holds no {@link ResumeKey}, which it must not show. */
+  @Override
+  public String toString() {
+    boolean secret = event instanceof ClientEvent.Welcome w && w.resumeKey() != null;
+    return "Frame[event=" + event + ", text=" + (secret ? "(hidden)" : text) + "]";
+  }
+
   /** Renders an event with a codec and encodes it once. */
   public static Frame render(ClientEvent event, WireCodec codec) {
     String text = codec.render(event);

@@ -1,10 +1,13 @@
 package io.github.lobby.core;
 
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -17,6 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The directory of sessions and rooms: one per server.
@@ -30,6 +34,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * session reads, so a whisper goes from its sender to its target's queue. This actor handles joins,
  * leaves, admin requests and whispers to and from other nodes. A room exists while it has members;
  * the last one leaving stops it.
+ *
+ * <p>With {@code lobby.recovery.grace}, a JSON-mode session whose connection was lost stays in its
+ * room, detached, for the grace: the Lobby decides whether its client resumes it (a {@link Connect}
+ * with a {@link Resume}) or the grace ends first (it leaves, reason {@code timeout}), as it decides
+ * every join, so the two can never both happen. A resumed session keeps its id and place in its
+ * room and gets a new session actor; its room tells the others nothing.
  *
  * <p>Unknown rooms and sessions are ordinary cases: a whisper to nobody is answered to its sender,
  * a publish to an empty room reports zero deliveries, a lookup of an unknown room is empty.
@@ -63,6 +73,11 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   /**
    * A new connection: spawn its session and join it to a room. The reply is the session actor, to
    * which the transport delivers the client's frames.
+   *
+   * @param id the new session's id; not used when the connection resumes a session, which keeps
+   *     its own
+   * @param resume the session the client asks to be again ({@code ?resume=&key=}); when that
+   *     session cannot be resumed, the connection gets a new one, as without it
    */
   public record Connect(
       SessionId id,
@@ -71,13 +86,27 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       Transport transport,
       Optional<Authenticated> auth,
       Optional<Recovery> recovery,
+      Optional<Resume> resume,
       ActorRef<ActorRef<Session.Command>> replyTo)
       implements ConnectionCommand {
 
-    /** Rejects a null {@code auth} or {@code recovery}. */
+    /** Rejects a null {@code auth}, {@code recovery} or {@code resume}. */
     public Connect {
       java.util.Objects.requireNonNull(auth, "auth");
       java.util.Objects.requireNonNull(recovery, "recovery");
+      java.util.Objects.requireNonNull(resume, "resume");
+    }
+
+    /** A connection that asks to resume no session. */
+    public Connect(
+        SessionId id,
+        RoomId room,
+        Mode mode,
+        Transport transport,
+        Optional<Authenticated> auth,
+        Optional<Recovery> recovery,
+        ActorRef<ActorRef<Session.Command>> replyTo) {
+      this(id, room, mode, transport, auth, recovery, Optional.empty(), replyTo);
     }
 
     /** A connection that asks for no recovery. */
@@ -143,8 +172,24 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   record RoomIdle(RoomId room, ActorRef<Room.Command> ref) implements Command {}
 
-  /** A session leaves its room; sent by the session itself just before it stops. */
-  record Leave(SessionId id, LeaveReason reason) implements Command {}
+  /**
+   * A session leaves its room; sent by the session itself just before it stops. Ignored when the
+   * directory holds another actor for that id by then (its client resumed it meanwhile).
+   */
+  record Leave(SessionId id, LeaveReason reason, ActorRef<Session.Command> session)
+      implements Command {}
+
+  /**
+   * A session lost its connection and waits for its client to resume it ({@code lobby.recovery});
+   * sent by the session, which from then on only waits for the Lobby to end it.
+   */
+  record Detached(SessionId id, ActorRef<Session.Command> session) implements Command {}
+
+  /** The grace of a detached session ended; the timer's key is {@link Grace}. */
+  private record GraceEnded(SessionId id, ActorRef<Session.Command> session) implements Command {}
+
+  /** The key of a detached session's timer. */
+  private record Grace(SessionId id) {}
 
   /**
    * A session whispers to a session that is not on this node: the Lobby looks for it on the other
@@ -162,7 +207,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    */
   record WhisperUser(SessionId from, String user, Payload msg, int local) implements Command {}
 
-  private record SessionStopped(SessionId id) implements Command {}
+  private record SessionStopped(SessionId id, ActorRef<Session.Command> session)
+      implements Command {}
 
   /**
    * A whisper for a session that may be on this node; the reply says whether it was delivered.
@@ -282,6 +328,12 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private final Federation.Whispers whispers;
   private final LobbyMetrics metrics;
   private final SessionDirectory sessions;
+  private final TimerScheduler<Command> timers;
+  /** Sessions waiting for their clients ({@code lobby.recovery}), the one detached first first. */
+  private final LinkedHashMap<SessionId, ActorRef<Session.Command>> detached =
+      new LinkedHashMap<>();
+  /** Where resume keys come from; null when sessions are not resumed. */
+  private final SecureRandom random;
   private final Map<RoomId, RoomEntry> rooms = new HashMap<>();
   /** Rooms without members kept for their history, the one that emptied first first. */
   private final LinkedHashSet<RoomId> kept = new LinkedHashSet<>();
@@ -324,11 +376,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
               + " (lobby-cluster's does); this one does not: set lobby.history.size = 0, or use"
               + " Federation.NONE");
     }
-    return Behaviors.setup(context -> new Lobby(context, settings, codecs, federation, metrics));
+    return Behaviors.setup(
+        context ->
+            Behaviors.withTimers(
+                timers -> new Lobby(context, timers, settings, codecs, federation, metrics)));
   }
 
   private Lobby(
       ActorContext<Command> context,
+      TimerScheduler<Command> timers,
       LobbySettings settings,
       Codecs codecs,
       Federation federation,
@@ -340,6 +396,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     this.metrics = metrics;
     this.whispers = federation.whispers(context.getSelf().narrow(), context, settings);
     this.sessions = new SessionDirectory(codecs, metrics);
+    this.timers = timers;
+    this.random = settings.resumption().on() ? new SecureRandom() : null;
   }
 
   @Override
@@ -362,39 +420,33 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
         .onMessage(SessionStopped.class, this::onSessionStopped)
         .onMessage(RoomIdle.class, this::onRoomIdle)
         .onMessage(GetHistory.class, this::onGetHistory)
+        .onMessage(Detached.class, this::onDetached)
+        .onMessage(GraceEnded.class, this::onGraceEnded)
         .build();
   }
 
   private Behavior<Command> onConnect(Connect connect) {
+    Boolean resumed = null;
+    if (connect.resume().isPresent()) {
+      if (resume(connect, connect.resume().get())) {
+        metrics.resume("resumed");
+        return this;
+      }
+      metrics.resume("refused");
+      resumed = false;
+    }
     SessionId id = connect.id();
     RoomEntry room = rooms.computeIfAbsent(connect.room(), this::spawnRoom);
     if (kept.remove(connect.room())) {
       metrics.roomAdded(); // a kept room has a member again
     }
-    ActorRef<Session.Command> session =
-        // Anonymous: a named child costs a name string and longer name comparisons in the
-        // children's tree on every spawn; the session id is in every log line instead.
-        getContext()
-            .spawnAnonymous(
-                Session.create(
-                    id,
-                    connect.room(),
-                    connect.transport(),
-                    connect.auth(),
-                    room.ref(),
-                    getContext().getSelf(),
-                    sessions,
-                    federation != Federation.NONE,
-                    connect.mode(),
-                    codecs.of(connect.mode()),
-                    settings,
-                    metrics));
-    getContext().watchWith(session, new SessionStopped(id));
-    String user = connect.auth().map(Authenticated::user).orElse(null);
+    ActorRef<Session.Command> session = spawnSession(id, connect, room.ref());
+    String user = userOf(connect);
+    ResumeKey key = random != null && connect.mode() == Mode.JSON ? ResumeKey.random(random) : null;
     sessions.put(
         id,
         new SessionDirectory.Entry(
-            session, connect.room(), connect.mode(), connect.transport(), user));
+            session, connect.room(), connect.mode(), connect.transport(), user, key));
     room.members().add(id);
     metrics.sessionAdded();
     // The room hears of the join before the session can send anything to it.
@@ -406,13 +458,125 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                 connect.transport(),
                 session,
                 user,
-                connect.recovery().orElse(null)));
+                connect.recovery().orElse(null),
+                key,
+                resumed));
     connect.replyTo().tell(session);
     getContext().getLog().debug("Session {} joined room {}", id, connect.room());
     if (closing != null) {
       session.tell(new Session.Close(closing.code(), closing.reason()));
     }
     return this;
+  }
+
+  /** Spawns and watches the session actor of a connection. */
+  private ActorRef<Session.Command> spawnSession(
+      SessionId id, Connect connect, ActorRef<Room.Command> room) {
+    ActorRef<Session.Command> session =
+        // Anonymous: a named child costs a name string and longer name comparisons in the
+        // children's tree on every spawn; the session id is in every log line instead.
+        getContext()
+            .spawnAnonymous(
+                Session.create(
+                    id,
+                    connect.room(),
+                    connect.transport(),
+                    connect.auth(),
+                    room,
+                    getContext().getSelf(),
+                    sessions,
+                    federation != Federation.NONE,
+                    connect.mode(),
+                    codecs.of(connect.mode()),
+                    settings,
+                    metrics));
+    getContext().watchWith(session, new SessionStopped(id, session));
+    return session;
+  }
+
+  private static String userOf(Connect connect) {
+    return connect.auth().map(Authenticated::user).orElse(null);
+  }
+
+  /**
+   * Resumes the session a client asks for, when it can: resumption is on, the session is on this
+   * node, in the room and mode the connection asks for, of the same user (or both anonymous), and
+   * the key matches. The session keeps its id and place; a new session actor serves the new
+   * connection, with its new credential, and its predecessor stops without leaving (closing its
+   * connection with 4002 if it still held it). Only the resumed client is told, with a new key.
+   *
+   * @return whether it was resumed
+   */
+  private boolean resume(Connect connect, Resume asked) {
+    SessionId id = asked.id();
+    SessionDirectory.Entry entry = sessions.get(id);
+    String user = userOf(connect);
+    if (entry == null
+        || entry.resumeKey() == null // not resumable: resumption off, or classic mode
+        || closing != null
+        || connect.mode() != Mode.JSON
+        || !entry.room().equals(connect.room())
+        || !Objects.equals(entry.user(), user)
+        || !entry.resumeKey().matches(asked.key())) {
+      getContext().getLog().debug("Session {} not resumed: a new session instead", id);
+      return false;
+    }
+    if (detached.remove(id) != null) {
+      timers.cancel(new Grace(id));
+    }
+    getContext().unwatch(entry.ref());
+    entry.ref().tell(Session.Superseded.INSTANCE);
+    RoomEntry room = rooms.get(entry.room());
+    ActorRef<Session.Command> session = spawnSession(id, connect, room.ref());
+    ResumeKey key = ResumeKey.random(random);
+    sessions.put(
+        id,
+        new SessionDirectory.Entry(
+            session, entry.room(), Mode.JSON, connect.transport(), user, key));
+    room.ref()
+        .tell(
+            new Room.Resume(
+                id, connect.transport(), session, key, connect.recovery().orElse(null)));
+    connect.replyTo().tell(session);
+    getContext().getLog().debug("Session {} resumed in room {}", id, entry.room());
+    return true;
+  }
+
+  private Behavior<Command> onDetached(Detached detach) {
+    SessionDirectory.Entry entry = sessions.get(detach.id());
+    if (entry == null || !entry.ref().equals(detach.session())) {
+      return this; // resumed meanwhile: that actor was told to stop
+    }
+    if (closing != null) {
+      endDetached(detach.id(), detach.session(), LeaveReason.CLOSED); // nobody resumes now
+      return this;
+    }
+    detached.put(detach.id(), detach.session());
+    timers.startSingleTimer(
+        new Grace(detach.id()),
+        new GraceEnded(detach.id(), detach.session()),
+        settings.resumption().grace());
+    if (detached.size() > settings.resumption().maxDetached()) {
+      SessionId eldest = detached.keySet().iterator().next();
+      getContext().getLog().debug("Session {} leaves: too many sessions detached", eldest);
+      endDetached(eldest, detached.get(eldest), LeaveReason.TIMEOUT);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGraceEnded(GraceEnded ended) {
+    if (ended.session().equals(detached.get(ended.id()))) {
+      getContext().getLog().debug("Session {} was not resumed in time", ended.id());
+      endDetached(ended.id(), ended.session(), LeaveReason.TIMEOUT);
+    }
+    return this;
+  }
+
+  /** Ends a detached session: its room is told it left, and its actor stops without a word. */
+  private void endDetached(SessionId id, ActorRef<Session.Command> session, LeaveReason reason) {
+    getContext().unwatch(session);
+    getContext().stop(session);
+    remove(id, reason);
   }
 
   private RoomEntry spawnRoom(RoomId room) {
@@ -470,20 +634,33 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onLeave(Leave leave) {
-    remove(leave.id(), leave.reason());
+    if (isCurrent(leave.id(), leave.session())) {
+      remove(leave.id(), leave.reason());
+    }
     return this;
   }
 
   private Behavior<Command> onSessionStopped(SessionStopped stopped) {
     // Normally the session said Leave before stopping; this covers a session that failed.
-    remove(stopped.id(), LeaveReason.ERROR);
+    if (isCurrent(stopped.id(), stopped.session())) {
+      remove(stopped.id(), LeaveReason.ERROR);
+    }
     return this;
+  }
+
+  /** Whether {@code session} is the actor the directory holds for {@code id}. */
+  private boolean isCurrent(SessionId id, ActorRef<Session.Command> session) {
+    SessionDirectory.Entry entry = sessions.get(id);
+    return entry != null && entry.ref().equals(session);
   }
 
   private void remove(SessionId id, LeaveReason reason) {
     SessionDirectory.Entry entry = sessions.remove(id);
     if (entry == null) {
       return;
+    }
+    if (detached.remove(id) != null) {
+      timers.cancel(new Grace(id));
     }
     metrics.sessionRemoved();
     RoomEntry room = rooms.get(entry.room());
@@ -659,6 +836,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private Behavior<Command> onCloseAll(CloseAll request) {
     closing = request;
+    // Nobody resumes a session while the server stops: those waiting for their clients leave now.
+    for (SessionId waiting : List.copyOf(detached.keySet())) {
+      endDetached(waiting, detached.get(waiting), LeaveReason.CLOSED);
+    }
     if (sessions.isEmpty()) {
       request.replyTo().tell(Done.getInstance());
       return this;

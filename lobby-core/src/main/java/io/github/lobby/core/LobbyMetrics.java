@@ -98,6 +98,13 @@ public interface LobbyMetrics {
   /** An admin push reached a room on this node. */
   default void adminPush() {}
 
+  /**
+   * A client asked to resume a session ({@code lobby.recovery}).
+   *
+   * @param outcome {@code resumed}, or {@code refused} (it got a new session)
+   */
+  default void resume(String outcome) {}
+
   /** A client was closed as a slow consumer (its outbound queue overflowed). */
   default void slowConsumer() {}
 
@@ -128,6 +135,7 @@ public interface LobbyMetrics {
     private final DistributionSummary fanOut;
     private final Timer broadcastLatency;
     private final Map<String, Counter> whispers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> resumes = new ConcurrentHashMap<>();
     private final Counter adminPushes;
     private final Counter slowConsumers;
     private final Counter throttled;
@@ -284,6 +292,19 @@ public interface LobbyMetrics {
                   Counter.builder("lobby.whispers")
                       .tag("outcome", k)
                       .description("whispers handled, by outcome")
+                      .register(registry))
+          .increment();
+    }
+
+    @Override
+    public void resume(String outcome) {
+      resumes
+          .computeIfAbsent(
+              outcome,
+              k ->
+                  Counter.builder("lobby.resumes")
+                      .tag("outcome", k)
+                      .description("clients that asked to resume a session, by outcome")
                       .register(registry))
           .increment();
     }

@@ -32,6 +32,8 @@ import java.util.UUID;
  * @param inboundRateExceeded what happens to a client over either rate
  * @param history what each room keeps of its broadcasts for clients that reconnect ({@code
  *     lobby.history}); {@link History#OFF} by default
+ * @param resumption how long a session that lost its connection waits for its client to resume it
+ *     ({@code lobby.recovery}); {@link Resumption#OFF} by default
  */
 public record LobbySettings(
     SessionId serverId,
@@ -45,7 +47,8 @@ public record LobbySettings(
     int maxInboundPerSecond,
     int maxInboundBytesPerSecond,
     RateExceeded inboundRateExceeded,
-    History history) {
+    History history,
+    Resumption resumption) {
 
   /**
    * The history of each room ({@code lobby.history}; PROTOCOL.md, history and recovery): the last
@@ -85,6 +88,66 @@ public record LobbySettings(
     public boolean on() {
       return size > 0;
     }
+  }
+
+  /**
+   * How long a JSON-mode session whose connection was lost waits for its client to come back as
+   * the same session ({@code lobby.recovery}; PROTOCOL.md, resuming a session): for {@code grace},
+   * after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions wait at
+   * once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
+   */
+  public record Resumption(Duration grace, int maxDetached) {
+    /** The longest grace accepted. */
+    public static final Duration MAX_GRACE = Duration.ofHours(1);
+
+    /** No resumption: a lost connection leaves its room at once. */
+    public static final Resumption OFF = new Resumption(Duration.ZERO, 10_000);
+
+    /** Checks every value. */
+    public Resumption {
+      Objects.requireNonNull(grace, "recovery.grace");
+      if (grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
+        throw new IllegalArgumentException(
+            "recovery.grace must be 0s (off) to 1h, was "
+                + (grace.toMillis() % 1000 == 0 ? grace.toSeconds() + "s" : grace.toMillis() + "ms"));
+      }
+      atLeast(maxDetached, 1, "recovery.max-detached");
+    }
+
+    /** Whether a lost session waits for its client. */
+    public boolean on() {
+      return !grace.isZero();
+    }
+  }
+
+  /** Settings without resumption, as before {@code lobby.recovery} existed. */
+  public LobbySettings(
+      SessionId serverId,
+      Duration heartbeatInterval,
+      Duration clientTimeout,
+      int maxMessageBytes,
+      int outboundBuffer,
+      int outboundBufferBytes,
+      int maxSessions,
+      int inboundWindow,
+      int maxInboundPerSecond,
+      int maxInboundBytesPerSecond,
+      RateExceeded inboundRateExceeded,
+      History history) {
+    this(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        outboundBuffer,
+        outboundBufferBytes,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond,
+        maxInboundBytesPerSecond,
+        inboundRateExceeded,
+        history,
+        Resumption.OFF);
   }
 
   /** Settings without a history, as before {@code lobby.history} existed. */
@@ -150,6 +213,7 @@ public record LobbySettings(
     }
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
     Objects.requireNonNull(history, "history");
+    Objects.requireNonNull(resumption, "recovery");
     if (history.on()
         && (history.size() >= outboundBuffer || history.replayBytes() > outboundBufferBytes)) {
       // A client that recovers gets the whole history at once, after its welcome: the frames must
@@ -192,7 +256,8 @@ public record LobbySettings(
           unlimitedOrInt(c, "max-inbound-per-second"),
           unlimitedOrBytes(c, "max-inbound-bytes-per-second"),
           rateExceeded(c),
-          history(c));
+          history(c),
+          new Resumption(c.getDuration("recovery.grace"), c.getInt("recovery.max-detached")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
@@ -249,7 +314,8 @@ public record LobbySettings(
         maxInboundPerSecond,
         maxInboundBytesPerSecond,
         inboundRateExceeded,
-        history);
+        history,
+        resumption);
   }
 
   /** Returns a copy with another inbound rate limit and what happens to a client over it. */
@@ -266,7 +332,8 @@ public record LobbySettings(
         limit,
         maxInboundBytesPerSecond,
         exceeded,
-        history);
+        history,
+        resumption);
   }
 
   /** Returns a copy with another inbound byte rate limit. */
@@ -283,7 +350,8 @@ public record LobbySettings(
         maxInboundPerSecond,
         limit,
         inboundRateExceeded,
-        history);
+        history,
+        resumption);
   }
 
   /** Returns a copy with another history. */
@@ -300,7 +368,26 @@ public record LobbySettings(
         maxInboundPerSecond,
         maxInboundBytesPerSecond,
         inboundRateExceeded,
-        history);
+        history,
+        resumption);
+  }
+
+  /** Returns a copy with another resumption ({@code lobby.recovery}). */
+  public LobbySettings withResumption(Resumption resumption) {
+    return new LobbySettings(
+        serverId,
+        heartbeatInterval,
+        clientTimeout,
+        maxMessageBytes,
+        outboundBuffer,
+        outboundBufferBytes,
+        maxSessions,
+        inboundWindow,
+        maxInboundPerSecond,
+        maxInboundBytesPerSecond,
+        inboundRateExceeded,
+        history,
+        resumption);
   }
 
   private static History history(Config c) {

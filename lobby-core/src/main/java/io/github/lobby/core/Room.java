@@ -43,7 +43,9 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
  *
  * <p>Membership changes come only from the Lobby, so the Lobby's directory and the room agree. A
  * broadcast from a session that is no longer a member is dropped: nothing is delivered on behalf
- * of a session after its room was told that it left.
+ * of a session after its room was told that it left. A member whose client resumed it on a new
+ * connection ({@link Resume}) keeps its place; only its transport and session actor change, and
+ * the others are told nothing.
  *
  * <p>A history across nodes ({@link Federation.Link#sequenced()}): the room hands each broadcast
  * to its sequencer rather than fanning it out, and fans out what the sequencer sends back, in the
@@ -64,6 +66,9 @@ final class Room extends AbstractBehavior<Room.Command> {
    * A session joins: it gets the welcome, the others get a join notice.
    *
    * @param user its user, or null when it is not authenticated
+   * @param resumeKey for its welcome: the key to resume it with, or null ({@code lobby.recovery})
+   * @param resumed for its welcome: false when its client asked to resume a session and could not,
+   *     null when it asked for none
    */
   record Join(
       SessionId id,
@@ -71,12 +76,27 @@ final class Room extends AbstractBehavior<Room.Command> {
       Transport transport,
       ActorRef<Session.Command> session,
       String user,
-      Recovery recovery)
+      Recovery recovery,
+      ResumeKey resumeKey,
+      Boolean resumed)
       implements Command {
     Join(SessionId id, Mode mode, Transport transport, ActorRef<Session.Command> session) {
-      this(id, mode, transport, session, null, null);
+      this(id, mode, transport, session, null, null, null, null);
     }
   }
+
+  /**
+   * A member's client resumed it on a new connection ({@code lobby.recovery}): the member keeps its
+   * id and place, with the new transport and session actor. It alone is welcomed again (with a new
+   * key, and the recovery it asked for); the others are told nothing.
+   */
+  record Resume(
+      SessionId id,
+      Transport transport,
+      ActorRef<Session.Command> session,
+      ResumeKey resumeKey,
+      Recovery recovery)
+      implements Command {}
 
   /** Asks for the kept broadcasts after {@code since} (the admin API). */
   record GetHistory(long since, ActorRef<Optional<Lobby.HistoryView>> replyTo) implements Command {}
@@ -88,19 +108,23 @@ final class Room extends AbstractBehavior<Room.Command> {
    * A member's broadcast.
    *
    * @param sent {@link LobbyMetrics#now()} when the session sent it
+   * @param session the session actor that sent it, told {@link Session.Processed#ROOM} once it is
+   *     handled: after a resume the member has a new session, which must not be acknowledged for
+   *     what its predecessor sent
    */
-  record Broadcast(SessionId from, Payload msg, long sent) implements Command {
-    Broadcast(SessionId from, Payload msg) {
-      this(from, msg, 0);
-    }
-  }
+  record Broadcast(SessionId from, Payload msg, long sent, ActorRef<Session.Command> session)
+      implements Command {}
 
   /** An admin publish under the server id; the reply counts the sessions that got it. */
   record Publish(SessionId serverId, Payload msg, ActorRef<Lobby.Published> replyTo)
       implements Command {}
 
-  /** A member asks for the member list. */
-  record ListMembers(SessionId requester) implements Command {}
+  /**
+   * A member asks for the member list.
+   *
+   * @param session the session actor that asked, told {@link Session.Processed#ROOM} once answered
+   */
+  record ListMembers(SessionId requester, ActorRef<Session.Command> session) implements Command {}
 
   /** An event from this room on another node (through the {@link Federation}). */
   record FromPeer(PeerEvent event) implements Command {}
@@ -299,10 +323,10 @@ final class Room extends AbstractBehavior<Room.Command> {
         leftWhileWaiting = new HashSet<>();
       }
       leftWhileWaiting.add(leave.id());
-    } else if (command instanceof Broadcast || command instanceof ListMembers) {
-      SessionId from = command instanceof Broadcast b ? b.from() : ((ListMembers) command).requester();
-      // Its join is in the stash: the session is ours, though not a member yet.
-      stashedSession(from).ifPresent(s -> s.tell(Session.Processed.ROOM));
+    } else if (command instanceof Broadcast broadcast) {
+      broadcast.session().tell(Session.Processed.ROOM);
+    } else if (command instanceof ListMembers request) {
+      request.session().tell(Session.Processed.ROOM);
     } else if (command instanceof Publish publish) {
       publish.replyTo().tell(new Lobby.Published(room, 0));
     } else if (command instanceof Sync sync) {
@@ -312,22 +336,12 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
   }
 
-  /** The session of a join waiting in the stash. */
-  private Optional<ActorRef<Session.Command>> stashedSession(SessionId id) {
-    List<ActorRef<Session.Command>> found = new ArrayList<>(1);
-    stash.forEach(
-        c -> {
-          if (c instanceof Join j && j.id().equals(id)) {
-            found.add(j.session());
-          }
-        });
-    return found.stream().findFirst();
-  }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Join.class, this::onJoin)
+        .onMessage(Resume.class, this::onResume)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Broadcast.class, this::onBroadcast)
         .onMessage(Publish.class, this::onPublish)
@@ -410,8 +424,31 @@ final class Room extends AbstractBehavior<Room.Command> {
     members.put(join.id(), member);
     countUser(join.user(), 1);
     membershipChanged();
+    welcome(join.id(), member, join.recovery(), join.resumeKey(), join.resumed());
+    peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));
+    return this;
+  }
+
+  private Behavior<Command> onResume(Resume resume) {
+    Member before = members.get(resume.id());
+    if (before == null) {
+      return this; // not a member: cannot be, the Lobby resumes only members
+    }
+    Member member = new Member(before.mode(), resume.transport(), resume.session(), before.user());
+    members.put(resume.id(), member); // keeps its place in the join order
+    joinedSinceBeat.add(resume.id()); // its new session starts a new interval
+    welcome(resume.id(), member, resume.recovery(), resume.resumeKey(), true);
+    return this;
+  }
+
+  /**
+   * Sends a member its welcome, then what it missed when it asked for a recovery that the history
+   * can give.
+   */
+  private void welcome(
+      SessionId id, Member member, Recovery asked, ResumeKey resumeKey, Boolean resumed) {
     // Recovery is a JSON-mode feature: a classic welcome could not say whether it succeeded.
-    Recovery recovery = history == null || join.mode() != Mode.JSON ? null : join.recovery();
+    Recovery recovery = history == null || member.mode() != Mode.JSON ? null : asked;
     boolean recovered =
         recovery != null
             && recovery.epoch().equals(epoch)
@@ -419,13 +456,15 @@ final class Room extends AbstractBehavior<Room.Command> {
     send(
         member,
         new ClientEvent.Welcome(
-            join.id(),
+            id,
             room,
             allMembers(),
             allUsers(),
             epoch,
             history == null ? null : lastOffset,
-            recovery == null ? null : recovered));
+            recovery == null ? null : recovered,
+            resumeKey,
+            resumed));
     if (recovered) {
       // In this same step, so before any live broadcast: what it missed, in order, once.
       // Each kept message is rendered once, however many clients recover it.
@@ -436,8 +475,6 @@ final class Room extends AbstractBehavior<Room.Command> {
         }
       }
     }
-    peers.publish(new PeerEvent.Joined(peers.node(), join.id(), join.user()));
-    return this;
   }
 
   private Behavior<Command> onLeave(Leave leave) {
@@ -461,7 +498,8 @@ final class Room extends AbstractBehavior<Room.Command> {
       // Fanned out, and the sender acknowledged, when it comes back from the sequencer.
       long seq = ++lastSeq;
       pending.addLast(
-          new Pending(seq, broadcast.from(), broadcast.msg(), broadcast.sent(), sender.session(), null));
+          new Pending(
+              seq, broadcast.from(), broadcast.msg(), broadcast.sent(), broadcast.session(), null));
       peers.sequence(seq, broadcast.from(), broadcast.msg());
     } else if (sender != null) {
       try {
@@ -472,7 +510,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
       } finally {
         // Even if the fan-out failed (the room resumes): the sender's window must not shrink.
-        sender.session().tell(Session.Processed.ROOM);
+        broadcast.session().tell(Session.Processed.ROOM);
       }
     } else {
       getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
@@ -505,7 +543,7 @@ final class Room extends AbstractBehavior<Room.Command> {
           metrics.delivered(1, frame.utf8().length());
         }
       } finally {
-        member.session().tell(Session.Processed.ROOM);
+        request.session().tell(Session.Processed.ROOM);
       }
     }
     return this;

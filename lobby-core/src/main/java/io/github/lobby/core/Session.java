@@ -41,6 +41,11 @@ import org.slf4j.MDC;
  * the connection with 1001. However it ends (transport closed or failed, timeout, slow consumer,
  * shutdown), it tells the Lobby why before it stops, and the Lobby tells the room; if it fails
  * instead, the Lobby's watch does.
+ *
+ * <p>With {@code lobby.recovery.grace}, a JSON-mode session whose connection was lost without a
+ * close handshake, or that timed out, does not leave: it tells the Lobby it is detached and waits,
+ * still a member, for the Lobby to end it (the grace ended) or to hand its place to a new session
+ * actor on its client's new connection (a resume).
  */
 public final class Session extends AbstractMatchingBehavior<Session.Command> {
 
@@ -66,13 +71,37 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     INSTANCE
   }
 
-  /** The connection ended: the client closed it or the network dropped it. */
+  /**
+   * The client closed the connection (its Close frame), or the connection ended before the session
+   * served it: the session leaves (reason {@code closed}).
+   */
   public enum TransportClosed implements Command {
     INSTANCE
   }
 
-  /** The connection failed: a protocol violation or an I/O error; the transport has closed it. */
+  /**
+   * The connection failed: a protocol violation; the transport has closed it. The session leaves
+   * (reason {@code error}).
+   */
   public record TransportFailed(String cause) implements Command {}
+
+  /**
+   * The connection was lost without a close handshake: the client's end of stream without a Close
+   * frame ({@code cause} null), or an I/O error such as a reset ({@code cause} says which). With
+   * {@code lobby.recovery.grace}, a JSON-mode session waits for its client to resume it; otherwise
+   * it leaves as after {@link TransportClosed} (end of stream) or {@link TransportFailed} (I/O
+   * error).
+   */
+  public record TransportLost(String cause) implements Command {}
+
+  /**
+   * The session's client resumed it on a new connection, served by a new session actor: this one
+   * stops without leaving, closing its connection with 4002 if it still holds it. Sent by the
+   * Lobby.
+   */
+  enum Superseded implements Command {
+    INSTANCE
+  }
 
   /**
    * The client broke the protocol after the messages delivered before this one: the session lets
@@ -155,6 +184,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private Duration silentFor = Duration.ZERO;
   /** Whether this session has closed, or learnt the end of, its transport. */
   private boolean transportDone;
+  /**
+   * Whether a lost connection keeps the session for its client to resume ({@code lobby.recovery},
+   * JSON mode).
+   */
+  private final boolean resumable;
   private final InboundRate inboundRate;
   private final InboundRate inboundBytes;
   private final boolean throttle;
@@ -232,6 +266,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     this.inboundRate = new InboundRate(settings.maxInboundPerSecond(), System::nanoTime);
     this.inboundBytes = new InboundRate(settings.maxInboundBytesPerSecond(), System::nanoTime);
     this.throttle = settings.inboundRateExceeded() == LobbySettings.RateExceeded.THROTTLE;
+    this.resumable = json && settings.resumption().on();
   }
 
   // One method rather than a built Receive: a receive builder allocates its cases for every
@@ -260,6 +295,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onTransportClosed();
     } else if (message instanceof TransportFailed failed) {
       return onTransportFailed(failed);
+    } else if (message instanceof TransportLost lost) {
+      return onTransportLost(lost);
     } else if (message instanceof ClientFailed failed) {
       return onClientFailed(failed);
     } else if (message instanceof FailAfterSync failed) {
@@ -268,6 +305,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onClose(close);
     } else if (message == SlowConsumer.INSTANCE) {
       return onSlowConsumer();
+    } else if (message == Superseded.INSTANCE) {
+      return onSuperseded();
     }
     return Behaviors.unhandled();
   }
@@ -290,7 +329,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
       if (mayPublish) {
-        roomRef.tell(new Room.Broadcast(id, broadcast.msg(), metrics.now()));
+        roomRef.tell(
+            new Room.Broadcast(id, broadcast.msg(), metrics.now(), getContext().getSelf()));
         withRoom = DueTimes.add(withRoom, due);
       } else {
         debug("Session {} may not broadcast to room {}", id, room);
@@ -307,7 +347,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     } else if (request instanceof ClientRequest.Refresh refresh) {
       onRefresh(refresh, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
-      roomRef.tell(new Room.ListMembers(id));
+      roomRef.tell(new Room.ListMembers(id, getContext().getSelf()));
       withRoom = DueTimes.add(withRoom, due);
     } else if (request instanceof ClientRequest.Whisper whisper) {
       onWhisper(whisper, due);
@@ -619,6 +659,10 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     heard = false;
     if (silentFor.compareTo(clientTimeout) >= 0) {
       debug("Session {} timed out after {} of silence", id, silentFor);
+      if (resumable) {
+        transport.close(CloseCodes.GOING_AWAY, "client timeout");
+        return detach();
+      }
       return closeAndLeave(CloseCodes.GOING_AWAY, "client timeout", LeaveReason.TIMEOUT);
     }
     transport.ping();
@@ -634,6 +678,41 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     debug("Session {} transport failed: {}", id, LogText.escape(failed.cause()));
     transportDone = true;
     return leave(LeaveReason.ERROR);
+  }
+
+  private Behavior<Command> onTransportLost(TransportLost lost) {
+    transportDone = true;
+    if (lost.cause() != null) {
+      debug("Session {} lost its connection: {}", id, LogText.escape(lost.cause()));
+    }
+    if (resumable) {
+      return detach();
+    }
+    return leave(lost.cause() == null ? LeaveReason.CLOSED : LeaveReason.ERROR);
+  }
+
+  /**
+   * The connection is gone but the session stays in its room for {@code lobby.recovery.grace}, for
+   * its client to resume it: the Lobby decides when it ends. Meanwhile it holds no connection (what
+   * its room offers it, its closed transport refuses), ignores heartbeats and acknowledgements, and
+   * stops when the Lobby stops it (the grace ended) or tells it {@link Superseded} (its client
+   * resumed it on a new connection); either way the Lobby, not this session, tells the room.
+   */
+  private Behavior<Command> detach() {
+    transportDone = true;
+    cancelTimers();
+    lobby.tell(new Lobby.Detached(id, getContext().getSelf()));
+    debug("Session {} waits for its client to resume it", id);
+    return Behaviors.receiveMessage(
+        message -> message == Superseded.INSTANCE ? Behaviors.stopped() : Behaviors.same());
+  }
+
+  private Behavior<Command> onSuperseded() {
+    // Its client came back on another connection while this one still seemed open (half-open).
+    debug("Session {} was resumed on another connection", id);
+    transport.close(CloseCodes.SESSION_RESUMED, "session resumed");
+    transportDone = true;
+    return Behaviors.stopped();
   }
 
   private Behavior<Command> onClientFailed(ClientFailed failed) {
@@ -660,17 +739,21 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> onPostStop() {
+    cancelTimers();
+    if (!transportDone) {
+      // Only reached when the session stops without having left (it failed, or the system stops).
+      transport.close(CloseCodes.GOING_AWAY, "session stopped");
+    }
+    return this;
+  }
+
+  private void cancelTimers() {
     if (ackTimer != null) {
       ackTimer.cancel();
     }
     if (credential != null && credential.expiry != null) {
       credential.expiry.cancel();
     }
-    if (!transportDone) {
-      // Only reached when the session stops without having left (it failed, or the system stops).
-      transport.close(CloseCodes.GOING_AWAY, "session stopped");
-    }
-    return this;
   }
 
   /**
@@ -716,7 +799,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   private Behavior<Command> leave(LeaveReason reason) {
-    lobby.tell(new Lobby.Leave(id, reason));
+    lobby.tell(new Lobby.Leave(id, reason, getContext().getSelf()));
     debug("Session {} leaves room {}: {}", id, room, reason);
     return Behaviors.stopped();
   }

@@ -18,9 +18,20 @@ final class SessionDirectory {
    * A session as others reach it.
    *
    * @param user its user, or null when it is not authenticated
+   * @param resumeKey the key its client may resume it with ({@code lobby.recovery}), or null when
+   *     it cannot be resumed (resumption off, or classic mode)
    */
   record Entry(
-      ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport, String user) {
+      ActorRef<Session.Command> ref,
+      RoomId room,
+      Mode mode,
+      Transport transport,
+      String user,
+      ResumeKey resumeKey) {
+    Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport, String user) {
+      this(ref, room, mode, transport, user, null);
+    }
+
     Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {
       this(ref, room, mode, transport, null);
     }

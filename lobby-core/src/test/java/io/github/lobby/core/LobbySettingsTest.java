@@ -1,6 +1,7 @@
 package io.github.lobby.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,52 @@ class LobbySettingsTest {
     assertTrue(e.getMessage().contains("max-inbound-bytes-per-second (4096)"), e.getMessage());
     assertTrue(e.getMessage().contains("max-message-bytes (65536)"), e.getMessage());
     LobbySettings.fromConfig(with("lobby.max-inbound-bytes-per-second = 64 KiB")); // equal is fine
+  }
+
+  @Test
+  void theRecoveryGraceIsOffByDefaultAndReadWhenSet() {
+    LobbySettings.Resumption off = LobbySettings.fromConfig(with("")).resumption();
+    assertEquals(Duration.ZERO, off.grace());
+    assertEquals(10_000, off.maxDetached());
+    assertFalse(off.on());
+    LobbySettings.Resumption on =
+        LobbySettings.fromConfig(with("lobby.recovery { grace = 30s, max-detached = 5 }"))
+            .resumption();
+    assertEquals(new LobbySettings.Resumption(Duration.ofSeconds(30), 5), on);
+    assertTrue(on.on());
+    assertEquals(
+        Duration.ofHours(1),
+        LobbySettings.fromConfig(with("lobby.recovery.grace = 1h")).resumption().grace());
+  }
+
+  @Test
+  void aRecoveryGraceOutOfRangeOrNoDetachedSessionsFailsNamingTheKey() {
+    for (String bad : new String[] {"-1s", "61m", "2h"}) {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class,
+              () -> LobbySettings.fromConfig(with("lobby.recovery.grace = " + bad)));
+      assertTrue(
+          e.getMessage().contains("recovery.grace must be 0s (off) to 1h, was "), e.getMessage());
+    }
+    assertTrue(
+        assertThrows(
+                ConfigException.class,
+                () -> LobbySettings.fromConfig(with("lobby.recovery.grace = 2h")))
+            .getMessage()
+            .endsWith("was 7200s"));
+    ConfigException none =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                LobbySettings.fromConfig(
+                    with("lobby.recovery { grace = 10s, max-detached = 0 }")));
+    assertTrue(
+        none.getMessage().contains("recovery.max-detached must be at least 1, was 0"),
+        none.getMessage());
+    assertThrows(
+        ConfigException.class,
+        () -> LobbySettings.fromConfig(with("lobby.recovery.grace = soon")));
   }
 
   @Test

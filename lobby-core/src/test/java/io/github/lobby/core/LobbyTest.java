@@ -297,6 +297,22 @@ class LobbyTest {
   }
 
   @Test
+  void aLostConnectionLeavesAsBeforeWithoutAGrace() {
+    Client a = join(ROOM);
+    Client b = join(ROOM);
+    Client c = join(ROOM);
+    a.next();
+    a.next();
+
+    b.session().tell(new Session.TransportLost(null)); // an end of stream without a Close
+    a.expect(new ClientEvent.Left(b.id(), ROOM, LeaveReason.CLOSED));
+    testKit.createTestProbe().expectTerminated(b.session());
+    c.session().tell(new Session.TransportLost("connection failed")); // a reset
+    a.expect(new ClientEvent.Left(c.id(), ROOM, LeaveReason.ERROR));
+    testKit.createTestProbe().expectTerminated(c.session());
+  }
+
+  @Test
   void aSessionThatStopsWithoutLeavingIsStillRemovedFromItsRoom() {
     Client a = join(ROOM);
     Client b = join(ROOM);

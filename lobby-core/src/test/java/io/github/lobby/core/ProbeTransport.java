@@ -34,6 +34,11 @@ final class ProbeTransport implements Transport {
   final AtomicInteger acknowledged = new AtomicInteger();
   /** When set, text and binary offers answer FULL. */
   final AtomicBoolean full = new AtomicBoolean();
+  /**
+   * When set, text and binary offers answer CLOSED and nothing is reported: the connection is gone,
+   * as a real transport answers once its connection has ended.
+   */
+  final AtomicBoolean closed = new AtomicBoolean();
 
   ProbeTransport(ActorTestKit testKit) {
     this.probe = testKit.createTestProbe(Out.class);
@@ -41,6 +46,9 @@ final class ProbeTransport implements Transport {
 
   @Override
   public Offer sendText(Frame frame) {
+    if (closed.get()) {
+      return Offer.CLOSED;
+    }
     if (full.get()) {
       return Offer.FULL;
     }
@@ -50,6 +58,9 @@ final class ProbeTransport implements Transport {
 
   @Override
   public Offer sendBinary(ByteString data) {
+    if (closed.get()) {
+      return Offer.CLOSED;
+    }
     if (full.get()) {
       return Offer.FULL;
     }

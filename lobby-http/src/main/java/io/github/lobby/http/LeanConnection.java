@@ -151,6 +151,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
           Optional.of(remote.getAddress()),
           auth,
           upgrade.recovery(),
+          upgrade.resume(),
           io);
     }
 

@@ -7,6 +7,7 @@ import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticated;
@@ -262,8 +263,8 @@ public final class LobbyRoutes extends AllDirectives {
     boolean json =
         StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
             .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
-    // Classic mode never reads since and epoch; in JSON mode a query that does not parse is
-    // refused, as the lean path refuses it (it might have asked for a recovery).
+    // Classic mode never reads since, epoch, resume and key; in JSON mode a query that does not
+    // parse is refused, as the lean path refuses it (it might have asked for a recovery).
     Optional<Map<String, List<String>>> parsed = json ? query(request) : Optional.of(Map.of());
     if (parsed.isEmpty()) {
       return complete(
@@ -274,6 +275,7 @@ public final class LobbyRoutes extends AllDirectives {
       return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, asked.problem()));
     }
     Optional<Recovery> recovery = asked.recovery();
+    Optional<Resume> resume = asked.resume();
     Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
     if (origin.isPresent()
         && !http.allowedOrigins().isEmpty()
@@ -296,7 +298,7 @@ public final class LobbyRoutes extends AllDirectives {
     }
     RoomId room = new RoomId(name);
     if (context.authenticator().isEmpty()) {
-      return accept(upgrade.get(), room, json, address, Optional.empty(), recovery);
+      return accept(upgrade.get(), room, json, address, Optional.empty(), recovery, resume);
     }
     Authenticator authenticator = context.authenticator().get();
     return onSuccess(
@@ -313,7 +315,8 @@ public final class LobbyRoutes extends AllDirectives {
                     json,
                     address,
                     Optional.of(new Authenticated(grant, authenticator)),
-                    recovery)
+                    recovery,
+                    resume)
                 : complete(UpgradeAuth.response((AuthResult.Refusal) result)));
   }
 
@@ -323,12 +326,13 @@ public final class LobbyRoutes extends AllDirectives {
       boolean json,
       Optional<InetAddress> address,
       Optional<Authenticated> auth,
-      Optional<Recovery> recovery) {
+      Optional<Recovery> recovery,
+      Optional<Resume> resume) {
     Mode mode = json ? Mode.JSON : Mode.CLASSIC;
     return complete(
         EngineFrames.accept(
             upgrade,
-            SessionFlow.create(context, room, mode, address, auth, recovery),
+            SessionFlow.create(context, room, mode, address, auth, recovery, resume),
             json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
   }
 

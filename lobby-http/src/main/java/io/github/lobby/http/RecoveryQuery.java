@@ -1,32 +1,73 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
+import io.github.lobby.core.ResumeKey;
+import io.github.lobby.core.SessionId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The recovery a JSON-mode upgrade asks for with {@code ?since=<offset>&epoch=<epoch>}
- * (PROTOCOL.md, history and recovery). Both connection paths read it here so that they take and
- * refuse the same requests: the lean path hands a request refused here to Pekko HTTP, whose routes
- * answer it with 400. Classic mode never reads it (classic never changes).
+ * What a reconnecting JSON-mode upgrade asks for (PROTOCOL.md, history and recovery): the messages
+ * it missed with {@code ?since=<offset>&epoch=<epoch>}, and its session back with {@code
+ * ?resume=<session id>&key=<resume key>}. Both connection paths read them here so that they take
+ * and refuse the same requests: the lean path hands a request refused here to Pekko HTTP, whose
+ * routes answer it with 400. Classic mode never reads them (classic never changes).
  */
 final class RecoveryQuery {
 
-  /** What a query asks for: a recovery (or none), or the reason it is refused. */
-  record Parsed(Optional<Recovery> recovery, String problem) {
+  /**
+   * What a query asks for: a recovery and a resume (or none), or the reason it is refused.
+   *
+   * @param resume the session asked for; its key is a credential, hidden from {@code toString}
+   */
+  record Parsed(Optional<Recovery> recovery, Optional<Resume> resume, String problem) {
     boolean valid() {
       return problem == null;
     }
   }
 
-  /** A query that asks for no recovery. */
-  static final Parsed NONE = new Parsed(Optional.empty(), null);
+  /** A query that asks for neither. */
+  static final Parsed NONE = new Parsed(Optional.empty(), Optional.empty(), null);
 
   private RecoveryQuery() {}
 
-  /** Reads {@code since} and {@code epoch} from decoded query parameters. */
+  /** Reads {@code since} and {@code epoch}, {@code resume} and {@code key}. */
   static Parsed parse(Map<String, List<String>> query) {
+    Parsed recovery = recovery(query);
+    if (!recovery.valid()) {
+      return recovery;
+    }
+    List<String> resume = query.get("resume");
+    List<String> key = query.get("key");
+    if (resume == null && key == null) {
+      return recovery;
+    }
+    if (resume == null || key == null) {
+      return refused(
+          "resume and key go together: the id of the session to resume and the resume_key of its"
+              + " welcome");
+    }
+    if (resume.size() > 1 || key.size() > 1) {
+      return refused("resume and key may each be given once");
+    }
+    Optional<SessionId> id = SessionId.parse(resume.get(0));
+    if (id.isEmpty()) {
+      return refused("resume must be a session id (a UUID), as a welcome gave it");
+    }
+    String value = key.get(0);
+    if (value.isEmpty() || value.length() > ResumeKey.MAX_LENGTH) {
+      // The value is not quoted: it is a credential.
+      return refused(
+          "key must be 1 to " + ResumeKey.MAX_LENGTH + " characters, as a welcome gave it");
+    }
+    return new Parsed(
+        recovery.recovery(), Optional.of(new Resume(id.get(), new ResumeKey(value))), null);
+  }
+
+  /** Reads {@code since} and {@code epoch}. */
+  private static Parsed recovery(Map<String, List<String>> query) {
     List<String> since = query.get("since");
     List<String> epoch = query.get("epoch");
     if (since == null && epoch == null) {
@@ -50,7 +91,7 @@ final class RecoveryQuery {
       return refused(
           "epoch must be 1 to " + Recovery.MAX_EPOCH_LENGTH + " characters, as a welcome gave it");
     }
-    return new Parsed(Optional.of(new Recovery(offset, value)), null);
+    return new Parsed(Optional.of(new Recovery(offset, value)), Optional.empty(), null);
   }
 
   /**
@@ -75,6 +116,6 @@ final class RecoveryQuery {
   }
 
   private static Parsed refused(String problem) {
-    return new Parsed(Optional.empty(), problem);
+    return new Parsed(Optional.empty(), Optional.empty(), problem);
   }
 }

@@ -5,6 +5,7 @@ import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
@@ -61,8 +62,10 @@ final class SessionFlow {
       Mode mode,
       Optional<InetAddress> address,
       Optional<Authenticated> auth,
-      Optional<Recovery> recovery) {
-    return Flow.fromGraph(new ConnectionStage(context, room, mode, address, auth, recovery));
+      Optional<Recovery> recovery,
+      Optional<Resume> resume) {
+    return Flow.fromGraph(
+        new ConnectionStage(context, room, mode, address, auth, recovery, resume));
   }
 
   private static final class ConnectionStage extends GraphStage<FlowShape<InPart, OutFrame>> {
@@ -75,6 +78,7 @@ final class SessionFlow {
     private final Optional<InetAddress> address;
     private final Optional<Authenticated> auth;
     private final Optional<Recovery> recovery;
+    private final Optional<Resume> resume;
 
     ConnectionStage(
         Context context,
@@ -82,13 +86,15 @@ final class SessionFlow {
         Mode mode,
         Optional<InetAddress> address,
         Optional<Authenticated> auth,
-        Optional<Recovery> recovery) {
+        Optional<Recovery> recovery,
+        Optional<Resume> resume) {
       this.context = context;
       this.room = room;
       this.mode = mode;
       this.address = address;
       this.auth = auth;
       this.recovery = recovery;
+      this.resume = resume;
     }
 
     @Override
@@ -107,7 +113,7 @@ final class SessionFlow {
     private final class Logic extends TimerGraphStageLogic implements WsConnection.Io {
       private final AsyncCallback<Object> signals = createAsyncCallback(this::onSignal);
       private final WsConnection connection =
-          new WsConnection(context, room, mode, address, auth, recovery, this);
+          new WsConnection(context, room, mode, address, auth, recovery, resume, this);
       private String failure;
 
       Logic() {

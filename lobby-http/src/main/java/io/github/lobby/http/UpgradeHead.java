@@ -1,6 +1,7 @@
 package io.github.lobby.http;
 
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.ConnectRequest;
 import java.net.InetAddress;
@@ -32,8 +33,9 @@ import org.apache.pekko.util.ByteString;
  * request that deserves an error answer (bad room, wrong method, bad upgrade headers, a refused
  * Origin, a connection limit, an oversized head), is handed over, so that Pekko HTTP and the
  * Lobby's routes answer it exactly as they do for any other request: the lean path adds no second
- * copy of HTTP's error handling. A JSON-mode upgrade whose {@code since} or {@code epoch} is not
- * valid ({@link RecoveryQuery}) is handed over too, for the routes' 400.
+ * copy of HTTP's error handling. A JSON-mode upgrade whose {@code since} and {@code epoch}, or
+ * {@code resume} and {@code key}, are not valid ({@link RecoveryQuery}) is handed over too, for the
+ * routes' 400.
  */
 final class UpgradeHead {
 
@@ -60,6 +62,8 @@ final class UpgradeHead {
    * @param headLength the bytes of the head, CRLF CRLF included; what follows are frames
    * @param recovery what a JSON-mode client asks for with {@code ?since=&epoch=} ({@link
    *     RecoveryQuery}); empty otherwise
+   * @param resume the session a JSON-mode client asks for with {@code ?resume=&key=}; empty
+   *     otherwise
    * @param text the head as read (ISO-8859-1), for an {@link io.github.lobby.core.auth
    *     Authenticator}'s request ({@link #connectRequest}); never logged, it may hold credentials
    */
@@ -70,6 +74,7 @@ final class UpgradeHead {
       String origin,
       int headLength,
       Optional<Recovery> recovery,
+      Optional<Resume> resume,
       String text)
       implements Result {
 
@@ -237,16 +242,23 @@ final class UpgradeHead {
       return null;
     }
     boolean json = protocols != null && hasToken(protocols, JsonModeCodec.SUBPROTOCOL);
-    Optional<Recovery> recovery = Optional.empty();
+    RecoveryQuery.Parsed asked = RecoveryQuery.NONE;
     if (json && query >= 0) {
       Map<String, List<String>> parameters = strictQuery(target.substring(query + 1));
-      RecoveryQuery.Parsed asked = parameters == null ? null : RecoveryQuery.parse(parameters);
+      asked = parameters == null ? null : RecoveryQuery.parse(parameters);
       if (asked == null || !asked.valid()) {
         return null; // Pekko HTTP or the routes answer 400
       }
-      recovery = asked.recovery();
     }
-    return new Upgrade(new RoomId(name), json, accept(key), origin, headLength, recovery, head);
+    return new Upgrade(
+        new RoomId(name),
+        json,
+        accept(key),
+        origin,
+        headLength,
+        asked.recovery(),
+        asked.resume(),
+        head);
   }
 
   /**

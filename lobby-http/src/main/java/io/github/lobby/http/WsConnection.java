@@ -4,6 +4,7 @@ import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Mode;
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.Session;
@@ -80,6 +81,8 @@ final class WsConnection implements FrameDecoder.Handler {
   private final Optional<Authenticated> auth;
   /** What a reconnecting JSON-mode client asked for ({@code ?since=&epoch=}); empty otherwise. */
   private final Optional<Recovery> recovery;
+  /** The session a JSON-mode client asked to resume ({@code ?resume=&key=}); empty otherwise. */
+  private final Optional<Resume> resume;
   private final Io io;
   private final Outbox outbox;
   private final FrameDecoder decoder;
@@ -103,6 +106,10 @@ final class WsConnection implements FrameDecoder.Handler {
 
   private int inFlight;
   private boolean admitted;
+  /**
+   * Why the connection is ended on our side: a protocol violation, or a refusal before it had a
+   * session; null otherwise.
+   */
   private String failure;
 
   private ByteString pong;
@@ -139,10 +146,12 @@ final class WsConnection implements FrameDecoder.Handler {
       Optional<InetAddress> address,
       Optional<Authenticated> auth,
       Optional<Recovery> recovery,
+      Optional<Resume> resume,
       Io io) {
     this.context = context;
     this.auth = auth;
     this.recovery = recovery;
+    this.resume = resume;
     this.room = room;
     this.mode = mode;
     this.address = address;
@@ -198,14 +207,19 @@ final class WsConnection implements FrameDecoder.Handler {
       return;
     }
     admitted = true;
-    if (answerTo != null) {
+    // Not for a resume: a connection that ends before the answer tells the Lobby its own id
+    // (Disconnected), which is not the id of a session it resumed. Through the ask, the answer
+    // reaches the connection however it ended, which then tells the session itself.
+    if (answerTo != null && resume.isEmpty()) {
       directReply = true;
-      context.lobby().tell(new Lobby.Connect(id, room, mode, outbox, auth, recovery, answerTo));
+      context
+          .lobby()
+          .tell(new Lobby.Connect(id, room, mode, outbox, auth, recovery, resume, answerTo));
       return;
     }
     AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
             context.lobby(),
-            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, recovery, replyTo),
+            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, recovery, resume, replyTo),
             context.http().askTimeout(),
             context.scheduler())
         // Run on the completing thread: the stage from Pekko's ask runs plain callbacks on the
@@ -232,11 +246,12 @@ final class WsConnection implements FrameDecoder.Handler {
     }
   }
 
-  /** The connection has ended (the socket is closed): tells the session, frees the place. */
+  /**
+   * The connection has ended (the socket is closed): tells the session how, frees the place.
+   *
+   * @param ioFailure the I/O error that ended it, or null for an end of stream or a close
+   */
   void stopped(String ioFailure) {
-    if (failure == null) {
-      failure = ioFailure;
-    }
     if (!counted) {
       counted = true;
       context.metrics().connectionClosed(closeCode, closeWhy);
@@ -253,11 +268,23 @@ final class WsConnection implements FrameDecoder.Handler {
     if (previous instanceof ActorRef<?> ref) {
       @SuppressWarnings("unchecked")
       ActorRef<Session.Command> s = (ActorRef<Session.Command>) ref;
-      s.tell(
-          failure == null
-              ? Session.TransportClosed.INSTANCE
-              : new Session.TransportFailed(failure));
+      s.tell(ending(ioFailure));
     }
+  }
+
+  /**
+   * How the connection ended, for its session: the client closed it (its valid Close frame), it
+   * broke the protocol, or the connection was lost without a close handshake (an end of stream
+   * without a Close, an I/O error), which a session with {@code lobby.recovery.grace} survives.
+   */
+  private Session.Command ending(String ioFailure) {
+    if (clientClosed) {
+      return Session.TransportClosed.INSTANCE;
+    }
+    if (failure != null) {
+      return new Session.TransportFailed(failure);
+    }
+    return new Session.TransportLost(ioFailure);
   }
 
   /** Whether the socket may be read: the session keeps up, or the connection is closing. */

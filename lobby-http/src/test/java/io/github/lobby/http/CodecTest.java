@@ -6,6 +6,7 @@ import io.github.lobby.core.ClientEvent;
 import io.github.lobby.core.ClientRequest;
 import io.github.lobby.core.LeaveReason;
 import io.github.lobby.core.Payload;
+import io.github.lobby.core.ResumeKey;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.http.codec.ClassicCodec;
@@ -83,6 +84,36 @@ class CodecTest {
         "{\"type\":\"refreshed\",\"expires_at\":\"2030-01-01T00:00:00Z\"}",
         j.render(new ClientEvent.Refreshed(java.time.Instant.parse("2030-01-01T00:00:00Z"))));
     assertEquals("{\"type\":\"refreshed\"}", j.render(new ClientEvent.Refreshed(null)));
+  }
+
+  @Test
+  void jsonModeAddsTheResumeKeyAndResumedOnlyWhenTheyHaveAValue() {
+    JsonModeCodec j = JsonModeCodec.INSTANCE;
+    ResumeKey key = new ResumeKey("q9Xv-3_kLm0aBcDeFgHiJkLmNoPqRsTu");
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A
+            + "\"],\"resume_key\":\"q9Xv-3_kLm0aBcDeFgHiJkLmNoPqRsTu\"}",
+        j.render(
+            new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(), null, null, null, key, null)));
+    // After users, epoch, offset and recovered; resumed last, false too.
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + B
+            + "\",\"" + A + "\"],\"user\":\"alice\",\"users\":{\"" + A
+            + "\":\"alice\"},\"epoch\":\"e\",\"offset\":3,\"recovered\":true,"
+            + "\"resume_key\":\"q9Xv-3_kLm0aBcDeFgHiJkLmNoPqRsTu\",\"resumed\":true}",
+        j.render(
+            new ClientEvent.Welcome(
+                A, ROOM, List.of(B, A), Map.of(A, "alice"), "e", 3L, true, key, true)));
+    assertEquals(
+        "{\"type\":\"welcome\",\"id\":\"" + A + "\",\"room_id\":\"r\",\"members\":[\"" + A
+            + "\"],\"resumed\":false}",
+        j.render(
+            new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(), null, null, null, null, false)));
+    // Classic mode never changes.
+    assertEquals(
+        "your id is " + A,
+        ClassicCodec.INSTANCE.render(
+            new ClientEvent.Welcome(A, ROOM, List.of(A), Map.of(), null, null, null, key, true)));
   }
 
   @Test

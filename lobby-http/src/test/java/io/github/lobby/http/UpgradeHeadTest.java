@@ -1,10 +1,14 @@
 package io.github.lobby.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
+import io.github.lobby.core.ResumeKey;
+import io.github.lobby.core.SessionId;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.pekko.util.ByteString;
@@ -112,6 +116,60 @@ class UpgradeHeadTest {
         Optional.empty(),
         assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(upgrade("/lobby?x=1", json)))
             .recovery());
+  }
+
+  private static final String ID = "0d4c5a1e-3f8b-4f6e-9c1a-2b7d8e9f0a11";
+  private static final String KEY_65 =
+      "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk";
+
+  @Test
+  void aJsonModeUpgradeCarriesTheSessionItAsksToResume() {
+    String json = "Sec-WebSocket-Protocol: lobby.v1.json";
+    SessionId id = SessionId.random();
+    UpgradeHead.Upgrade both =
+        assertInstanceOf(
+            UpgradeHead.Upgrade.class,
+            parseWhole(upgrade("/lobby?resume=" + id + "&key=k-_1&since=4&epoch=e", json)));
+    assertEquals(Optional.of(new Resume(id, new ResumeKey("k-_1"))), both.resume());
+    assertEquals(Optional.of(new Recovery(4, "e")), both.recovery());
+    assertFalse(both.toString().contains("k-_1"), both.toString());
+    String key64 = "k".repeat(64);
+    assertEquals(
+        Optional.of(new Resume(id, new ResumeKey(key64))),
+        assertInstanceOf(
+                UpgradeHead.Upgrade.class,
+                parseWhole(upgrade("/lobby?key=" + key64 + "&resume=" + id, json)))
+            .resume());
+    assertEquals(
+        Optional.empty(),
+        assertInstanceOf(
+                UpgradeHead.Upgrade.class, parseWhole(upgrade("/lobby?since=1&epoch=e", json)))
+            .resume());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "/lobby?resume=" + ID,
+        "/lobby?key=abc",
+        "/lobby?resume=" + ID + "&key=",
+        "/lobby?resume=not-a-session&key=abc",
+        "/lobby?resume=&key=abc",
+        "/lobby?resume=" + ID + "&resume=" + ID + "&key=abc",
+        "/lobby?resume=" + ID + "&key=abc&key=abc",
+        "/lobby?resume=" + ID + "&key=" + KEY_65,
+        // A good resume does not save a bad recovery.
+        "/lobby?resume=" + ID + "&key=abc&since=1"
+      })
+  void aJsonModeUpgradeWithABadResumeGoesToPekkoHttpForItsAnswer(String target) {
+    assertSame(
+        UpgradeHead.Handoff.INSTANCE,
+        parseWhole(upgrade(target, "Sec-WebSocket-Protocol: lobby.v1.json")),
+        target);
+    // Classic mode never reads them.
+    assertEquals(
+        Optional.empty(),
+        assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(upgrade(target))).resume());
   }
 
   @ParameterizedTest

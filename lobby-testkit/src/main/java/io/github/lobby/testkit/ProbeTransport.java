@@ -4,11 +4,13 @@ import io.github.lobby.core.ClientEvent;
 import io.github.lobby.core.Frame;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Mode;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.Session;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.core.Transport;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -74,7 +76,11 @@ public final class ProbeTransport implements Transport {
     ACCEPT,
     /** The outbound queue is full: offers answer {@link Offer#FULL} and nothing is reported. */
     FULL,
-    /** The connection is gone: offers answer {@link Offer#CLOSED} and nothing is reported. */
+    /**
+     * The connection is gone: offers answer {@link Offer#CLOSED} and nothing is reported. With
+     * {@link Session.TransportLost}, it plays a lost connection that a session survives with
+     * {@code lobby.recovery.grace}.
+     */
     CLOSED
   }
 
@@ -110,6 +116,30 @@ public final class ProbeTransport implements Transport {
       ActorRef<? super Lobby.ConnectionCommand> lobby, SessionId id, RoomId room, Mode mode) {
     TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
     lobby.tell(new Lobby.Connect(id, room, mode, this, reply.ref()));
+    ActorRef<Session.Command> session = reply.receiveMessage();
+    reply.stop();
+    return session;
+  }
+
+  /**
+   * Connects through this transport a client that asks to resume a session ({@code
+   * lobby.recovery}), as the network layer would for {@code ?resume=<id>&key=<key>}, and returns
+   * the session actor. Its welcome says whether it was resumed ({@link
+   * ClientEvent.Welcome#resumed()}) and under which id.
+   */
+  public ActorRef<Session.Command> resume(
+      ActorRef<? super Lobby.ConnectionCommand> lobby, RoomId room, Resume resume) {
+    TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
+    lobby.tell(
+        new Lobby.Connect(
+            SessionId.random(),
+            room,
+            Mode.JSON,
+            this,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.of(resume),
+            reply.ref()));
     ActorRef<Session.Command> session = reply.receiveMessage();
     reply.stop();
     return session;

@@ -8,6 +8,7 @@ import io.github.lobby.core.ClientEvent;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Mode;
+import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.Session;
 import io.github.lobby.core.SessionId;
@@ -62,6 +63,34 @@ class ProbeTransportTest {
     aliceSession.tell(new Session.ClientBinary(ByteString.fromString("raw")));
     assertEquals(ByteString.fromString("raw"), alice.expectBinary(), "echoed to its sender");
     bob.expectNothing();
+  }
+
+  @Test
+  void aLostConnectionIsResumedWithItsKeyAndTheRoomSeesNothing() {
+    ActorRef<Lobby.Command> resuming =
+        testKit.spawn(
+            Lobby.create(
+                LobbySettings.fromConfig(
+                    ConfigFactory.parseString("lobby.recovery.grace = 1m")
+                        .withFallback(ConfigFactory.load())),
+                LobbyRoutes.codecs()));
+    RoomId room = new RoomId("flap");
+    ProbeTransport witness = ProbeTransport.create(testKit);
+    witness.connect(resuming, room, Mode.JSON);
+    witness.expectEvent(ClientEvent.Welcome.class);
+    ProbeTransport phone = ProbeTransport.create(testKit);
+    ActorRef<Session.Command> session = phone.connect(resuming, room, Mode.JSON);
+    ClientEvent.Welcome welcome = phone.expectEvent(ClientEvent.Welcome.class);
+    witness.expectEvent(ClientEvent.Joined.class);
+
+    phone.answer(ProbeTransport.Answer.CLOSED);
+    session.tell(new Session.TransportLost("connection reset"));
+    ProbeTransport back = ProbeTransport.create(testKit);
+    back.resume(resuming, room, new Resume(welcome.id(), welcome.resumeKey()));
+    ClientEvent.Welcome again = back.expectEvent(ClientEvent.Welcome.class);
+    assertEquals(welcome.id(), again.id());
+    assertEquals(Boolean.TRUE, again.resumed());
+    witness.expectNothing();
   }
 
   @Test

@@ -33,12 +33,23 @@ public final class JsonModeCodec implements WireCodec {
 
   private JsonModeCodec() {}
 
-  // Fields of authenticated sessions (user, users) and of rooms with a history (epoch, offset,
-  // recovered) are written only when they have a value, so that frames without authentication
-  // and without history are exactly those of PROTOCOL.md section 3.
+  // Fields of authenticated sessions (user, users), of rooms with a history (epoch, offset,
+  // recovered) and of resumable sessions (resume_key, resumed) are written only when they have a
+  // value, so that frames without authentication, history and resumption are exactly those of
+  // PROTOCOL.md section 3.
 
   @JsonPropertyOrder({
-    "type", "id", "room_id", "members", "user", "users", "epoch", "offset", "recovered"
+    "type",
+    "id",
+    "room_id",
+    "members",
+    "user",
+    "users",
+    "epoch",
+    "offset",
+    "recovered",
+    "resume_key",
+    "resumed"
   })
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   record Welcome(
@@ -50,7 +61,16 @@ public final class JsonModeCodec implements WireCodec {
       Map<String, String> users,
       @JsonInclude(JsonInclude.Include.NON_NULL) String epoch,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long offset,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean recovered) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean recovered,
+      @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("resume_key") String resumeKey,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean resumed) {
+
+    /** Hides the resume key: it is a credential. */
+    @Override
+    public String toString() {
+      return "Welcome[id=" + id + ", room_id=" + roomId + "]";
+    }
+  }
 
   @JsonPropertyOrder({"type", "id", "room_id", "user"})
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -112,7 +132,9 @@ public final class JsonModeCodec implements WireCodec {
           WireJson.users(w.users()),
           w.epoch(),
           w.offset(),
-          w.recovered());
+          w.recovered(),
+          w.resumeKey() == null ? null : w.resumeKey().value(),
+          w.resumed());
     } else if (event instanceof ClientEvent.Joined j) {
       return new Joined("joined", j.id().toString(), j.room().value(), j.user());
     } else if (event instanceof ClientEvent.Left l) {
