@@ -234,6 +234,13 @@
           : 'Token refreshed: the session does not expire.');
         break;
       case 'error':
+        if (frame.code === 'history_reset') {
+          // The room's history was lost (a cluster node left): offsets count in a new epoch.
+          epoch = frame.epoch;
+          lastOffset = frame.offset;
+          notice('The room\'s history was reset: some messages may be missing.', 'error');
+          break;
+        }
         notice(errorText(frame), 'error');
         break;
       default:
