@@ -196,7 +196,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * nodes, answers {@code no_session} if none has it, and tells the sender {@link
    * Session.Processed#LOBBY} once the search has ended.
    */
-  record Whisper(SessionId from, String to, Payload msg) implements Command {}
+  record Whisper(SessionId from, String to, Payload msg, ActorRef<Session.Command> session)
+      implements Command {}
 
   /**
    * A session whispers to a user while rooms span nodes: the Lobby has the federation deliver it to
@@ -204,8 +205,11 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * local} sessions got it, and tells the sender {@link Session.Processed#LOBBY} once done.
    *
    * @param local how many of the user's sessions on this node the sender already reached
+   * @param session the session actor that asks, to be told when done (not a successor of it)
    */
-  record WhisperUser(SessionId from, String user, Payload msg, int local) implements Command {}
+  record WhisperUser(
+      SessionId from, String user, Payload msg, int local, ActorRef<Session.Command> session)
+      implements Command {}
 
   private record SessionStopped(SessionId id, ActorRef<Session.Command> session)
       implements Command {}
@@ -224,8 +228,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * A whisper whose target is not on this node, for the {@link Federation} to look for elsewhere.
    *
    * @param target the target as the sender wrote it, for the "no session" answer
+   * @param session the session actor that asks, told when the search has ended
    */
-  public record WhisperSearch(SessionId from, SessionId to, String target, RoomId room, Payload msg) {}
+  public record WhisperSearch(
+      SessionId from,
+      SessionId to,
+      String target,
+      RoomId room,
+      Payload msg,
+      ActorRef<Session.Command> session) {}
 
   /** How a {@link WhisperSearch} ended; the {@link Federation} tells the Lobby. */
   public record WhisperSearched(WhisperSearch search, boolean found) implements PeerCommand {}
@@ -235,8 +246,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * nodes.
    *
    * @param local how many of the user's sessions on this node got it
+   * @param session the session actor that asks, told when the whisper is done
    */
-  public record UserWhisper(SessionId from, String user, RoomId room, Payload msg, int local) {}
+  public record UserWhisper(
+      SessionId from,
+      String user,
+      RoomId room,
+      Payload msg,
+      int local,
+      ActorRef<Session.Command> session) {}
 
   /**
    * How a {@link UserWhisper} ended: how many of the user's sessions on other nodes got it. The
@@ -697,17 +715,23 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (targetId.isEmpty()) {
       metrics.whisper("no_session");
       noSession(whisper.from(), whisper.to());
-      sender.ref().tell(Session.Processed.LOBBY);
+      whisper.session().tell(Session.Processed.LOBBY);
     } else if (sessions.whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
       metrics.whisper("delivered");
-      sender.ref().tell(Session.Processed.LOBBY); // it joined here meanwhile
+      whisper.session().tell(Session.Processed.LOBBY); // it joined here meanwhile
     } else {
       metrics.whisper("remote");
       // Perhaps on another node. The answer carries the search, so that searches under way at the
       // same time cannot be confused; the sender hears when it has ended, so that one client has
       // no more searches under way than its inbound window.
       whispers.find(
-          new WhisperSearch(whisper.from(), targetId.get(), whisper.to(), sender.room(), whisper.msg()));
+          new WhisperSearch(
+              whisper.from(),
+              targetId.get(),
+              whisper.to(),
+              sender.room(),
+              whisper.msg(),
+              whisper.session()));
     }
     return this;
   }
@@ -723,10 +747,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (!searched.found()) {
       noSession(searched.search().from(), searched.search().target());
     }
-    SessionDirectory.Entry sender = sessions.get(searched.search().from());
-    if (sender != null) {
-      sender.ref().tell(Session.Processed.LOBBY);
-    }
+    // The session that asked, not one that resumed it since: its window is its own.
+    searched.search().session().tell(Session.Processed.LOBBY);
     return this;
   }
 
@@ -737,7 +759,12 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     }
     UserWhisper search =
         new UserWhisper(
-            whisper.from(), whisper.user(), sender.room(), whisper.msg(), whisper.local());
+            whisper.from(),
+            whisper.user(),
+            sender.room(),
+            whisper.msg(),
+            whisper.local(),
+            whisper.session());
     if (!whispers.findUser(search)) {
       onUserWhispered(new UserWhispered(search, 0));
     }
@@ -752,10 +779,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     } else {
       metrics.whisper("delivered");
     }
-    SessionDirectory.Entry sender = sessions.get(whisper.from());
-    if (sender != null) {
-      sender.ref().tell(Session.Processed.LOBBY);
-    }
+    whisper.session().tell(Session.Processed.LOBBY);
     return this;
   }
 

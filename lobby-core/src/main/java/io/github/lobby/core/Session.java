@@ -370,7 +370,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       acknowledgeAt(due);
     } else if (target.isPresent() && federated) {
       // counted by the Lobby
-      lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg()));
+      lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg(), getContext().getSelf()));
       withLobby = DueTimes.add(withLobby, due);
     } else {
       metrics.whisper("no_session");
@@ -387,7 +387,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private void onWhisperUser(ClientRequest.WhisperUser whisper, long due) {
     int local = directory.whisperUser(id, whisper.user(), room, whisper.msg());
     if (federated) {
-      lobby.tell(new Lobby.WhisperUser(id, whisper.user(), whisper.msg(), local));
+      lobby.tell(
+          new Lobby.WhisperUser(id, whisper.user(), whisper.msg(), local, getContext().getSelf()));
       withLobby = DueTimes.add(withLobby, due);
       return;
     }

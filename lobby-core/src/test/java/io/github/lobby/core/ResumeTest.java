@@ -105,6 +105,10 @@ class ResumeTest {
   }
 
   void start(LobbySettings settings) {
+    start(settings, Federation.NONE);
+  }
+
+  void start(LobbySettings settings, Federation federation) {
     time = ManualTime.get(testKit.system());
     lobbyHears = testKit.createTestProbe();
     registry = new SimpleMeterRegistry();
@@ -113,8 +117,7 @@ class ResumeTest {
             Behaviors.monitor(
                 Lobby.Command.class,
                 lobbyHears.ref(),
-                Lobby.create(
-                    settings, TestCodec.CODECS, Federation.NONE, LobbyMetrics.of(registry))));
+                Lobby.create(settings, TestCodec.CODECS, federation, LobbyMetrics.of(registry))));
   }
 
   @BeforeEach
@@ -370,6 +373,44 @@ class ResumeTest {
     room.tell(new Room.Broadcast(id, new Payload.Text("mine"), 0, successor.ref()));
     successor.expectMessage(Session.Processed.ROOM);
     oldConnection.probe.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void aWhisperSearchThatEndsAfterAResumeIsAcknowledgedToTheSessionThatAsked() throws Exception {
+    java.util.concurrent.BlockingQueue<Lobby.WhisperSearch> searches =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    Federation elsewhere =
+        new Federation() {
+          @Override
+          public Link link(
+              RoomId room,
+              ActorRef<PeerEvent> inbox,
+              org.apache.pekko.actor.typed.javadsl.ActorContext<?> context) {
+            return event -> {};
+          }
+
+          @Override
+          public Whispers whispers(
+              ActorRef<Lobby.PeerCommand> lobby,
+              org.apache.pekko.actor.typed.javadsl.ActorContext<?> context) {
+            return searches::add; // the search is under way until the test ends it
+          }
+        };
+    testKit.stop(lobby);
+    start(SETTINGS, elsewhere);
+    Client a = connect();
+    TestProbe<Session.Command> asking = testKit.createTestProbe();
+    lobby.tell(
+        new Lobby.Whisper(a.id(), SessionId.random().toString(), new Payload.Text("x"), asking.ref()));
+    Lobby.WhisperSearch search = searches.poll(3, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(asking.ref(), search.session());
+    a.lose();
+    awaitDetached(a);
+    Client back = resume(a);
+    lobby.tell(new Lobby.WhisperSearched(search, true));
+    asking.expectMessage(Session.Processed.LOBBY);
+    back.expectNothing(); // found elsewhere: no answer, and no acknowledgement for its window
+    assertEquals(0, back.transport().acknowledged.get());
   }
 
   @Test
