@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -155,8 +156,13 @@ public final class ClusterFederation implements Federation {
         Entity.of(
                 RoomSequencer.KEY,
                 e -> RoomSequencer.create(e.getEntityId(), e.getShard()))
+            // A sequencer's state is in memory: it must not stop while its room is used. Pekko's
+            // idle passivation counts only messages through the shard, and broadcasts come
+            // straight to the sequencer; it passivates itself once no node has the room.
+            .withSettings(
+                ClusterShardingSettings.create(context.getSystem()).withNoPassivationStrategy())
             .withStopMessage(RoomSequencer.Stop.INSTANCE)
-            .withAllocationStrategy(new KeepShards());
+            .withAllocationStrategy(new KeepShards(Cluster.get(context.getSystem())));
     ClusterSharding.get(context.getSystem()).init(role.isEmpty() ? entity : entity.withRole(role));
     String node = Cluster.get(context.getSystem()).selfMember().address().toString();
     try {
@@ -217,8 +223,8 @@ public final class ClusterFederation implements Federation {
       }
 
       @Override
-      public void sequence(long seq, SessionId from, Payload msg) {
-        sequences.tell(new SequenceInbox.Send(room, seq, from, msg));
+      public void sequence(String epoch, long base, long seq, SessionId from, Payload msg) {
+        sequences.tell(new SequenceInbox.Send(room, epoch, base, seq, from, msg));
       }
 
       @Override

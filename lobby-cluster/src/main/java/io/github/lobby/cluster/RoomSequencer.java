@@ -36,8 +36,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * after its node was lost or left) takes a new random epoch and an empty history; the rooms see
  * the new epoch, tell their clients that the history was reset, and send again what the lost
  * sequencer had not sent back. Shards are not moved to nodes that join ({@link KeepShards}), since
- * every move would reset the histories of its rooms. The sequencer passivates once no node has the
- * room; each node's room keeps its own copy of the history until its own ttl.
+ * every move would reset the histories of its rooms, and Pekko's idle passivation is off for
+ * sequencers. A sequencer passivates once no node has its room (every node's room has ended).
+ *
+ * <p>Delivery between nodes is at most once. A room's broadcasts are taken in its own order only
+ * ({@code seq}, per node and room incarnation): one it had is ignored, and after a gap the rest
+ * is dropped and the room asked to send again from the gap ({@link SequenceInbox.Gap}), so a lost
+ * broadcast is neither lost for good nor numbered out of its sender's order. A broadcast of
+ * another epoch (sent to this sequencer's predecessor) is ignored: the room sends it again once it
+ * has this epoch.
  */
 final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
 
@@ -68,11 +75,25 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   /**
    * A broadcast of the room on {@code node}, to be numbered.
    *
+   * @param incarnation which room actor on that node sent it (a room started again counts anew)
+   * @param epoch the epoch the room is in
+   * @param base the lowest number of the room's broadcasts that have not come back to it
    * @param seq the room's own number for it, echoed so that it knows which came back
    * @param text a text message, or null
    * @param json a JSON message, or null
+   * @param inbox the node's inbox, told of a gap
    */
-  record Sequence(String room, String node, long seq, String from, String text, String json)
+  record Sequence(
+      String room,
+      String node,
+      String incarnation,
+      String epoch,
+      long base,
+      long seq,
+      String from,
+      String text,
+      String json,
+      ActorRef<SequenceInbox.Command> inbox)
       implements Command, ClusterMessage {}
 
   /** Stops the sequencer when its shard moves or it passivates. */
@@ -94,8 +115,22 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   private final TimerScheduler<Command> timers;
   private final String epoch = String.format("%016x", ThreadLocalRandom.current().nextLong());
   private final Map<ActorRef<SequenceInbox.Command>, String> subscribers = new LinkedHashMap<>();
+  /** Where each node's room stands: the last of its broadcasts numbered. */
+  private final Map<String, Stream> streams = new java.util.HashMap<>();
   private RoomHistory history;
   private long offset;
+
+  /** One room incarnation's broadcasts: the last numbered, and the gap already asked about. */
+  private static final class Stream {
+    final String incarnation;
+    long last;
+    long askedFrom = -1;
+
+    Stream(String incarnation, long last) {
+      this.incarnation = incarnation;
+      this.last = last;
+    }
+  }
   private long beats;
 
   static Behavior<Command> create(String room, ActorRef<ClusterSharding.ShardCommand> shard) {
@@ -167,14 +202,19 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
-    if (subscribers.remove(unsubscribe.inbox()) != null) {
+    String node = subscribers.remove(unsubscribe.inbox());
+    if (node != null) {
       getContext().unwatch(unsubscribe.inbox());
+      streams.remove(node);
     }
     return this;
   }
 
   private Behavior<Command> onSubscriberGone(SubscriberGone gone) {
-    subscribers.remove(gone.inbox());
+    String node = subscribers.remove(gone.inbox());
+    if (node != null) {
+      streams.remove(node);
+    }
     return this;
   }
 
@@ -185,6 +225,25 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
       getContext().getLog().debug("Sequencer of room {} got a broadcast before any subscription", room);
       return this;
     }
+    if (!sequence.epoch().equals(epoch)) {
+      return this; // for the sequencer this one replaced: the room sends it again to this one
+    }
+    Stream stream = streams.get(sequence.node());
+    if (stream == null || !stream.incarnation.equals(sequence.incarnation())) {
+      stream = new Stream(sequence.incarnation(), sequence.base() - 1);
+      streams.put(sequence.node(), stream);
+    }
+    if (sequence.seq() <= stream.last) {
+      return this; // had it: sent again after a gap
+    }
+    if (sequence.seq() > stream.last + 1) {
+      if (stream.askedFrom != stream.last + 1) {
+        stream.askedFrom = stream.last + 1;
+        sequence.inbox().tell(new SequenceInbox.Gap(room, epoch, stream.last + 1));
+      }
+      return this; // comes again, in order, after what is missing
+    }
+    stream.last = sequence.seq();
     long next = ++offset;
     history.add(
         new RoomHistory.Entry(

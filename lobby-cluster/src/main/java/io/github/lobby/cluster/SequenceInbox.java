@@ -57,8 +57,9 @@ final class SequenceInbox {
       Duration heartbeat)
       implements Command {}
 
-  /** A local room's broadcast, for its sequencer. */
-  record Send(RoomId room, long seq, SessionId from, Payload msg) implements Command {}
+  /** A local room's broadcast, for its sequencer ({@link io.github.lobby.core.Federation.Link#sequence}). */
+  record Send(RoomId room, String epoch, long base, long seq, SessionId from, Payload msg)
+      implements Command {}
 
   /** A local room saw a gap in the offsets: it asks for the history again. */
   record Resync(RoomId room) implements Command {}
@@ -112,6 +113,9 @@ final class SequenceInbox {
       String json)
       implements Command, ClusterMessage {}
 
+  /** The sequencer missed the room's broadcasts from {@code from} on ({@link PeerEvent.SequenceGap}). */
+  record Gap(String room, String epoch, long from) implements Command, ClusterMessage {}
+
   private record RoomGone(RoomId room, ActorRef<?> owner) implements Command {}
 
   private record SequencerGone(ActorRef<RoomSequencer.Command> sequencer) implements Command {}
@@ -130,6 +134,8 @@ final class SequenceInbox {
     ActorRef<RoomSequencer.Command> sequencer;
     /** When the last subscription went out (System.nanoTime). */
     long subscribedAt;
+    /** Whether a subscription went out and its state has not all come (a retry is due). */
+    boolean awaiting;
     /** The parts of a state received so far. */
     List<Lobby.HistoryView.Kept> parts;
 
@@ -178,6 +184,7 @@ final class SequenceInbox {
         .onMessage(Resync.class, r -> subscribe(r.room()))
         .onMessage(State.class, this::onState)
         .onMessage(Sequenced.class, this::onSequenced)
+        .onMessage(Gap.class, this::onGap)
         .onMessage(RoomGone.class, this::onRoomGone)
         .onMessage(SequencerGone.class, this::onSequencerGone)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
@@ -203,6 +210,7 @@ final class SequenceInbox {
     Linked linked = rooms.get(room);
     if (linked != null) {
       linked.subscribedAt = System.nanoTime();
+      linked.awaiting = true;
       sharding
           .entityRefFor(RoomSequencer.KEY, room.value())
           .tell(
@@ -225,10 +233,15 @@ final class SequenceInbox {
           new RoomSequencer.Sequence(
               send.room().value(),
               node,
+              // This room's incarnation: a room started again numbers its broadcasts from 1.
+              String.valueOf(linked.owner.path().uid()),
+              send.epoch(),
+              send.base(),
               send.seq(),
               send.from().toString(),
               Envelope.text(send.msg()),
-              Envelope.json(send.msg())));
+              Envelope.json(send.msg()),
+              context.getSelf()));
     }
     // Otherwise its sequencer is being replaced: the room sends it again to the new one.
     return Behaviors.same();
@@ -252,6 +265,7 @@ final class SequenceInbox {
     }
     List<Lobby.HistoryView.Kept> kept = linked.parts;
     linked.parts = null;
+    linked.awaiting = false;
     if (!state.sequencer().equals(linked.sequencer)) {
       unwatch(linked.sequencer);
       linked.sequencer = state.sequencer();
@@ -272,9 +286,22 @@ final class SequenceInbox {
     }
   }
 
+  private Behavior<Command> onGap(Gap gap) {
+    Linked linked = rooms.get(new RoomId(gap.room()));
+    if (linked != null) {
+      linked.inbox.tell(new PeerEvent.SequenceGap(node, gap.epoch(), gap.from()));
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onSequenced(Sequenced s) {
     Linked linked = rooms.get(new RoomId(s.room()));
-    if (linked != null) {
+    if (linked == null) {
+      // The room ended here and its unsubscription was lost: the sequencer is told again.
+      sharding
+          .entityRefFor(RoomSequencer.KEY, s.room())
+          .tell(new RoomSequencer.Unsubscribe(s.room(), context.getSelf()));
+    } else {
       linked.inbox.tell(
           new PeerEvent.Sequenced(
               s.node(),
@@ -317,7 +344,7 @@ final class SequenceInbox {
     long now = System.nanoTime();
     rooms.forEach(
         (room, linked) -> {
-          if (linked.sequencer == null && now - linked.subscribedAt >= RETRY.toNanos()) {
+          if (linked.awaiting && now - linked.subscribedAt >= RETRY.toNanos()) {
             context.getLog().warn("Room {} has no answer from its sequencer yet: asking again", room);
             linked.parts = null;
             subscribe(room);

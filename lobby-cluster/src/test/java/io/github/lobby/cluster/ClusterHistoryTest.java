@@ -43,7 +43,10 @@ class ClusterHistoryTest {
               ClusterTest.CLUSTER_NODE
                   + HISTORY
                   // A room ends with its last member here, so sequencers can be seen to end.
-                  + "lobby.history.max-kept-rooms = 0\nlobby.heartbeat-interval = 1s\n")
+                  + "lobby.history.max-kept-rooms = 0\nlobby.heartbeat-interval = 1s\n"
+                  // Pekko's idle passivation, were it on for sequencers, would act within the test.
+                  + "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout"
+                  + " = 1s\n")
           .withFallback(ConfigFactory.load());
 
   private TestCluster cluster;
@@ -73,6 +76,20 @@ class ClusterHistoryTest {
       }
     }
     return false;
+  }
+
+  @Test
+  void aBusyRoomsSequencerIsNotPassivatedForIdlenessItsEpochStays() throws Exception {
+    Joined a = join(0, "busy");
+    Joined b = join(1, "busy");
+    for (int i = 1; i <= 8; i++) { // 4 s of traffic, straight to the sequencer
+      a.client().send("{\"type\":\"message\",\"msg\":\"m" + i + "\"}");
+      assertEquals(List.of("m" + i + "@" + i), messages(b.client(), 1), "no reset meanwhile");
+      Thread.sleep(500);
+    }
+    Joined c = join(2, "busy");
+    assertEquals(a.welcome().get("epoch"), c.welcome().get("epoch"), "the same sequencer");
+    assertEquals(8, c.welcome().get("offset").asLong());
   }
 
   @Test

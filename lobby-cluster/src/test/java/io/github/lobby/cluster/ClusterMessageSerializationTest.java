@@ -163,8 +163,11 @@ class ClusterMessageSerializationTest {
         List.of(
             new RoomSequencer.Subscribe("r", NODE, 100, 300_000, 131_072, 5_000, inbox),
             new RoomSequencer.Unsubscribe("r", inbox),
-            new RoomSequencer.Sequence("r", NODE, 7, from, "h\u00e9", null),
-            new RoomSequencer.Sequence("r", NODE, 8, from, null, "{\"a\":[1]}"),
+            new RoomSequencer.Sequence(
+                "r", NODE, "17", "0123456789abcdef", 7, 7, from, "h\u00e9", null, inbox),
+            new RoomSequencer.Sequence(
+                "r", NODE, "17", "0123456789abcdef", 7, 8, from, null, "{\"a\":[1]}", inbox),
+            new SequenceInbox.Gap("r", "0123456789abcdef", 7),
             new SequenceInbox.State(
                 "r",
                 "0123456789abcdef",

@@ -154,12 +154,18 @@ public interface Federation {
     /**
      * Sends a broadcast to the room's sequencer, which numbers it and sends it to the room on
      * every node, this one included, as {@link PeerEvent.Sequenced}; never blocks. Delivery is at
-     * most once: a room that sees a gap in the offsets asks for the history again ({@link
-     * #resync()}), and one whose sequencer was lost sends again what did not come back.
+     * most once, so the sequencer takes a room's broadcasts in {@code seq} order only, ignores one
+     * it had, and asks for the rest again from a gap ({@link PeerEvent.SequenceGap}); a room that
+     * sees a gap in the offsets asks for the history again ({@link #resync()}), and one whose
+     * sequencer was lost sends again what did not come back.
      *
-     * @param seq increasing per room, echoed in the {@link PeerEvent.Sequenced}
+     * @param epoch the epoch the room is in: a sequencer of another epoch ignores it (the room
+     *     sends it again once it has the new epoch)
+     * @param base the lowest {@code seq} of the room's broadcasts that have not come back: where a
+     *     sequencer that has not heard from this room yet starts
+     * @param seq increasing by one per room, echoed in the {@link PeerEvent.Sequenced}
      */
-    default void sequence(long seq, SessionId from, Payload msg) {
+    default void sequence(String epoch, long base, long seq, SessionId from, Payload msg) {
       throw new UnsupportedOperationException("this link does not sequence broadcasts");
     }
 

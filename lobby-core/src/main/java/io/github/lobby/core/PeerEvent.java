@@ -76,6 +76,14 @@ public sealed interface PeerEvent {
       implements PeerEvent {}
 
   /**
+   * The sequencer missed this node's broadcasts from {@code from} on (lost between the nodes): the
+   * room sends again those it still has pending, in order.
+   *
+   * @param epoch the sequencer's epoch
+   */
+  record SequenceGap(String node, String epoch, long from) implements PeerEvent {}
+
+  /**
    * What the room's sequencer keeps, in answer to a subscription ({@link Federation.Link#resync()}
    * or the link's start): every {@link Sequenced} after it follows on.
    *

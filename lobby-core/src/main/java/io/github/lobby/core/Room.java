@@ -190,6 +190,19 @@ final class Room extends AbstractBehavior<Room.Command> {
   private StashBuffer<Command> stash;
   /** Sessions whose leave came while the stash was full (their join may be in it). */
   private Set<SessionId> leftWhileWaiting;
+  /** Heartbeats so far without the sequencer's first history. */
+  private int beatsWaiting;
+  /**
+   * Syncs and leaves that wait for this room's broadcasts sent before them to come back, so that
+   * a member's broadcasts go out before its close and before its room is told it left.
+   */
+  private ArrayDeque<Deferred> deferred;
+
+  /** Heartbeats a room waits for its sequencer's first history before it refuses what waits. */
+  static final int WAIT_BEATS = 6;
+
+  /** A command handled once the broadcasts up to {@code after} have come back. */
+  private record Deferred(long after, Command command) {}
 
   /** The most commands a room keeps while it waits for its sequencer's first history. */
   static final int STASH = 100_000;
@@ -294,7 +307,25 @@ final class Room extends AbstractBehavior<Room.Command> {
               onPeerEvent(m);
               return Behaviors.same();
             })
-        .onMessageEquals(Beat.INSTANCE, Behaviors::same)
+        .onMessageEquals(
+            Beat.INSTANCE,
+            () -> {
+              if (++beatsWaiting % WAIT_BEATS == 0 && !stash.isEmpty()) {
+                // Nobody waits for good: joins are closed (their clients try again later), the
+                // rest answered. What comes next waits again.
+                getContext()
+                    .getLog()
+                    .warn(
+                        "Room {} has had no history from its sequencer for {} heartbeats: refuses"
+                            + " the {} commands that wait",
+                        room,
+                        beatsWaiting,
+                        stash.size());
+                stash.forEach(this::refuse);
+                stash.clear();
+              }
+              return Behaviors.same();
+            })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onAnyMessage(
             command -> {
@@ -316,9 +347,17 @@ final class Room extends AbstractBehavior<Room.Command> {
             room,
             STASH,
             command.getClass().getSimpleName());
+    refuse(command);
+  }
+
+  /** Answers a command the room cannot handle without its history. */
+  private void refuse(Command command) {
     if (command instanceof Join join) {
       join.session().tell(new Session.Close(CloseCodes.TRY_AGAIN_LATER, "room unavailable"));
+    } else if (command instanceof Resume resume) {
+      resume.session().tell(new Session.Close(CloseCodes.TRY_AGAIN_LATER, "room unavailable"));
     } else if (command instanceof Leave leave) {
+      // Its join may still wait (the stash was full) and must then not make it a member.
       if (leftWhileWaiting == null) {
         leftWhileWaiting = new HashSet<>();
       }
@@ -350,13 +389,57 @@ final class Room extends AbstractBehavior<Room.Command> {
         .onMessageEquals(Beat.INSTANCE, this::onBeat)
         .onMessage(Sync.class, this::onSync)
         .onMessage(GetHistory.class, this::onGetHistory)
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onMessageEquals(Stop.INSTANCE, this::onStop)
         .build();
   }
 
+  private Behavior<Command> onStop() {
+    if (pending != null) {
+      // Admin pushes still with the sequencer: their callers are not left waiting.
+      pending.forEach(
+          p -> {
+            if (p.published() != null) {
+              p.published().tell(new Lobby.Published(room, 0));
+            }
+          });
+    }
+    return Behaviors.stopped();
+  }
+
   private Behavior<Command> onSync(Sync sync) {
-    sync.session().tell(sync.reply());
+    if (!deferUntilBack(sync)) {
+      sync.session().tell(sync.reply());
+    }
     return this;
+  }
+
+  /**
+   * With a sequencer, defers a command until this room's broadcasts sent before it have come
+   * back; returns whether it did.
+   */
+  private boolean deferUntilBack(Command command) {
+    if (!sequenced || pending.isEmpty()) {
+      return false;
+    }
+    if (deferred == null) {
+      deferred = new ArrayDeque<>();
+    }
+    deferred.addLast(new Deferred(lastSeq, command));
+    return true;
+  }
+
+  /** Handles the deferred commands whose broadcasts have all come back. */
+  private void runDeferred() {
+    while (deferred != null
+        && !deferred.isEmpty()
+        && (pending.isEmpty() || pending.peekFirst().seq() > deferred.peekFirst().after())) {
+      Command command = deferred.pollFirst().command();
+      if (command instanceof Sync sync) {
+        sync.session().tell(sync.reply());
+      } else if (command instanceof Leave leave) {
+        leave(leave);
+      }
+    }
   }
 
   private Behavior<Command> onBeat() {
@@ -478,6 +561,13 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   private Behavior<Command> onLeave(Leave leave) {
+    if (!deferUntilBack(leave)) {
+      leave(leave);
+    }
+    return this;
+  }
+
+  private void leave(Leave leave) {
     joinedSinceBeat.remove(leave.id());
     Member left = members.remove(leave.id());
     if (left != null) {
@@ -489,7 +579,6 @@ final class Room extends AbstractBehavior<Room.Command> {
       fanOut(new ClientEvent.Left(leave.id(), room, leave.reason(), left.user()));
       peers.publish(new PeerEvent.Left(peers.node(), leave.id(), leave.reason()));
     }
-    return this;
   }
 
   private Behavior<Command> onBroadcast(Broadcast broadcast) {
@@ -500,7 +589,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       pending.addLast(
           new Pending(
               seq, broadcast.from(), broadcast.msg(), broadcast.sent(), broadcast.session(), null));
-      peers.sequence(seq, broadcast.from(), broadcast.msg());
+      peers.sequence(epoch, pending.peekFirst().seq(), seq, broadcast.from(), broadcast.msg());
     } else if (sender != null) {
       try {
         Long offset = keep(broadcast.from(), broadcast.msg());
@@ -522,7 +611,7 @@ final class Room extends AbstractBehavior<Room.Command> {
     if (sequenced) {
       long seq = ++lastSeq;
       pending.addLast(new Pending(seq, publish.serverId(), publish.msg(), 0, null, publish.replyTo()));
-      peers.sequence(seq, publish.serverId(), publish.msg());
+      peers.sequence(epoch, pending.peekFirst().seq(), seq, publish.serverId(), publish.msg());
       return this;
     }
     Long offset = keep(publish.serverId(), publish.msg());
@@ -617,6 +706,12 @@ final class Room extends AbstractBehavior<Room.Command> {
       onHistory(h);
       return this;
     }
+    if (event instanceof PeerEvent.SequenceGap gap) {
+      if (sequenced && gap.epoch().equals(epoch)) {
+        sendAgain(gap.from()); // lost on the way to the sequencer
+      }
+      return this;
+    }
     if (event.node().equals(peers.node())) {
       return this; // our own event, back from the topic
     }
@@ -697,6 +792,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         p.published().tell(new Lobby.Published(room, count));
       }
     }
+    runDeferred();
   }
 
   /**
@@ -724,7 +820,9 @@ final class Room extends AbstractBehavior<Room.Command> {
           .getLog()
           .info("Room {}: history reset (epoch {} to {})", room, epoch, h.epoch());
       adopt(h);
-      fanOutJson(new ClientEvent.HistoryReset(epoch, lastOffset));
+      // The offset the client has everything up to, in the new count: what follows comes next.
+      long upTo = missed.isEmpty() ? lastOffset : missed.get(0).offset() - 1;
+      fanOutJson(new ClientEvent.HistoryReset(epoch, upTo));
     } else {
       for (Lobby.HistoryView.Kept kept : missed) {
         history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), beats));
@@ -736,8 +834,15 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
     if (newEpoch) {
       // The old sequencer is gone, and with it what it had not sent back: send it again.
-      for (Pending p : pending) {
-        peers.sequence(p.seq(), p.from(), p.msg());
+      sendAgain(0);
+    }
+  }
+
+  /** Sends the pending broadcasts from {@code from} on to the sequencer again, in order. */
+  private void sendAgain(long from) {
+    for (Pending p : pending) {
+      if (p.seq() >= from) {
+        peers.sequence(epoch, pending.peekFirst().seq(), p.seq(), p.from(), p.msg());
       }
     }
   }

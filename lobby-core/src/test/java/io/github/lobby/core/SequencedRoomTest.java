@@ -47,7 +47,7 @@ class SequencedRoomTest {
   static final SessionId OTHER = SessionId.random();
 
   /** What the room sent its sequencer. */
-  record Sent(long seq, SessionId from, Payload msg) {}
+  record Sent(String epoch, long base, long seq, SessionId from, Payload msg) {}
 
   /** Stands in for a sequencing federation: records what the room sends, and lets tests answer. */
   static final class FakeSequencer implements Federation {
@@ -88,8 +88,8 @@ class SequencedRoomTest {
         }
 
         @Override
-        public void sequence(long seq, SessionId from, Payload msg) {
-          sent.add(new Sent(seq, from, msg));
+        public void sequence(String epoch, long base, long seq, SessionId from, Payload msg) {
+          sent.add(new Sent(epoch, base, seq, from, msg));
         }
 
         @Override
@@ -200,7 +200,7 @@ class SequencedRoomTest {
     assertInstanceOf(ClientEvent.Joined.class, a.next());
     int acknowledged = a.transport().acknowledged.get();
     a.says("hi");
-    assertEquals(new Sent(1, a.id(), new Payload.Text("hi")), sequencer.nextSent());
+    assertEquals(new Sent("e1", 1, 1, a.id(), new Payload.Text("hi")), sequencer.nextSent());
     a.expectNothing(); // not before the sequencer numbered it
     assertEquals(acknowledged, a.transport().acknowledged.get(), "nor acknowledged");
     sequenced(THERE, "e1", 6, 9, OTHER, "theirs"); // another node's, numbered first
@@ -237,12 +237,13 @@ class SequencedRoomTest {
   void anotherEpochTellsJsonMembersAndSendsAgainWhatHadNotComeBack() throws Exception {
     Client a = started();
     a.says("lost");
-    assertEquals(new Sent(1, a.id(), new Payload.Text("lost")), sequencer.nextSent());
+    assertEquals(new Sent("e1", 1, 1, a.id(), new Payload.Text("lost")), sequencer.nextSent());
     // The sequencer's node was lost: a new sequencer, which already numbered one broadcast.
     history("e2", 1, kept(1, "new"));
-    assertEquals(new ClientEvent.HistoryReset("e2", 1), a.next());
+    // Everything up to offset 0 of the new epoch: what follows is new to the client.
+    assertEquals(new ClientEvent.HistoryReset("e2", 0), a.next());
     expectMessage(a, "new", 1);
-    assertEquals(new Sent(1, a.id(), new Payload.Text("lost")), sequencer.nextSent());
+    assertEquals(new Sent("e2", 1, 1, a.id(), new Payload.Text("lost")), sequencer.nextSent());
     sequenced(HERE, "e1", 6, 1, a.id(), "lost"); // late, from the old sequencer: ignored
     sequenced(HERE, "e2", 2, 1, a.id(), "lost");
     expectMessage(a, "lost", 2);
@@ -269,5 +270,62 @@ class SequencedRoomTest {
         new PeerEvent.Sequenced(HERE, "e1", 6, sent.seq(), sent.from(), sent.msg()));
     assertEquals(new Lobby.Published(ROOM, 1), published.receiveMessage());
     assertEquals(6L, ((ClientEvent.Message) a.next()).offset());
+  }
+
+  @Test
+  void broadcastsLostOnTheWayToTheSequencerAreSentAgainFromTheGapInOrder() throws Exception {
+    Client a = started();
+    a.says("x");
+    a.says("y");
+    assertEquals(new Sent("e1", 1, 1, a.id(), new Payload.Text("x")), sequencer.nextSent());
+    assertEquals(new Sent("e1", 1, 2, a.id(), new Payload.Text("y")), sequencer.nextSent());
+    sequencer.inbox.tell(new PeerEvent.SequenceGap(HERE, "e0", 1)); // another epoch's: ignored
+    sequencer.inbox.tell(new PeerEvent.SequenceGap(HERE, "e1", 1)); // x was lost
+    assertEquals(new Sent("e1", 1, 1, a.id(), new Payload.Text("x")), sequencer.nextSent());
+    assertEquals(new Sent("e1", 1, 2, a.id(), new Payload.Text("y")), sequencer.nextSent());
+    assertEquals(null, sequencer.sent.poll(200, TimeUnit.MILLISECONDS));
+    sequenced(HERE, "e1", 6, 1, a.id(), "x");
+    sequenced(HERE, "e1", 7, 2, a.id(), "y");
+    expectMessage(a, "x", 6);
+    expectMessage(a, "y", 7);
+  }
+
+  @Test
+  void aMembersCloseWaitsUntilItsBroadcastsCameBack() throws Exception {
+    Client a = started();
+    a.says("last words");
+    Sent sent = sequencer.nextSent();
+    a.session().tell(new Session.ClientFailed(1007, "bad"));
+    a.expectNothing(); // not closed before its broadcast went out
+    sequenced(HERE, "e1", 6, sent.seq(), a.id(), "last words");
+    expectMessage(a, "last words", 6);
+    a.transport().probe.expectMessage(new ProbeTransport.Closed(1007, "bad"));
+  }
+
+  @Test
+  void aLeaveIsToldAfterTheLeaversBroadcastsCameBack() throws Exception {
+    Client a = started();
+    Client b = connect(Optional.empty());
+    b.next(); // welcome
+    a.next(); // joined
+    b.says("bye");
+    Sent sent = sequencer.nextSent();
+    b.session().tell(Session.TransportClosed.INSTANCE);
+    a.expectNothing(); // no left before its message
+    sequenced(HERE, "e1", 6, sent.seq(), b.id(), "bye");
+    expectMessage(a, "bye", 6);
+    assertInstanceOf(ClientEvent.Left.class, a.next());
+  }
+
+  @Test
+  void joinsThatWaitForAHistoryThatNeverComesAreClosedAfterSixHeartbeats() {
+    Client a = connect(Optional.empty());
+    ManualTime time = ManualTime.get(testKit.system());
+    for (int i = 0; i < Room.WAIT_BEATS - 1; i++) {
+      time.timePasses(Duration.ofSeconds(5));
+    }
+    a.expectNothing();
+    time.timePasses(Duration.ofSeconds(5));
+    a.transport().probe.expectMessage(new ProbeTransport.Closed(1013, "room unavailable"));
   }
 }
