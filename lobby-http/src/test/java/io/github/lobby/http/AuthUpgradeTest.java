@@ -1,5 +1,8 @@
 package io.github.lobby.http;
 
+import static io.github.lobby.http.JsonFrames.json;
+import static io.github.lobby.http.JsonFrames.next;
+import static io.github.lobby.http.JsonFrames.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -292,7 +295,4 @@ class AuthUpgradeTest {
     }
   }
 
-  private static JdkClient json(int port, String target) {
-    return new JdkClient(URI.create("ws://127.0.0.1:" + port + target), "lobby.v1.json");
-  }
 }

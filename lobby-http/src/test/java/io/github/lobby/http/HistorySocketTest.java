@@ -1,5 +1,8 @@
 package io.github.lobby.http;
 
+import static io.github.lobby.http.JsonFrames.json;
+import static io.github.lobby.http.JsonFrames.next;
+import static io.github.lobby.http.JsonFrames.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,9 +66,6 @@ class HistorySocketTest {
     return prefix + "-" + rooms.incrementAndGet();
   }
 
-  private static JdkClient json(int port, String target) {
-    return new JdkClient(URI.create("ws://127.0.0.1:" + port + target), "lobby.v1.json");
-  }
 
   /**
    * A JSON-mode client on a plain socket, for the reconnections: the JDK's client sends {@code
@@ -113,28 +113,8 @@ class HistorySocketTest {
     }
   }
 
-  private static JsonNode parse(String text) {
-    return WireJson.parse(text).orElseThrow(() -> new AssertionError("not JSON: " + text));
-  }
 
-  /** The next frame of {@code type}, skipping the others (joins and departures). */
-  private static JsonNode next(JdkClient client, String type) {
-    while (true) {
-      JsonNode frame = parse(client.next());
-      if (frame.get("type").asText().equals(type)) {
-        return frame;
-      }
-    }
-  }
 
-  private static JsonNode next(RawClient client, String type) throws Exception {
-    while (true) {
-      JsonNode frame = parse(client.readFrameSkippingPings().text());
-      if (frame.get("type").asText().equals(type)) {
-        return frame;
-      }
-    }
-  }
 
   private static void assertRecovered(boolean expected, JsonNode welcome) {
     assertTrue(welcome.has("recovered"), "no recovered: " + welcome);

@@ -1,5 +1,8 @@
 package io.github.lobby.http;
 
+import static io.github.lobby.http.JsonFrames.json;
+import static io.github.lobby.http.JsonFrames.next;
+import static io.github.lobby.http.JsonFrames.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -92,13 +95,7 @@ class ResumeSocketTest {
     return prefix + "-" + rooms.incrementAndGet();
   }
 
-  private static JsonNode parse(String text) {
-    return WireJson.parse(text).orElseThrow(() -> new AssertionError("not JSON: " + text));
-  }
 
-  private static JdkClient json(int port, String target) {
-    return new JdkClient(URI.create("ws://127.0.0.1:" + port + target), "lobby.v1.json");
-  }
 
   /** A JSON-mode client on a plain socket (the lean path reads its query itself). */
   private static RawClient raw(int port, String target) throws IOException {
@@ -107,18 +104,7 @@ class ResumeSocketTest {
     return raw;
   }
 
-  private static JsonNode next(RawClient client) throws IOException {
-    return parse(client.readFrameSkippingPings().text());
-  }
 
-  private static JsonNode next(JdkClient client, String type) {
-    while (true) {
-      JsonNode frame = parse(client.next());
-      if (frame.get("type").asText().equals(type)) {
-        return frame;
-      }
-    }
-  }
 
   private static String send(long i) {
     return "{\"type\":\"message\",\"msg\":" + i + "}";
