@@ -1,5 +1,6 @@
 package io.github.lobby.cluster;
 
+import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.RoomHistory;
 import java.time.Duration;
@@ -65,8 +66,21 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
       long ttlMillis,
       long maxBytes,
       long heartbeatMillis,
-      ActorRef<SequenceInbox.Command> inbox)
+      ActorRef<SequenceInbox.Command> inbox,
+      Handoff handoff)
       implements Command, ClusterMessage {}
+
+  /**
+   * The state of a sequencer that stopped because its shard moved (its node left the cluster
+   * gracefully): it sent it to every node that had the room, and they pass it on with their next
+   * subscription, so that the sequencer started elsewhere goes on in the same epoch (no reset).
+   *
+   * @param streams where each node's room stood, so that copies and gaps are still recognised
+   */
+  record Handoff(String epoch, long offset, List<SequenceInbox.Kept> kept, List<StreamState> streams) {}
+
+  /** Where one node's room stood with a sequencer: its incarnation and last broadcast numbered. */
+  record StreamState(String node, String incarnation, long last) {}
 
   /** The node no longer has the room. */
   record Unsubscribe(String room, ActorRef<SequenceInbox.Command> inbox)
@@ -113,7 +127,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   private final String room;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final TimerScheduler<Command> timers;
-  private final String epoch = String.format("%016x", ThreadLocalRandom.current().nextLong());
+  private String epoch = String.format("%016x", ThreadLocalRandom.current().nextLong());
   private final Map<ActorRef<SequenceInbox.Command>, String> subscribers = new LinkedHashMap<>();
   /** Where each node's room stands: the last of its broadcasts numbered. */
   private final Map<String, Stream> streams = new java.util.HashMap<>();
@@ -158,7 +172,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
         .onMessage(Sequence.class, this::onSequence)
         .onMessage(SubscriberGone.class, this::onSubscriberGone)
         .onMessageEquals(Tick.INSTANCE, this::onTick)
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onMessageEquals(Stop.INSTANCE, this::onStop)
         .build();
   }
 
@@ -171,16 +185,51 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
                   subscribe.size(), Duration.ofMillis(subscribe.ttlMillis()), subscribe.maxBytes()),
               heartbeat);
       timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeat);
+      if (subscribe.handoff() != null) {
+        adopt(subscribe.handoff());
+      }
     }
     if (subscribers.put(subscribe.inbox(), subscribe.node()) == null) {
       getContext().watchWith(subscribe.inbox(), new SubscriberGone(subscribe.inbox()));
     }
-    sendState(subscribe.inbox());
+    sendState(subscribe.inbox(), null);
     return this;
   }
 
-  /** The state in parts of at most {@link #PART_CHARS} of message text (one entry at least). */
-  private void sendState(ActorRef<SequenceInbox.Command> inbox) {
+  /** Goes on where a predecessor whose shard moved stopped: its epoch, offsets and streams. */
+  private void adopt(Handoff handoff) {
+    getContext()
+        .getLog()
+        .debug("Sequencer of room {} goes on in epoch {} at {}", room, handoff.epoch(), handoff.offset());
+    epoch = handoff.epoch();
+    offset = handoff.offset();
+    for (SequenceInbox.Kept kept : handoff.kept()) {
+      Lobby.HistoryView.Kept k = kept.toKept();
+      history.add(new RoomHistory.Entry(k.offset(), k.from(), k.msg(), beats));
+    }
+    for (StreamState stream : handoff.streams()) {
+      streams.put(stream.node(), new Stream(stream.incarnation(), stream.last()));
+    }
+  }
+
+  /**
+   * Stopped by sharding: when rooms still use it, its shard is moving (a graceful leave), and it
+   * hands its state to every node that has the room for its successor.
+   */
+  private Behavior<Command> onStop() {
+    if (!subscribers.isEmpty() && history != null) {
+      List<StreamState> states = new ArrayList<>();
+      streams.forEach((node, stream) -> states.add(new StreamState(node, stream.incarnation, stream.last)));
+      subscribers.keySet().forEach(inbox -> sendState(inbox, states));
+    }
+    return Behaviors.stopped();
+  }
+
+  /**
+   * The state in parts of at most {@link #PART_CHARS} of message text (one entry at least); with
+   * {@code handoff} streams, as a hand-off to a successor.
+   */
+  private void sendState(ActorRef<SequenceInbox.Command> inbox, List<StreamState> handoff) {
     List<SequenceInbox.Kept> part = new ArrayList<>();
     long chars = 0;
     boolean first = true;
@@ -189,7 +238,8 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
       long size = kept.chars();
       if (!part.isEmpty() && chars + size > PART_CHARS) {
         inbox.tell(
-            new SequenceInbox.State(room, epoch, offset, part, first, false, getContext().getSelf()));
+            new SequenceInbox.State(
+                room, epoch, offset, part, first, false, getContext().getSelf(), null));
         first = false;
         part = new ArrayList<>();
         chars = 0;
@@ -198,7 +248,8 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
       chars += size;
     }
     inbox.tell(
-        new SequenceInbox.State(room, epoch, offset, part, first, true, getContext().getSelf()));
+        new SequenceInbox.State(
+            room, epoch, offset, part, first, true, getContext().getSelf(), handoff));
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {

@@ -90,6 +90,8 @@ final class SequenceInbox {
    * @param first whether this is the first part
    * @param last whether this is the last part
    * @param sequencer who sent it, to be watched
+   * @param handoff on the last part, when the sequencer stopped because its shard moved: where
+   *     each node's room stood, for its successor ({@link RoomSequencer.Handoff}); null otherwise
    */
   record State(
       String room,
@@ -98,7 +100,8 @@ final class SequenceInbox {
       List<Kept> kept,
       boolean first,
       boolean last,
-      ActorRef<RoomSequencer.Command> sequencer)
+      ActorRef<RoomSequencer.Command> sequencer,
+      List<RoomSequencer.StreamState> handoff)
       implements Command, ClusterMessage {}
 
   /** A numbered broadcast ({@link PeerEvent.Sequenced}), on the wire. */
@@ -137,7 +140,11 @@ final class SequenceInbox {
     /** Whether a subscription went out and its state has not all come (a retry is due). */
     boolean awaiting;
     /** The parts of a state received so far. */
-    List<Lobby.HistoryView.Kept> parts;
+    List<Kept> parts;
+    /** The last sequencer that answered, to tell the room when another one does. */
+    ActorRef<RoomSequencer.Command> lastSequencer;
+    /** A stopped sequencer's state, passed on with the next subscription. */
+    RoomSequencer.Handoff handoff;
 
     Linked(
         ActorRef<PeerEvent> inbox,
@@ -221,7 +228,8 @@ final class SequenceInbox {
                   linked.history.ttl().toMillis(),
                   linked.history.maxBytes(),
                   linked.heartbeat.toMillis(),
-                  context.getSelf()));
+                  context.getSelf(),
+                  linked.handoff));
     }
     return Behaviors.same();
   }
@@ -259,13 +267,28 @@ final class SequenceInbox {
     } else if (linked.parts == null) {
       return Behaviors.same(); // the rest of a state whose start was dropped: another follows
     }
-    state.kept().forEach(k -> linked.parts.add(k.toKept()));
+    linked.parts.addAll(state.kept());
     if (!state.last()) {
       return Behaviors.same();
     }
-    List<Lobby.HistoryView.Kept> kept = linked.parts;
+    List<Kept> parts = linked.parts;
     linked.parts = null;
+    if (state.handoff() != null) {
+      // Its shard is moving: the successor goes on from this state, which the room keeps as is.
+      context.getLog().debug("The sequencer of room {} hands off at offset {}", id, state.offset());
+      linked.handoff =
+          new RoomSequencer.Handoff(state.epoch(), state.offset(), parts, state.handoff());
+      if (state.sequencer().equals(linked.sequencer)) {
+        unwatch(linked.sequencer);
+        linked.sequencer = null;
+      }
+      return subscribe(id);
+    }
     linked.awaiting = false;
+    linked.handoff = null;
+    List<Lobby.HistoryView.Kept> kept = parts.stream().map(Kept::toKept).toList();
+    boolean moved = linked.lastSequencer != null && !linked.lastSequencer.equals(state.sequencer());
+    linked.lastSequencer = state.sequencer();
     if (!state.sequencer().equals(linked.sequencer)) {
       unwatch(linked.sequencer);
       linked.sequencer = state.sequencer();
@@ -275,7 +298,11 @@ final class SequenceInbox {
     }
     linked.inbox.tell(
         new PeerEvent.History(
-            state.sequencer().path().address().toString(), state.epoch(), state.offset(), kept));
+            state.sequencer().path().address().toString(),
+            state.epoch(),
+            state.offset(),
+            kept,
+            moved));
     return Behaviors.same();
   }
 

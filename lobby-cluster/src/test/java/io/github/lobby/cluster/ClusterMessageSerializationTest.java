@@ -161,7 +161,20 @@ class ClusterMessageSerializationTest {
     String from = SessionId.random().toString();
     List<Object> messages =
         List.of(
-            new RoomSequencer.Subscribe("r", NODE, 100, 300_000, 131_072, 5_000, inbox),
+            new RoomSequencer.Subscribe("r", NODE, 100, 300_000, 131_072, 5_000, inbox, null),
+            new RoomSequencer.Subscribe(
+                "r",
+                NODE,
+                100,
+                300_000,
+                131_072,
+                5_000,
+                inbox,
+                new RoomSequencer.Handoff(
+                    "0123456789abcdef",
+                    9,
+                    List.of(new SequenceInbox.Kept(9, from, "t", null)),
+                    List.of(new RoomSequencer.StreamState(NODE, "17", 8)))),
             new RoomSequencer.Unsubscribe("r", inbox),
             new RoomSequencer.Sequence(
                 "r", NODE, "17", "0123456789abcdef", 7, 7, from, "h\u00e9", null, inbox),
@@ -175,7 +188,17 @@ class ClusterMessageSerializationTest {
                 List.of(new SequenceInbox.Kept(8, from, null, "{\"a\":[1]}")),
                 true,
                 false,
-                sequencer),
+                sequencer,
+                null),
+            new SequenceInbox.State(
+                "r",
+                "0123456789abcdef",
+                9,
+                List.of(),
+                true,
+                true,
+                sequencer,
+                List.of(new RoomSequencer.StreamState(NODE, "17", 8))),
             new SequenceInbox.Sequenced("r", NODE, "0123456789abcdef", 9, 8, from, "x", null));
     for (Object message : messages) {
       assertEquals(message, deserialize(serialize(message), message));

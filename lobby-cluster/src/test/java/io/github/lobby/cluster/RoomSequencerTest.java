@@ -49,7 +49,8 @@ class RoomSequencerTest {
   }
 
   private SequenceInbox.State subscribe(String node, TestProbe<SequenceInbox.Command> inbox) {
-    sequencer.tell(new RoomSequencer.Subscribe("r", node, 100, 300_000, 1 << 20, 100, inbox.ref()));
+    sequencer.tell(
+        new RoomSequencer.Subscribe("r", node, 100, 300_000, 1 << 20, 100, inbox.ref(), null));
     SequenceInbox.State state = inbox.expectMessageClass(SequenceInbox.State.class);
     assertTrue(state.first() && state.last());
     return state;
@@ -115,5 +116,40 @@ class RoomSequencerTest {
     ClusterSharding.Passivate<?> passivate =
         assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage(Duration.ofSeconds(3)));
     assertEquals(sequencer, passivate.entity());
+  }
+
+  @Test
+  void aSequencerWhoseShardMovesHandsItsStateToASuccessorThatGoesOnInTheSameEpoch() {
+    send("1", epoch, 1, 1, "one");
+    send("1", epoch, 1, 2, "two");
+    assertEquals(List.of("one@1", "two@2"), List.of(numbered(), numbered()));
+    sequencer.tell(RoomSequencer.Stop.INSTANCE); // sharding moves its shard
+    SequenceInbox.State handoff = inboxA.expectMessageClass(SequenceInbox.State.class);
+    assertEquals(inboxB.expectMessageClass(SequenceInbox.State.class), handoff, "to every node");
+    assertEquals(List.of(new RoomSequencer.StreamState(NODE_A, "1", 2)), handoff.handoff());
+    assertEquals(2, handoff.kept().size());
+
+    ActorRef<RoomSequencer.Command> successor =
+        testKit.spawn(RoomSequencer.create("r", shard.ref()));
+    successor.tell(
+        new RoomSequencer.Subscribe(
+            "r",
+            NODE_A,
+            100,
+            300_000,
+            1 << 20,
+            100,
+            inboxA.ref(),
+            new RoomSequencer.Handoff(
+                handoff.epoch(), handoff.offset(), handoff.kept(), handoff.handoff())));
+    SequenceInbox.State state = inboxA.expectMessageClass(SequenceInbox.State.class);
+    assertEquals(epoch, state.epoch(), "the same epoch");
+    assertEquals(2, state.offset());
+    assertEquals(handoff.kept(), state.kept());
+    sequencer = successor;
+    subscribe(NODE_B, inboxB);
+    send("1", epoch, 2, 2, "two"); // sent again by the room: the successor had it
+    send("1", epoch, 3, 3, "three");
+    assertEquals("three@3", numbered());
   }
 }

@@ -92,12 +92,20 @@ public sealed interface PeerEvent {
    *     another epoch knows that the history it had was lost
    * @param offset the offset of the sequencer's latest broadcast (0 before any)
    * @param kept the broadcasts it keeps, oldest first
+   * @param moved whether another sequencer answered than before: one in the same epoch took over
+   *     from a predecessor whose shard moved, and the room sends it what had not come back
    */
-  record History(String node, String epoch, long offset, List<Lobby.HistoryView.Kept> kept)
+  record History(
+      String node, String epoch, long offset, List<Lobby.HistoryView.Kept> kept, boolean moved)
       implements PeerEvent {
     /** Copies the list. */
     public History {
       kept = List.copyOf(kept);
+    }
+
+    /** A history from the sequencer that answered before (or the first). */
+    public History(String node, String epoch, long offset, List<Lobby.HistoryView.Kept> kept) {
+      this(node, epoch, offset, kept, false);
     }
   }
 }

@@ -832,8 +832,9 @@ final class Room extends AbstractBehavior<Room.Command> {
     for (Lobby.HistoryView.Kept kept : missed) {
       fanOut(new ClientEvent.Message(kept.from(), room, kept.msg(), kept.offset()));
     }
-    if (newEpoch) {
-      // The old sequencer is gone, and with it what it had not sent back: send it again.
+    if (newEpoch || h.moved()) {
+      // The old sequencer is gone, and with it what it had not sent back: send it again (a
+      // successor in the same epoch knows which it had).
       sendAgain(0);
     }
   }

@@ -328,4 +328,18 @@ class SequencedRoomTest {
     time.timePasses(Duration.ofSeconds(5));
     a.transport().probe.expectMessage(new ProbeTransport.Closed(1013, "room unavailable"));
   }
+
+  @Test
+  void aSuccessorInTheSameEpochGetsWhatHadNotComeBackWithoutAReset() throws Exception {
+    Client a = started();
+    a.says("in flight");
+    assertEquals(new Sent("e1", 1, 1, a.id(), new Payload.Text("in flight")), sequencer.nextSent());
+    // The sequencer's shard moved; its successor took over its state, in the same epoch.
+    sequencer.inbox.tell(
+        new PeerEvent.History(THERE, "e1", 5, List.of(kept(4, "four"), kept(5, "five")), true));
+    assertEquals(new Sent("e1", 1, 1, a.id(), new Payload.Text("in flight")), sequencer.nextSent());
+    a.expectNothing(); // no reset, nothing replayed
+    sequenced(HERE, "e1", 6, 1, a.id(), "in flight");
+    expectMessage(a, "in flight", 6);
+  }
 }
