@@ -34,9 +34,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * here.
  *
  * <p>The state lives in memory only. A sequencer that starts (the first use of a room, or again
- * after its node was lost or left) takes a new random epoch and an empty history; the rooms see
- * the new epoch, tell their clients that the history was reset, and send again what the lost
- * sequencer had not sent back. Shards are not moved to nodes that join ({@link KeepShards}), since
+ * after its node was lost) takes a new random epoch and an empty history; the rooms see the new
+ * epoch, tell their clients that the history was reset, and send again what the lost sequencer had
+ * not sent back. When its shard moves because its node leaves gracefully, sharding stops it with
+ * {@link Stop}: it then sends its state to every node that has the room ({@link Handoff}), which
+ * pass it on with their next subscription, and the successor goes on in the same epoch (unless a
+ * subscription without it reaches the successor first: then a new epoch, as after a loss). Shards are not moved to nodes that join ({@link KeepShards}), since
  * every move would reset the histories of its rooms, and Pekko's idle passivation is off for
  * sequencers. A sequencer passivates once no node has its room (every node's room has ended).
  *
