@@ -1,7 +1,7 @@
 package io.github.lobby.cluster;
 
-import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.PeerEvent;
 import io.github.lobby.core.RoomHistory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,6 +135,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   /** Where each node's room stands: the last of its broadcasts numbered. */
   private final Map<String, Stream> streams = new java.util.HashMap<>();
   private RoomHistory history;
+  private long heartbeatMillis;
   private long offset;
 
   /** One room incarnation's broadcasts: the last numbered, and the gap already asked about. */
@@ -182,6 +183,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
     if (history == null) {
       Duration heartbeat = Duration.ofMillis(subscribe.heartbeatMillis());
+      heartbeatMillis = Math.max(1, subscribe.heartbeatMillis());
       history =
           new RoomHistory(
               new LobbySettings.History(
@@ -207,8 +209,10 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     epoch = handoff.epoch();
     offset = handoff.offset();
     for (SequenceInbox.Kept kept : handoff.kept()) {
-      Lobby.HistoryView.Kept k = kept.toKept();
-      history.add(new RoomHistory.Entry(k.offset(), k.from(), k.msg(), beats));
+      PeerEvent.Kept k = kept.toKept();
+      history.add(
+          new RoomHistory.Entry(
+              k.offset(), k.from(), k.msg(), beats - kept.ageMillis() / heartbeatMillis));
     }
     for (StreamState stream : handoff.streams()) {
       streams.put(stream.node(), new Stream(stream.incarnation(), stream.last()));
@@ -237,7 +241,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     long chars = 0;
     boolean first = true;
     for (RoomHistory.Entry entry : history.after(0)) {
-      SequenceInbox.Kept kept = SequenceInbox.Kept.of(entry);
+      SequenceInbox.Kept kept = SequenceInbox.Kept.of(entry, (beats - entry.beat()) * heartbeatMillis);
       long size = kept.chars();
       if (!part.isEmpty() && chars + size > PART_CHARS) {
         inbox.tell(

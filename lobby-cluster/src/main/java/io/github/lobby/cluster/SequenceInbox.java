@@ -64,22 +64,28 @@ final class SequenceInbox {
   /** A local room saw a gap in the offsets: it asks for the history again. */
   record Resync(RoomId room) implements Command {}
 
-  /** One kept broadcast, on the wire. */
-  record Kept(long offset, String from, String text, String json) {
-    static Kept of(RoomHistory.Entry entry) {
+  /**
+   * One kept broadcast, on the wire.
+   *
+   * @param ageMillis how long ago the sequencer kept it
+   */
+  record Kept(long offset, String from, String text, String json, long ageMillis) {
+    static Kept of(RoomHistory.Entry entry, long ageMillis) {
       return new Kept(
           entry.offset(),
           entry.from().toString(),
           Envelope.text(entry.msg()),
-          Envelope.json(entry.msg()));
+          Envelope.json(entry.msg()),
+          ageMillis);
     }
 
     long chars() {
       return 64 + (text != null ? text.length() : json.length());
     }
 
-    Lobby.HistoryView.Kept toKept() {
-      return new Lobby.HistoryView.Kept(offset, Envelope.session(from), Envelope.payload(text, json));
+    PeerEvent.Kept toKept() {
+      return new PeerEvent.Kept(
+          offset, Envelope.session(from), Envelope.payload(text, json), Duration.ofMillis(ageMillis));
     }
   }
 
@@ -286,7 +292,7 @@ final class SequenceInbox {
     }
     linked.awaiting = false;
     linked.handoff = null;
-    List<Lobby.HistoryView.Kept> kept = parts.stream().map(Kept::toKept).toList();
+    List<PeerEvent.Kept> kept = parts.stream().map(Kept::toKept).toList();
     boolean moved = linked.lastSequencer != null && !linked.lastSequencer.equals(state.sequencer());
     linked.lastSequencer = state.sequencer();
     if (!state.sequencer().equals(linked.sequencer)) {

@@ -173,7 +173,7 @@ class ClusterMessageSerializationTest {
                 new RoomSequencer.Handoff(
                     "0123456789abcdef",
                     9,
-                    List.of(new SequenceInbox.Kept(9, from, "t", null)),
+                    List.of(new SequenceInbox.Kept(9, from, "t", null, 1_500)),
                     List.of(new RoomSequencer.StreamState(NODE, "17", 8)))),
             new RoomSequencer.Unsubscribe("r", inbox),
             new RoomSequencer.Sequence(
@@ -185,7 +185,7 @@ class ClusterMessageSerializationTest {
                 "r",
                 "0123456789abcdef",
                 9,
-                List.of(new SequenceInbox.Kept(8, from, null, "{\"a\":[1]}")),
+                List.of(new SequenceInbox.Kept(8, from, null, "{\"a\":[1]}", 0)),
                 true,
                 false,
                 sequencer,

@@ -178,6 +178,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   private long beats;
   private long emptySince;
   private final ActorRef<Lobby.Command> lobby;
+  private final long heartbeatNanos;
 
   // A history across nodes: the room's broadcasts go through its sequencer.
   private final boolean sequenced;
@@ -277,6 +278,7 @@ final class Room extends AbstractBehavior<Room.Command> {
     this.metrics = metrics;
     this.lobby = lobby;
     this.history = history.on() ? new RoomHistory(history, heartbeat) : null;
+    this.heartbeatNanos = heartbeat.toNanos();
     ActorRef<PeerEvent> inbox = context.messageAdapter(PeerEvent.class, FromPeer::new);
     this.peers =
         history.on()
@@ -807,8 +809,8 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
     boolean newEpoch = !h.epoch().equals(epoch);
     long seen = newEpoch ? 0 : lastOffset; // what the members here already got
-    List<Lobby.HistoryView.Kept> missed = new ArrayList<>();
-    for (Lobby.HistoryView.Kept kept : h.kept()) {
+    List<PeerEvent.Kept> missed = new ArrayList<>();
+    for (PeerEvent.Kept kept : h.kept()) {
       if (kept.offset() > seen) {
         missed.add(kept);
       }
@@ -824,12 +826,12 @@ final class Room extends AbstractBehavior<Room.Command> {
       long upTo = missed.isEmpty() ? lastOffset : missed.get(0).offset() - 1;
       fanOutJson(new ClientEvent.HistoryReset(epoch, upTo));
     } else {
-      for (Lobby.HistoryView.Kept kept : missed) {
-        history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), beats));
+      for (PeerEvent.Kept kept : missed) {
+        history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), keptAt(kept)));
       }
       lastOffset = Math.max(lastOffset, h.offset());
     }
-    for (Lobby.HistoryView.Kept kept : missed) {
+    for (PeerEvent.Kept kept : missed) {
       fanOut(new ClientEvent.Message(kept.from(), room, kept.msg(), kept.offset()));
     }
     if (newEpoch || h.moved()) {
@@ -848,12 +850,17 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
   }
 
+  /** The beat a broadcast of the sequencer's history was kept at, here: from its age. */
+  private long keptAt(PeerEvent.Kept kept) {
+    return beats - kept.age().toNanos() / heartbeatNanos;
+  }
+
   private void adopt(PeerEvent.History h) {
     epoch = h.epoch();
     lastOffset = h.offset();
     history.clear();
-    for (Lobby.HistoryView.Kept kept : h.kept()) {
-      history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), beats));
+    for (PeerEvent.Kept kept : h.kept()) {
+      history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), keptAt(kept)));
     }
   }
 

@@ -142,11 +142,15 @@ class SequencedRoomTest {
     return new Client(id, transport, reply.receiveMessage());
   }
 
-  static Lobby.HistoryView.Kept kept(long offset, String text) {
-    return new Lobby.HistoryView.Kept(offset, OTHER, new Payload.Text(text));
+  static PeerEvent.Kept kept(long offset, String text) {
+    return kept(offset, text, Duration.ZERO);
   }
 
-  void history(String epoch, long offset, Lobby.HistoryView.Kept... kept) {
+  static PeerEvent.Kept kept(long offset, String text, Duration age) {
+    return new PeerEvent.Kept(offset, OTHER, new Payload.Text(text), age);
+  }
+
+  void history(String epoch, long offset, PeerEvent.Kept... kept) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     while (sequencer.inbox == null) { // the room starts on the Lobby's thread
       assertTrue(System.nanoTime() < deadline, "the room linked to its sequencer");
@@ -341,5 +345,24 @@ class SequencedRoomTest {
     a.expectNothing(); // no reset, nothing replayed
     sequenced(HERE, "e1", 6, 1, a.id(), "in flight");
     expectMessage(a, "in flight", 6);
+  }
+
+  @Test
+  void whatTheSequencerKeptExpiresHereWhenItWouldThere() {
+    Client a = connect(Optional.empty());
+    // Kept 4 min 55 s ago there, with a ttl of 5 min: it has one heartbeat (5 s) left.
+    history("e1", 5, kept(4, "four", Duration.ofSeconds(295)), kept(5, "five", Duration.ZERO));
+    assertInstanceOf(ClientEvent.Welcome.class, a.next());
+    Client early = connect(Optional.of(new Recovery(3, "e1")));
+    assertEquals(
+        Boolean.TRUE, assertInstanceOf(ClientEvent.Welcome.class, early.next()).recovered());
+    expectMessage(early, "four", 4);
+    expectMessage(early, "five", 5);
+    ManualTime.get(testKit.system()).timePasses(Duration.ofSeconds(10)); // two heartbeats
+    Client late = connect(Optional.of(new Recovery(3, "e1")));
+    assertEquals(
+        Boolean.FALSE,
+        assertInstanceOf(ClientEvent.Welcome.class, late.next()).recovered(),
+        "four expired here as it did there");
   }
 }
