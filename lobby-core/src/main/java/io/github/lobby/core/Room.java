@@ -587,11 +587,14 @@ final class Room extends AbstractBehavior<Room.Command> {
     Member sender = members.get(broadcast.from());
     if (sender != null && sequenced) {
       // Fanned out, and the sender acknowledged, when it comes back from the sequencer.
-      long seq = ++lastSeq;
-      pending.addLast(
+      toSequencer(
           new Pending(
-              seq, broadcast.from(), broadcast.msg(), broadcast.sent(), broadcast.session(), null));
-      peers.sequence(epoch, pending.peekFirst().seq(), seq, broadcast.from(), broadcast.msg());
+              ++lastSeq,
+              broadcast.from(),
+              broadcast.msg(),
+              broadcast.sent(),
+              broadcast.session(),
+              null));
     } else if (sender != null) {
       try {
         Long offset = keep(broadcast.from(), broadcast.msg());
@@ -611,9 +614,8 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onPublish(Publish publish) {
     if (sequenced) {
-      long seq = ++lastSeq;
-      pending.addLast(new Pending(seq, publish.serverId(), publish.msg(), 0, null, publish.replyTo()));
-      peers.sequence(epoch, pending.peekFirst().seq(), seq, publish.serverId(), publish.msg());
+      toSequencer(
+          new Pending(++lastSeq, publish.serverId(), publish.msg(), 0, null, publish.replyTo()));
       return this;
     }
     Long offset = keep(publish.serverId(), publish.msg());
@@ -824,10 +826,10 @@ final class Room extends AbstractBehavior<Room.Command> {
       adopt(h);
       // The offset the client has everything up to, in the new count: what follows comes next.
       long upTo = missed.isEmpty() ? lastOffset : missed.get(0).offset() - 1;
-      fanOutJson(new ClientEvent.HistoryReset(epoch, upTo));
+      fanOut(new ClientEvent.HistoryReset(epoch, upTo), true); // classic clients know no history
     } else {
       for (PeerEvent.Kept kept : missed) {
-        history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), keptAt(kept)));
+        history.add(entry(kept));
       }
       lastOffset = Math.max(lastOffset, h.offset());
     }
@@ -841,18 +843,29 @@ final class Room extends AbstractBehavior<Room.Command> {
     }
   }
 
+  /** Hands a broadcast to the sequencer; it is fanned out, and answered, when it comes back. */
+  private void toSequencer(Pending p) {
+    pending.addLast(p);
+    sendToSequencer(p);
+  }
+
   /** Sends the pending broadcasts from {@code from} on to the sequencer again, in order. */
   private void sendAgain(long from) {
     for (Pending p : pending) {
       if (p.seq() >= from) {
-        peers.sequence(epoch, pending.peekFirst().seq(), p.seq(), p.from(), p.msg());
+        sendToSequencer(p);
       }
     }
   }
 
-  /** The beat a broadcast of the sequencer's history was kept at, here: from its age. */
-  private long keptAt(PeerEvent.Kept kept) {
-    return beats - kept.age().toNanos() / heartbeatNanos;
+  private void sendToSequencer(Pending p) {
+    peers.sequence(epoch, pending.peekFirst().seq(), p.seq(), p.from(), p.msg());
+  }
+
+  /** A broadcast of the sequencer's history, kept here at the beat its age says. */
+  private RoomHistory.Entry entry(PeerEvent.Kept kept) {
+    long keptAt = beats - kept.age().toNanos() / heartbeatNanos;
+    return new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), keptAt);
   }
 
   private void adopt(PeerEvent.History h) {
@@ -860,20 +873,7 @@ final class Room extends AbstractBehavior<Room.Command> {
     lastOffset = h.offset();
     history.clear();
     for (PeerEvent.Kept kept : h.kept()) {
-      history.add(new RoomHistory.Entry(kept.offset(), kept.from(), kept.msg(), keptAt(kept)));
-    }
-  }
-
-  /** Offers an event to the JSON-mode members only (classic clients know no history). */
-  private void fanOutJson(ClientEvent event) {
-    Frame json = null;
-    for (Member member : members.values()) {
-      if (member.mode() == Mode.JSON) {
-        Frame frame = json != null ? json : (json = Frame.render(event, codecs.json()));
-        if (Session.offer(member.transport(), member.session(), frame)) {
-          metrics.delivered(1, frame.utf8().length());
-        }
-      }
+      history.add(entry(kept));
     }
   }
 
@@ -941,12 +941,20 @@ final class Room extends AbstractBehavior<Room.Command> {
    * @return how many members accepted it
    */
   private int fanOut(ClientEvent event) {
+    return fanOut(event, false);
+  }
+
+  /** Like {@link #fanOut(ClientEvent)}; with {@code jsonOnly}, to the JSON-mode members only. */
+  private int fanOut(ClientEvent event, boolean jsonOnly) {
     Frame classic = null;
     Frame json = null;
     int acceptedClassic = 0;
     int acceptedJson = 0;
     for (Member member : members.values()) {
       if (member.mode() == Mode.CLASSIC) {
+        if (jsonOnly) {
+          continue;
+        }
         Frame frame = classic != null ? classic : (classic = Frame.render(event, codecs.classic()));
         if (Session.offer(member.transport(), member.session(), frame)) {
           acceptedClassic++;
