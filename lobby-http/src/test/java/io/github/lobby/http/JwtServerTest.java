@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JOSEException;
@@ -28,7 +23,6 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The built-in JWT authentication end to end: {@link LobbyServer} configured with {@code
@@ -173,17 +167,7 @@ class JwtServerTest {
    */
   @Test
   void noTokenNorTheSecretEverReachesALogLineOrAResponse() throws Exception {
-    LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ListAppender<ILoggingEvent> captured = new ListAppender<>();
-    captured.start();
-    Logger root = logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    Logger lobby = logging.getLogger("io.github.lobby");
-    Logger pekko = logging.getLogger("org.apache.pekko");
-    Level lobbyBefore = lobby.getLevel();
-    Level pekkoBefore = pekko.getLevel();
-    root.addAppender(captured);
-    lobby.setLevel(Level.DEBUG);
-    pekko.setLevel(Level.DEBUG);
+    DebugLogCapture logs = DebugLogCapture.start();
     List<String> tokens = new ArrayList<>();
     List<String> responses = new ArrayList<>();
     Random random = new Random(20261126);
@@ -224,17 +208,9 @@ class JwtServerTest {
       client.close();
       client.awaitClose(Duration.ofSeconds(5));
     } finally {
-      root.detachAppender(captured);
-      lobby.setLevel(lobbyBefore);
-      pekko.setLevel(pekkoBefore);
+      logs.close();
     }
-    List<String> lines = new ArrayList<>();
-    for (ILoggingEvent event : List.copyOf(captured.list)) {
-      lines.add(
-          event.getFormattedMessage()
-              + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage())
-              + event.getMDCPropertyMap());
-    }
+    List<String> lines = logs.lines();
     assertTrue(lines.size() > 10, "the debug lines were captured: " + lines.size());
     assertTrue(responses.stream().anyMatch(r -> r.contains("101 Switching")), "some upgrades passed");
     assertTrue(responses.stream().anyMatch(r -> r.contains("401 Unauthorized")), "some were refused");

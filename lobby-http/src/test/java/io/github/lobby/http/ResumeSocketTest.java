@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.lobby.http.codec.WireJson;
@@ -28,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * Resuming a session ({@code lobby.recovery}; PROTOCOL.md, resuming a session) over real sockets,
@@ -332,17 +326,7 @@ class ResumeSocketTest {
    */
   @Test
   void noResumeKeyEverReachesALogLine() throws Exception {
-    LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
-    ListAppender<ILoggingEvent> captured = new ListAppender<>();
-    captured.start();
-    Logger root = logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    Logger lobby = logging.getLogger("io.github.lobby");
-    Logger pekko = logging.getLogger("org.apache.pekko");
-    Level lobbyBefore = lobby.getLevel();
-    Level pekkoBefore = pekko.getLevel();
-    root.addAppender(captured);
-    lobby.setLevel(Level.DEBUG);
-    pekko.setLevel(Level.DEBUG);
+    DebugLogCapture logs = DebugLogCapture.start();
     List<String> keys = new ArrayList<>();
     try {
       for (int port : List.of(LEAN.port(), ROUTES.port())) {
@@ -392,17 +376,9 @@ class ResumeSocketTest {
         third.close();
       }
     } finally {
-      root.detachAppender(captured);
-      lobby.setLevel(lobbyBefore);
-      pekko.setLevel(pekkoBefore);
+      logs.close();
     }
-    List<String> lines = new ArrayList<>();
-    for (ILoggingEvent event : List.copyOf(captured.list)) {
-      lines.add(
-          event.getFormattedMessage()
-              + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage())
-              + event.getMDCPropertyMap());
-    }
+    List<String> lines = logs.lines();
     assertTrue(
         lines.stream().anyMatch(l -> l.contains("resumed in room")),
         "the debug lines were captured: " + lines.size());
