@@ -197,7 +197,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     if (subscribers.put(subscribe.inbox(), subscribe.node()) == null) {
       getContext().watchWith(subscribe.inbox(), new SubscriberGone(subscribe.inbox()));
     }
-    sendState(subscribe.inbox(), null);
+    state(null).forEach(subscribe.inbox()::tell);
     return this;
   }
 
@@ -227,7 +227,8 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     if (!subscribers.isEmpty() && history != null) {
       List<StreamState> states = new ArrayList<>();
       streams.forEach((node, stream) -> states.add(new StreamState(node, stream.incarnation, stream.last)));
-      subscribers.keySet().forEach(inbox -> sendState(inbox, states));
+      List<SequenceInbox.State> handoff = state(states); // built once, for every node
+      subscribers.keySet().forEach(inbox -> handoff.forEach(inbox::tell));
     }
     return Behaviors.stopped();
   }
@@ -236,44 +237,46 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
    * The state in parts of at most {@link #PART_CHARS} of message text (one entry at least); with
    * {@code handoff} streams, as a hand-off to a successor.
    */
-  private void sendState(ActorRef<SequenceInbox.Command> inbox, List<StreamState> handoff) {
+  private List<SequenceInbox.State> state(List<StreamState> handoff) {
+    List<SequenceInbox.State> parts = new ArrayList<>();
     List<SequenceInbox.Kept> part = new ArrayList<>();
     long chars = 0;
-    boolean first = true;
     for (RoomHistory.Entry entry : history.after(0)) {
       SequenceInbox.Kept kept = SequenceInbox.Kept.of(entry, (beats - entry.beat()) * heartbeatMillis);
       long size = kept.chars();
       if (!part.isEmpty() && chars + size > PART_CHARS) {
-        inbox.tell(
+        parts.add(
             new SequenceInbox.State(
-                room, epoch, offset, part, first, false, getContext().getSelf(), null));
-        first = false;
+                room, epoch, offset, part, parts.isEmpty(), false, getContext().getSelf(), null));
         part = new ArrayList<>();
         chars = 0;
       }
       part.add(kept);
       chars += size;
     }
-    inbox.tell(
+    parts.add(
         new SequenceInbox.State(
-            room, epoch, offset, part, first, true, getContext().getSelf(), handoff));
+            room, epoch, offset, part, parts.isEmpty(), true, getContext().getSelf(), handoff));
+    return parts;
   }
 
   private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
-    String node = subscribers.remove(unsubscribe.inbox());
-    if (node != null) {
-      getContext().unwatch(unsubscribe.inbox());
-      streams.remove(node);
-    }
+    getContext().unwatch(unsubscribe.inbox());
+    forget(unsubscribe.inbox());
     return this;
   }
 
   private Behavior<Command> onSubscriberGone(SubscriberGone gone) {
-    String node = subscribers.remove(gone.inbox());
+    forget(gone.inbox());
+    return this;
+  }
+
+  /** A node no longer has the room: neither its subscription nor where its room stood remain. */
+  private void forget(ActorRef<SequenceInbox.Command> inbox) {
+    String node = subscribers.remove(inbox);
     if (node != null) {
       streams.remove(node);
     }
-    return this;
   }
 
   private Behavior<Command> onSequence(Sequence sequence) {
@@ -327,7 +330,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     beats++;
     history.expire(beats);
     if (subscribers.isEmpty()) {
-      // No node has the room: each keeps its own copy of the history until its ttl.
+      // No node has the room any more (each node's room ended with its own copy).
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }
     return this;

@@ -213,7 +213,7 @@ final class SequenceInbox {
             new Linked(register.inbox(), register.owner(), register.history(), register.heartbeat()));
     if (previous != null) { // the room started again before this inbox heard that it ended
       context.unwatch(previous.owner);
-      unwatch(previous.sequencer);
+      setSequencer(previous, null);
     }
     context.watchWith(register.owner(), new RoomGone(register.room(), register.owner()));
     return subscribe(register.room());
@@ -285,8 +285,7 @@ final class SequenceInbox {
       linked.handoff =
           new RoomSequencer.Handoff(state.epoch(), state.offset(), parts, state.handoff());
       if (state.sequencer().equals(linked.sequencer)) {
-        unwatch(linked.sequencer);
-        linked.sequencer = null;
+        setSequencer(linked, null);
       }
       return subscribe(id);
     }
@@ -295,13 +294,7 @@ final class SequenceInbox {
     List<PeerEvent.Kept> kept = parts.stream().map(Kept::toKept).toList();
     boolean moved = linked.lastSequencer != null && !linked.lastSequencer.equals(state.sequencer());
     linked.lastSequencer = state.sequencer();
-    if (!state.sequencer().equals(linked.sequencer)) {
-      unwatch(linked.sequencer);
-      linked.sequencer = state.sequencer();
-      if (watched.merge(state.sequencer(), 1, Integer::sum) == 1) {
-        context.watchWith(state.sequencer(), new SequencerGone(state.sequencer()));
-      }
-    }
+    setSequencer(linked, state.sequencer());
     linked.inbox.tell(
         new PeerEvent.History(
             state.sequencer().path().address().toString(),
@@ -312,10 +305,22 @@ final class SequenceInbox {
     return Behaviors.same();
   }
 
-  private void unwatch(ActorRef<RoomSequencer.Command> sequencer) {
-    if (sequencer != null && watched.merge(sequencer, -1, Integer::sum) <= 0) {
-      watched.remove(sequencer);
-      context.unwatch(sequencer);
+  /**
+   * Makes {@code sequencer} (or none) the room's, watching each sequencer once however many local
+   * rooms it serves.
+   */
+  private void setSequencer(Linked linked, ActorRef<RoomSequencer.Command> sequencer) {
+    ActorRef<RoomSequencer.Command> before = linked.sequencer;
+    if (before != null && before.equals(sequencer)) {
+      return;
+    }
+    if (before != null && watched.merge(before, -1, Integer::sum) <= 0) {
+      watched.remove(before);
+      context.unwatch(before);
+    }
+    linked.sequencer = sequencer;
+    if (sequencer != null && watched.merge(sequencer, 1, Integer::sum) == 1) {
+      context.watchWith(sequencer, new SequencerGone(sequencer));
     }
   }
 
@@ -353,7 +358,7 @@ final class SequenceInbox {
       rooms.remove(gone.room());
       if (linked.sequencer != null) {
         linked.sequencer.tell(new RoomSequencer.Unsubscribe(gone.room().value(), context.getSelf()));
-        unwatch(linked.sequencer);
+        setSequencer(linked, null);
       }
     }
     return Behaviors.same();
