@@ -18,9 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,16 +49,13 @@ class ClusterCrashTest {
   private static final Config NODE =
       ConfigFactory.parseString(SETTINGS).withFallback(ConfigFactory.load());
 
-  private final List<ActorSystem<Void>> systems = new ArrayList<>();
-  private Process process;
+  private CrashCluster crash;
 
   @AfterEach
   void stop() {
-    if (process != null) {
-      process.destroyForcibly();
+    if (crash != null) {
+      crash.close();
     }
-    systems.forEach(ActorSystem::terminate);
-    systems.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
   }
 
   private static boolean isMember(ActorSystem<?> system, Address address) {
@@ -70,24 +65,13 @@ class ClusterCrashTest {
 
   @Test
   void aKilledNodesMembersLeaveOnceWithReasonErrorAndTheRoomKeepsWorking() throws Exception {
-    ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
-    systems.add(seed);
+    crash = new CrashCluster(NODE, SETTINGS, false);
+    ActorSystem<Void> seed = crash.seed;
+    ActorSystem<Void> witness = crash.witness;
     Address seedAddress = Cluster.get(seed).selfMember().address();
-    Cluster.get(seed).manager().tell(Join.create(seedAddress));
-    ActorSystem<Void> witness = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
-    systems.add(witness);
-    Cluster.get(witness).manager().tell(Join.create(seedAddress));
-    LobbyServer server =
-        LobbyServer.start(seed, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
-
-    ClusterNodeProcess.Launched launched = ClusterNodeProcess.launch(seedAddress, SETTINGS);
-    process = launched.process();
-    int port = launched.port();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (TestCluster.upMembers(seed) != 3) {
-      assertTrue(System.nanoTime() < deadline, "the cluster of three formed within 30 s");
-      Thread.sleep(100);
-    }
+    LobbyServer server = crash.server;
+    Process process = crash.process;
+    int port = crash.port;
     Address killed =
         StreamSupport.stream(Cluster.get(seed).state().getMembers().spliterator(), false)
             .map(m -> m.address())
@@ -143,7 +127,7 @@ class ClusterCrashTest {
             + NODE.getDuration("lobby.cluster.member-lease").toMillis()
             + " ms");
     // It was the downing: the node is out of the cluster (or on its way out).
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (isMember(seed, killed)) {
       assertTrue(System.nanoTime() < deadline, "the killed node was removed from the cluster");
       Thread.sleep(100);

@@ -8,18 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.github.lobby.http.LobbyServer;
 import io.github.lobby.testkit.TestClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,18 +40,15 @@ class ClusterHistoryCrashTest {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
-  private final List<ActorSystem<Void>> systems = new ArrayList<>();
+  private CrashCluster crash;
   private final List<TestClient> clients = new ArrayList<>();
-  private Process process;
 
   @AfterEach
   void stop() {
     clients.forEach(TestClient::close);
-    if (process != null) {
-      process.destroyForcibly();
+    if (crash != null) {
+      crash.close();
     }
-    systems.forEach(ActorSystem::terminate);
-    systems.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
   }
 
   private TestClient connect(int port, String target) {
@@ -81,26 +73,12 @@ class ClusterHistoryCrashTest {
 
   @Test
   void killingTheSequencersNodeGivesANewEpochAndTheRoomKeepsWorking() throws Exception {
-    ActorSystem<Void> seed = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
-    systems.add(seed);
-    Address seedAddress = Cluster.get(seed).selfMember().address();
-    Cluster.get(seed).manager().tell(Join.create(seedAddress));
-    // A second node in this JVM: the majority survives the kill.
-    ActorSystem<Void> witness = ActorSystem.create(Behaviors.empty(), "lobby", NODE);
-    systems.add(witness);
-    Cluster.get(witness).manager().tell(Join.create(seedAddress));
-    LobbyServer server = LobbyServer.start(seed, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
-    LobbyServer.start(witness, NODE).toCompletableFuture().get(20, TimeUnit.SECONDS);
-    int seedPort = server.localAddress().getPort();
-
-    ClusterNodeProcess.Launched launched = ClusterNodeProcess.launch(seedAddress, SETTINGS);
-    process = launched.process();
-    int port = launched.port();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (TestCluster.upMembers(seed) != 3) {
-      assertTrue(System.nanoTime() < deadline, "the cluster of three formed within 30 s");
-      Thread.sleep(100);
-    }
+    crash = new CrashCluster(NODE, SETTINGS, true);
+    ActorSystem<Void> seed = crash.seed;
+    ActorSystem<Void> witness = crash.witness;
+    int seedPort = crash.server.localAddress().getPort();
+    Process process = crash.process;
+    int port = crash.port;
 
     // A room whose sequencer is on the node to be killed.
     String room = null;
