@@ -5,34 +5,23 @@ import io.github.lobby.core.Codecs;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
-import io.github.lobby.core.Mode;
-import io.github.lobby.core.Recovery;
-import io.github.lobby.core.Resume;
-import io.github.lobby.core.RoomId;
-import io.github.lobby.core.auth.AuthResult;
-import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.http.auth.Authenticators;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
-import java.net.InetAddress;
-import java.util.List;
-import java.util.Map;
+import io.github.lobby.http.internal.routes.AdminRoutes;
+import io.github.lobby.http.internal.routes.HttpErrors;
+import io.github.lobby.http.internal.routes.RoomRoutes;
+import io.github.lobby.http.internal.ws.Admission;
+import io.github.lobby.http.internal.ws.ConnectionContext;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.AttributeKeys;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -49,7 +38,8 @@ public final class LobbyRoutes extends AllDirectives {
   private final LobbySettings settings;
   private final HttpSettings http;
   private final AdminRoutes admin;
-  private final SessionFlow.Context context;
+  private final RoomRoutes rooms;
+  private final ConnectionContext context;
   private volatile boolean shuttingDown;
 
   private static final Logger log = LoggerFactory.getLogger(LobbyRoutes.class);
@@ -75,7 +65,7 @@ public final class LobbyRoutes extends AllDirectives {
     this.admin =
         new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape, adminJwt);
     this.context =
-        new SessionFlow.Context(
+        new ConnectionContext(
             lobby,
             system.scheduler(),
             settings,
@@ -83,6 +73,7 @@ public final class LobbyRoutes extends AllDirectives {
             new Admission(settings.maxSessions(), http.maxConnectionsPerIp()),
             metrics,
             authenticator);
+    this.rooms = new RoomRoutes(context);
   }
 
   /**
@@ -221,8 +212,8 @@ public final class LobbyRoutes extends AllDirectives {
     return http;
   }
 
-  /** The per-connection settings that both connection paths share. */
-  SessionFlow.Context context() {
+  /** What the WebSocket connections of both paths share. */
+  ConnectionContext context() {
     return context;
   }
 
@@ -238,110 +229,9 @@ public final class LobbyRoutes extends AllDirectives {
         () ->
             concat(
                 admin.route(),
-                pathPrefix("rooms", () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no such resource"))),
-                extractRequest(this::room)));
-  }
-
-  /** {@code GET /{room}}: validates, then upgrades to a session of the chosen mode. */
-  private Route room(HttpRequest request) {
-    String path = request.getUri().path();
-    String name = path.startsWith("/") ? path.substring(1) : path;
-    Optional<HttpResponse> invalid = HttpErrors.invalidRoom(name);
-    if (invalid.isPresent()) {
-      return complete(invalid.get());
-    }
-    if (!request.method().name().equals("GET")) {
-      return complete(
-          HttpErrors.error(StatusCodes.METHOD_NOT_ALLOWED, "a room is joined with GET and a WebSocket upgrade"));
-    }
-    Optional<WebSocketUpgrade> upgrade = EngineFrames.upgradeOf(request);
-    if (upgrade.isEmpty()) {
-      return complete(
-          HttpErrors.error(
-              StatusCodes.BAD_REQUEST, "GET /{room} expects a WebSocket upgrade request"));
-    }
-    boolean json =
-        StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
-            .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
-    // Classic mode never reads since, epoch, resume and key; in JSON mode a query that does not
-    // parse is refused, as the lean path refuses it (it might have asked for a recovery).
-    Optional<Map<String, List<String>>> parsed = json ? query(request) : Optional.of(Map.of());
-    if (parsed.isEmpty()) {
-      return complete(
-          HttpErrors.error(StatusCodes.BAD_REQUEST, "the query of the request does not parse"));
-    }
-    RecoveryQuery.Parsed asked = json ? RecoveryQuery.parse(parsed.get()) : RecoveryQuery.NONE;
-    if (!asked.valid()) {
-      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, asked.problem()));
-    }
-    Optional<Recovery> recovery = asked.recovery();
-    Optional<Resume> resume = asked.resume();
-    Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
-    if (origin.isPresent()
-        && !http.allowedOrigins().isEmpty()
-        && http.allowedOrigins().stream().noneMatch(origin.get()::equalsIgnoreCase)) {
-      return complete(
-          HttpErrors.error(StatusCodes.FORBIDDEN, "WebSocket connections from this origin are not allowed"));
-    }
-    Optional<InetAddress> address =
-        request.getAttribute(AttributeKeys.remoteAddress).flatMap(RemoteAddress::getAddress);
-    Optional<Admission.Refusal> refused = context.admission().check(address);
-    if (refused.isPresent()) {
-      return complete(
-          refused.get() == Admission.Refusal.SERVER_FULL
-              ? HttpErrors.error(
-                  StatusCodes.SERVICE_UNAVAILABLE,
-                  "the server is at its connection limit of " + settings.maxSessions())
-              : HttpErrors.error(
-                  StatusCodes.TOO_MANY_REQUESTS,
-                  "this address has " + http.maxConnectionsPerIp() + " connections, the most allowed"));
-    }
-    RoomId room = new RoomId(name);
-    if (context.authenticator().isEmpty()) {
-      return accept(upgrade.get(), room, json, address, Optional.empty(), recovery, resume);
-    }
-    Authenticator authenticator = context.authenticator().get();
-    return onSuccess(
-        UpgradeAuth.authenticate(
-            authenticator,
-            UpgradeAuth.connectRequest(
-                request, room, upgrade.get().getRequestedProtocols(), address),
-            http.askTimeout()),
-        result ->
-            result instanceof AuthResult.Grant grant
-                ? accept(
-                    upgrade.get(),
-                    room,
-                    json,
-                    address,
-                    Optional.of(new Authenticated(grant, authenticator)),
-                    recovery,
-                    resume)
-                : complete(UpgradeAuth.response((AuthResult.Refusal) result)));
-  }
-
-  private Route accept(
-      WebSocketUpgrade upgrade,
-      RoomId room,
-      boolean json,
-      Optional<InetAddress> address,
-      Optional<Authenticated> auth,
-      Optional<Recovery> recovery,
-      Optional<Resume> resume) {
-    Mode mode = json ? Mode.JSON : Mode.CLASSIC;
-    return complete(
-        EngineFrames.accept(
-            upgrade,
-            SessionFlow.create(context, room, mode, address, auth, recovery, resume),
-            json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
-  }
-
-  /** The decoded query parameters of a request, or empty when its query does not parse. */
-  private static Optional<Map<String, List<String>>> query(HttpRequest request) {
-    try {
-      return Optional.of(request.getUri().query().toMultiMap());
-    } catch (RuntimeException e) {
-      return Optional.empty();
-    }
+                pathPrefix(
+                    "rooms",
+                    () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no such resource"))),
+                rooms.route()));
   }
 }

@@ -6,21 +6,20 @@ import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.auth.Authenticator;
+import io.github.lobby.http.auth.Authenticators;
+import io.github.lobby.http.internal.lean.LeanBinding;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import io.github.lobby.core.auth.Authenticator;
-import io.github.lobby.http.auth.Authenticators;
-import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -46,12 +45,10 @@ public final class LobbyServer {
 
   private static final Logger log = LoggerFactory.getLogger(LobbyServer.class);
 
-  private static final AtomicInteger LISTENERS = new AtomicInteger();
-
   private final ActorSystem<?> system;
   private final ActorRef<Lobby.Command> lobby;
   private final LobbyRoutes routes;
-  private final org.apache.pekko.actor.ActorRef listener;
+  private final LeanBinding binding;
   private final InetSocketAddress address;
   private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Done>> notReadying = new AtomicReference<>();
@@ -63,13 +60,12 @@ public final class LobbyServer {
       ActorSystem<?> system,
       ActorRef<Lobby.Command> lobby,
       LobbyRoutes routes,
-      org.apache.pekko.actor.ActorRef listener,
-      InetSocketAddress address) {
+      LeanBinding binding) {
     this.system = system;
     this.lobby = lobby;
     this.routes = routes;
-    this.listener = listener;
-    this.address = address;
+    this.binding = binding;
+    this.address = binding.localAddress();
   }
 
   /** Starts a server configured by the system's own configuration. */
@@ -164,22 +160,11 @@ public final class LobbyServer {
     LobbyRoutes routes =
         LobbyRoutes.create(system, lobby, settings, http, metrics, scrape, auth, adminJwt);
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
-    LeanConnection.Shared shared =
-        LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
-    CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
-    org.apache.pekko.actor.ActorRef listener =
-        ((ExtendedActorSystem) system.classicSystem())
-            .systemActorOf(
-                LeanListener.props(
-                    new InetSocketAddress(http.host(), http.port()),
-                    http.backlog(),
-                    http.maxConnections(),
-                    shared,
-                    bound),
-                "lobby-listener-" + LISTENERS.incrementAndGet());
-    return bound.thenApply(
-        address -> {
-          LobbyServer server = new LobbyServer(system, lobby, routes, listener, address);
+    return LeanBinding.bind(system, routes.context(), route, LobbyServer.class)
+        .thenApply(
+        binding -> {
+          LobbyServer server = new LobbyServer(system, lobby, routes, binding);
+          InetSocketAddress address = server.address;
           // The stop in CoordinatedShutdown's own phases, each with its own timeout.
           CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
           String name = "lobby-" + address.getPort();
@@ -269,34 +254,6 @@ public final class LobbyServer {
     return done;
   }
 
-  /**
-   * Lets plain HTTP connections answer what they have received and close, waits up to {@code
-   * deadline} for every connection to end, then stops the listener (which drops what is left).
-   */
-  private CompletionStage<Done> terminate(Duration deadline) {
-    listener.tell(LeanListener.TERMINATE, org.apache.pekko.actor.ActorRef.noSender());
-    CompletableFuture<Done> done = new CompletableFuture<>();
-    long end = System.nanoTime() + deadline.toNanos();
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () ->
-            Patterns.ask(listener, LeanListener.OPEN, Duration.ofSeconds(1))
-                .whenComplete(
-                    (open, error) -> {
-                      if (error != null || (Integer) open == 0 || System.nanoTime() >= end) {
-                        system.classicSystem().stop(listener);
-                        done.complete(Done.getInstance());
-                      } else {
-                        system
-                            .scheduler()
-                            .scheduleOnce(
-                                Duration.ofMillis(20), check[0], system.executionContext());
-                      }
-                    });
-    check[0].run();
-    return done;
-  }
-
   /** The address the server is bound to (useful with port 0). */
   public InetSocketAddress localAddress() {
     return address;
@@ -375,8 +332,7 @@ public final class LobbyServer {
         () -> {
           routes.shuttingDown();
           log.info("Lobby on {} stops accepting connections", address);
-          return Patterns.ask(listener, LeanListener.UNBIND, routes.httpSettings().askTimeout())
-              .handle((unbound, error) -> Done.getInstance());
+          return binding.unbind(routes.httpSettings().askTimeout());
         });
   }
 
@@ -394,7 +350,7 @@ public final class LobbyServer {
    */
   private CompletionStage<Done> terminateBinding() {
     HttpSettings http = routes.httpSettings();
-    return once(terminating, () -> terminate(http.closeTimeout()));
+    return once(terminating, () -> binding.terminate(http.closeTimeout()));
   }
 
   /** Runs {@code step} once; later calls get its outcome. */

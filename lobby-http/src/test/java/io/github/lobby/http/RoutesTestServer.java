@@ -15,7 +15,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 /**
  * A Lobby mounted the way an application embeds it: {@link LobbyRoutes#route()} in the test's own
  * Pekko HTTP binding on 127.0.0.1 and a free port, so that WebSocket connections take the
- * frame-level path ({@link SessionFlow} under Pekko HTTP's engine) rather than {@link
+ * engine path ({@code EngineConnection} under Pekko HTTP's engine) rather than {@link
  * LobbyServer}'s lean one.
  */
 final class RoutesTestServer implements AutoCloseable {

@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,33 +39,33 @@ class FrameEncoderTest {
 
   @Test
   void lengthsUpTo125TakeTheSevenBitForm() {
-    assertFrame(FrameDecoder.TEXT, 0, 0x81, 0);
-    assertFrame(FrameDecoder.BINARY, 1, 0x82, 1);
-    assertFrame(FrameDecoder.PONG, 125, 0x8A, 125);
+    assertFrame(WsFrame.TEXT, 0, 0x81, 0);
+    assertFrame(WsFrame.BINARY, 1, 0x82, 1);
+    assertFrame(WsFrame.PONG, 125, 0x8A, 125);
   }
 
   @Test
   void lengthsFrom126To65535TakeTheSixteenBitForm() {
-    assertFrame(FrameDecoder.TEXT, 126, 0x81, 126, 0x00, 0x7E);
-    assertFrame(FrameDecoder.TEXT, 300, 0x81, 126, 0x01, 0x2C);
+    assertFrame(WsFrame.TEXT, 126, 0x81, 126, 0x00, 0x7E);
+    assertFrame(WsFrame.TEXT, 300, 0x81, 126, 0x01, 0x2C);
     // Either side of the size up to which the payload is copied behind the header.
-    assertFrame(FrameDecoder.TEXT, 4096, 0x81, 126, 0x10, 0x00);
-    assertFrame(FrameDecoder.TEXT, 4097, 0x81, 126, 0x10, 0x01);
-    assertFrame(FrameDecoder.BINARY, 65535, 0x82, 126, 0xFF, 0xFF);
+    assertFrame(WsFrame.TEXT, 4096, 0x81, 126, 0x10, 0x00);
+    assertFrame(WsFrame.TEXT, 4097, 0x81, 126, 0x10, 0x01);
+    assertFrame(WsFrame.BINARY, 65535, 0x82, 126, 0xFF, 0xFF);
   }
 
   @Test
   void lengthsFrom65536TakeTheSixtyFourBitForm() {
-    assertFrame(FrameDecoder.TEXT, 65536, 0x81, 127, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00);
-    assertFrame(FrameDecoder.BINARY, 1_000_000, 0x82, 127, 0, 0, 0, 0, 0, 0x0F, 0x42, 0x40);
+    assertFrame(WsFrame.TEXT, 65536, 0x81, 127, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00);
+    assertFrame(WsFrame.BINARY, 1_000_000, 0x82, 127, 0, 0, 0, 0, 0, 0x0F, 0x42, 0x40);
   }
 
   @Test
   void appendPutsWholeFramesOneAfterAnother() {
     ByteStringBuilder out = new ByteStringBuilder();
-    FrameEncoder.append(out, FrameDecoder.PING, ByteString.emptyByteString());
-    FrameEncoder.append(out, FrameDecoder.TEXT, ByteString.fromString("hi"));
-    FrameEncoder.append(out, FrameDecoder.CLOSE, FrameEncoder.closePayload(1000, ""));
+    FrameEncoder.append(out, WsFrame.PING, ByteString.emptyByteString());
+    FrameEncoder.append(out, WsFrame.TEXT, ByteString.fromString("hi"));
+    FrameEncoder.append(out, WsFrame.CLOSE, FrameEncoder.closePayload(1000, ""));
     assertArrayEquals(
         new byte[] {(byte) 0x89, 0, (byte) 0x81, 2, 'h', 'i', (byte) 0x88, 2, 0x03, (byte) 0xE8},
         out.result().toArray());
@@ -114,7 +114,7 @@ class FrameEncoderTest {
     // The client side of the rule: what we send is a Close frame our own rules accept.
     byte[] payload = FrameEncoder.closePayload(1002, "é".repeat(100)).toArray();
     assertTrue(FrameDecoder.validCloseCode(1002));
-    FrameDecoder.Utf8 utf8 = new FrameDecoder.Utf8();
+    Utf8 utf8 = new Utf8();
     assertTrue(utf8.accept(payload, 2, payload.length) && utf8.complete());
   }
 

@@ -1,4 +1,12 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
+
+import static io.github.lobby.http.internal.ws.WsFrame.BINARY;
+import static io.github.lobby.http.internal.ws.WsFrame.CLOSE;
+import static io.github.lobby.http.internal.ws.WsFrame.CONTINUATION;
+import static io.github.lobby.http.internal.ws.WsFrame.NO_STATUS;
+import static io.github.lobby.http.internal.ws.WsFrame.PING;
+import static io.github.lobby.http.internal.ws.WsFrame.PONG;
+import static io.github.lobby.http.internal.ws.WsFrame.TEXT;
 
 import io.github.lobby.core.CloseCodes;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +18,11 @@ import org.apache.pekko.util.ByteString;
  * reassembly of fragmented messages, UTF-8 and Close frames. No sockets, no threads: bytes or frame
  * parts in, events or one violation out, through a {@link Handler}.
  *
- * <p>Two ways in. The lean path ({@link LeanConnection}) feeds raw socket bytes with {@link #feed},
- * which parses frame headers itself. The frame-level path ({@link SessionFlow} under Pekko HTTP's
- * WebSocket engine) gets frames the engine parsed and hands them over with {@link #frameStart} and
- * {@link #frameData}. Both then go through the same checks here.
+ * <p>Two ways in. The lean path ({@code internal.lean.LeanConnection}) feeds raw socket bytes with
+ * {@link #feed}, which parses frame headers itself. The engine path ({@code
+ * internal.engine.EngineConnection} under Pekko HTTP's WebSocket engine) gets frames the engine
+ * parsed and hands them over with {@link #frameStart} and {@link #frameData}. Both then go through
+ * the same checks here.
  *
  * <p>The rules, each one a close code:
  *
@@ -35,20 +44,10 @@ import org.apache.pekko.util.ByteString;
  * allocated when it starts and dropped when it is dispatched (at most {@code max-message-bytes});
  * between messages the decoder holds no buffer.
  */
-final class FrameDecoder {
-
-  static final int CONTINUATION = 0x0;
-  static final int TEXT = 0x1;
-  static final int BINARY = 0x2;
-  static final int CLOSE = 0x8;
-  static final int PING = 0x9;
-  static final int PONG = 0xA;
-
-  /** The close code of a Close frame without a payload (RFC 6455 section 7.1.5). */
-  static final int NO_STATUS = 1005;
+public final class FrameDecoder {
 
   /** What the decoder found; called in the order of the input, on the feeding thread. */
-  interface Handler {
+  public interface Handler {
     /** A complete text message, valid UTF-8. */
     void onText(String text);
 
@@ -61,7 +60,7 @@ final class FrameDecoder {
     /** A Pong. */
     void onPong();
 
-    /** A valid Close frame; {@link #NO_STATUS} when it carried no code. */
+    /** A valid Close frame; {@link WsFrame#NO_STATUS} when it carried no code. */
     void onClose(int code);
 
     /**
@@ -110,13 +109,13 @@ final class FrameDecoder {
   private int messageLength;
   private final Utf8 utf8 = new Utf8();
 
-  FrameDecoder(int maxMessageBytes, Handler handler) {
+  public FrameDecoder(int maxMessageBytes, Handler handler) {
     this.maxMessageBytes = maxMessageBytes;
     this.handler = handler;
   }
 
   /** Whether the decoder takes no more input (a violation, or the client's Close). */
-  boolean ended() {
+  public boolean ended() {
     return ended;
   }
 
@@ -134,7 +133,7 @@ final class FrameDecoder {
    *     before a frame: to be fed again once it takes more; empty when all were decoded or the
    *     input has ended
    */
-  ByteString feed(ByteString bytes) {
+  public ByteString feed(ByteString bytes) {
     int i = 0;
     int n = bytes.size();
     while (i < n && !ended) {
@@ -240,7 +239,7 @@ final class FrameDecoder {
    * @param data the first payload bytes, still masked
    * @param last whether {@code data} ends the frame
    */
-  void frameStart(
+  public void frameStart(
       int opcode,
       boolean fin,
       boolean rsv,
@@ -274,7 +273,7 @@ final class FrameDecoder {
     frameFin = fin;
     frameMask = mask;
     framePosition = 0;
-    if (opcode == CLOSE || opcode == PING || opcode == PONG) {
+    if (WsFrame.isControl(opcode)) {
       if (!fin || length > 125) {
         return violation(
             CloseCodes.PROTOCOL_ERROR,
@@ -323,7 +322,7 @@ final class FrameDecoder {
    *
    * @param last whether they end the frame
    */
-  void frameData(ByteString data, boolean last) {
+  public void frameData(ByteString data, boolean last) {
     if (ended) {
       return;
     }
@@ -426,8 +425,8 @@ final class FrameDecoder {
   }
 
   /**
-   * Whether a client may send this code in a Close frame: 1000–1003 and 1007–1014 (RFC 6455 section
-   * 7.4.1 and the IANA registry), and 3000–4999 (libraries and applications).
+   * Whether a client may send this code in a Close frame: 1000–1003 and 1007–1014 (RFC 6455
+   * section 7.4.1 and the IANA registry), and 3000–4999 (libraries and applications).
    */
   static boolean validCloseCode(int code) {
     return (code >= 1000 && code <= 1003)
@@ -443,62 +442,5 @@ final class FrameDecoder {
     headerBytes = null;
     handler.onViolation(code, reason, inCloseFrame);
     return false;
-  }
-
-  /**
-   * An incremental UTF-8 validator (RFC 3629): rejects overlong forms, surrogates and code points
-   * above U+10FFFF at the first byte that makes the input invalid, and keeps its state across calls
-   * so a character may be split between fragments.
-   */
-  static final class Utf8 {
-    private int needed;
-    private int lower = 0x80;
-    private int upper = 0xBF;
-
-    void reset() {
-      needed = 0;
-      lower = 0x80;
-      upper = 0xBF;
-    }
-
-    /** Checks {@code bytes[from, to)}; false at the first invalid byte. */
-    boolean accept(byte[] bytes, int from, int to) {
-      for (int i = from; i < to; i++) {
-        int b = bytes[i] & 0xff;
-        if (needed == 0) {
-          if (b < 0x80) {
-            continue;
-          }
-          if (b < 0xC2) {
-            return false;
-          } else if (b < 0xE0) {
-            needed = 1;
-          } else if (b < 0xF0) {
-            needed = 2;
-            lower = b == 0xE0 ? 0xA0 : 0x80;
-            upper = b == 0xED ? 0x9F : 0xBF;
-          } else if (b < 0xF5) {
-            needed = 3;
-            lower = b == 0xF0 ? 0x90 : 0x80;
-            upper = b == 0xF4 ? 0x8F : 0xBF;
-          } else {
-            return false;
-          }
-        } else {
-          if (b < lower || b > upper) {
-            return false;
-          }
-          needed--;
-          lower = 0x80;
-          upper = 0xBF;
-        }
-      }
-      return true;
-    }
-
-    /** Whether the input so far ends on a character boundary. */
-    boolean complete() {
-      return needed == 0;
-    }
   }
 }

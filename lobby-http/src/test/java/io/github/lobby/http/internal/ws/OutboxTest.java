@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -89,7 +89,7 @@ class OutboxTest {
   @Test
   void aWriteStraightToAnIdleSocketHoldsNoBudget() {
     Outbox outbox = outbox(1024, 100);
-    List<EngineFrames.OutFrame> written = new ArrayList<>();
+    List<WsFrame> written = new ArrayList<>();
     outbox.writeDirectly(written::add);
     assertEquals(Offer.ACCEPTED, outbox.sendBinary(bytes(150))); // written at once
     assertEquals(1, written.size());

@@ -1,5 +1,6 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.engine;
 
+import io.github.lobby.http.internal.ws.WsFrame;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.impl.engine.ws.FrameData;
@@ -20,9 +21,9 @@ import org.apache.pekko.util.ByteString;
 import scala.Option;
 
 /**
- * The one place that uses Pekko HTTP's internal WebSocket frame API, for {@link LobbyRoutes}
- * mounted in a server the application binds itself (the frame-level path). {@link LobbyServer}'s
- * own binding does not come here: it serves upgrades on the lean path ({@link LeanConnection}).
+ * The one place that uses Pekko HTTP's internal WebSocket frame API, for {@code LobbyRoutes}
+ * mounted in a server the application binds itself (the engine path). {@code LobbyServer}'s own
+ * binding does not come here: it serves upgrades on the lean path ({@code internal.lean}).
  *
  * <p>Why: through the public {@code Message} API Pekko HTTP answers Pings itself, drops Pongs
  * before the application sees them, can close only with 1000 or 1011, and its idle timeout counts
@@ -30,14 +31,14 @@ import scala.Option;
  * a Pong deadline and the close codes 1001, 1002, 1007, 1008 and 1009. Play Framework, which runs
  * on Pekko HTTP, has the same needs and takes the same way: the low-level upgrade {@code
  * UpgradeToWebSocketLowLevel.handleFrames}, which hands the application raw parsed frames
- * (still masked) and renders the frames it returns. The frames then go through the same {@link
- * FrameDecoder} and {@link WsConnection} as on the lean path. This API is internal: the Pekko HTTP
- * version is pinned in the parent pom, and the real-socket tests prove every close code and the
- * heartbeat on both paths.
+ * (still masked) and renders the frames it returns. The frames then go through the same {@code
+ * FrameDecoder} and {@code WsConnection} as on the lean path ({@link EngineConnection}). This API
+ * is internal: the Pekko HTTP version is pinned in the parent pom, and the real-socket tests prove
+ * every close code and the heartbeat on both paths.
  *
- * <p>Everything else works on the two records below, which are plain Java.
+ * <p>Everything else works on {@link InPart} and {@link WsFrame}, which are plain Java.
  */
-final class EngineFrames {
+public final class EngineFrames {
 
   private EngineFrames() {}
 
@@ -55,7 +56,7 @@ final class EngineFrames {
    * @param data payload bytes of this part, still masked
    * @param last whether this part ends the frame
    */
-  record InPart(
+  public record InPart(
       boolean start,
       int opcode,
       boolean fin,
@@ -66,16 +67,8 @@ final class EngineFrames {
       ByteString data,
       boolean last) {}
 
-  /**
-   * One whole, unfragmented server frame.
-   *
-   * @param opcode the opcode
-   * @param data the payload
-   */
-  record OutFrame(int opcode, ByteString data) {}
-
   /** The WebSocket upgrade of a request, if it asks for one. */
-  static Optional<WebSocketUpgrade> upgradeOf(HttpRequest request) {
+  public static Optional<WebSocketUpgrade> upgradeOf(HttpRequest request) {
     return request.getAttribute(AttributeKeys.webSocketUpgrade);
   }
 
@@ -85,8 +78,10 @@ final class EngineFrames {
    * @param subprotocol the subprotocol to select, or empty for none
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static HttpResponse accept(
-      WebSocketUpgrade upgrade, Flow<InPart, OutFrame, NotUsed> handler, Optional<String> subprotocol) {
+  public static HttpResponse accept(
+      WebSocketUpgrade upgrade,
+      Flow<InPart, WsFrame, NotUsed> handler,
+      Optional<String> subprotocol) {
     if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
       throw new IllegalStateException(
           "this Pekko HTTP version offers no low-level WebSocket upgrade; use the pinned version");
@@ -121,7 +116,7 @@ final class EngineFrames {
     return new InPart(false, 0, false, false, false, 0, 0, data.data(), data.lastPart());
   }
 
-  private static FrameEvent out(OutFrame frame) {
+  private static FrameEvent out(WsFrame frame) {
     return FrameEvent$.MODULE$.fullFrame(
         Protocol.Opcode$.MODULE$.forCode((byte) frame.opcode()),
         Option.empty(),

@@ -1,13 +1,14 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.routes;
 
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Payload;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
+import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.auth.Authenticators;
 import io.github.lobby.http.codec.AdminJson;
-import io.github.lobby.http.codec.WireJson;
 import io.github.lobby.http.codec.AdminJson.BadBody;
+import io.github.lobby.http.codec.WireJson;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -40,7 +41,7 @@ import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
  * The admin API and health check (PROTOCOL.md section 4). Stateless: every answer comes from an
  * ask to the {@link Lobby}; a Lobby that does not answer within {@code ask-timeout} gives 503.
  */
-final class AdminRoutes extends AllDirectives {
+public final class AdminRoutes extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final ActorRef<Lobby.AdminCommand> lobby;
@@ -61,7 +62,7 @@ final class AdminRoutes extends AllDirectives {
    * @param metrics renders the meters for {@code GET /metrics} (Prometheus text), or null for no
    *     such route
    */
-  AdminRoutes(
+  public AdminRoutes(
       ActorSystem<?> system,
       ActorRef<Lobby.AdminCommand> lobby,
       HttpSettings http,
@@ -79,7 +80,7 @@ final class AdminRoutes extends AllDirectives {
   }
 
   /** The admin and health routes. */
-  Route route() {
+  public Route route() {
     return concat(
         path("health", () -> concat(get(this::health), methodNotAllowed("GET"))),
         path(
@@ -100,13 +101,19 @@ final class AdminRoutes extends AllDirectives {
             "dailyDashBoard",
             () ->
                 concat(
-                    post(() -> admin(() -> jsonBody(AdminJson::statistics, p -> publish(statisticsRoom, p)))),
+                    post(
+                        () ->
+                            admin(
+                                () ->
+                                    jsonBody(
+                                        AdminJson::statistics, p -> publish(statisticsRoom, p)))),
                     methodNotAllowed("POST"))),
         pathPrefix(
             "rooms",
             () ->
                 concat(
-                    pathEnd(() -> concat(get(() -> admin(this::listRooms)), methodNotAllowed("GET"))),
+                    pathEnd(
+                        () -> concat(get(() -> admin(this::listRooms)), methodNotAllowed("GET"))),
                     pathPrefix(
                         PathMatchers.segment(),
                         name ->
@@ -144,7 +151,8 @@ final class AdminRoutes extends AllDirectives {
     if (ready.getAsBoolean()) {
       return ok(new AdminJson.Status("ready"));
     }
-    return complete(StatusCodes.SERVICE_UNAVAILABLE, HttpErrors.json(new AdminJson.Status("shutting_down")));
+    return complete(
+        StatusCodes.SERVICE_UNAVAILABLE, HttpErrors.json(new AdminJson.Status("shutting_down")));
   }
 
   private Route scrape() {
@@ -284,7 +292,9 @@ final class AdminRoutes extends AllDirectives {
                 if (result.isFailure()) {
                   return isSizeLimit(result.failed().get())
                       ? tooLarge()
-                      : complete(HttpErrors.error(StatusCodes.BAD_REQUEST, "the body could not be read"));
+                      : complete(
+                          HttpErrors.error(
+                              StatusCodes.BAD_REQUEST, "the body could not be read"));
                 }
                 try {
                   return inner.apply(parser.parse(result.get().getData().toArray()));
@@ -374,6 +384,7 @@ final class AdminRoutes extends AllDirectives {
   private <T> Route asked(CompletionStage<T> reply, Function<T, Route> inner) {
     return onComplete(
         reply,
-        result -> result.isSuccess() ? inner.apply(result.get()) : complete(HttpErrors.unavailable()));
+        result ->
+            result.isSuccess() ? inner.apply(result.get()) : complete(HttpErrors.unavailable()));
   }
 }

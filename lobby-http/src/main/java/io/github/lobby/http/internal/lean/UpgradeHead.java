@@ -1,11 +1,17 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.lean;
 
 import io.github.lobby.core.Recovery;
 import io.github.lobby.core.Resume;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.ConnectRequest;
+import io.github.lobby.http.codec.JsonModeCodec;
+import io.github.lobby.http.internal.routes.RecoveryQuery;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,11 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.Query;
 import org.apache.pekko.http.javadsl.model.Uri;
-import io.github.lobby.http.codec.JsonModeCodec;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -280,7 +281,8 @@ final class UpgradeHead {
       }
       int colon = head.indexOf(':', at);
       headers
-          .computeIfAbsent(head.substring(at, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+          .computeIfAbsent(
+              head.substring(at, colon).toLowerCase(Locale.ROOT), k -> new ArrayList<>())
           .add(head.substring(colon + 1, end).strip());
       at = end + 2;
     }

@@ -1,9 +1,8 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
 import io.github.lobby.core.Frame;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.Transport;
-import io.github.lobby.http.EngineFrames.OutFrame;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,11 +18,10 @@ import org.apache.pekko.util.ByteString;
  * is, so the queue holds at most the budget and one frame), and {@code CLOSED} once the
  * connection is closing. What a client that does not read holds here is therefore bounded in
  * bytes, whatever it is sent; the one write in flight holds at most what the queue held. The
- * first offer into an empty burst wakes the owner with {@link #WAKE}; later offers only queue
- * until the owner has {@link #rearm()ed} the
- * wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The other
- * Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run on its
- * thread.
+ * first offer into an empty burst wakes the owner with {@link WsSignal#WAKE}; later offers only
+ * queue until the owner has re-armed the wake-up ({@link #rearm()}), so a burst of frames costs
+ * one wake-up and, on the lean path, one write. The other Transport calls (Ping, close,
+ * acknowledge) are handed to the owner as {@link WsSignal}s, to run on its thread.
  *
  * <p>With a {@link DirectWriter} (the lean path), the wake-up flag is also the connection's write
  * token: whoever holds it is the only one writing to the socket until the write is acknowledged. An
@@ -31,42 +29,27 @@ import org.apache.pekko.util.ByteString;
  * thread, without waking the owner: one message to the socket instead of three at moderate rates.
  * Otherwise it queues, and the owner drains the queue into one write when the write in flight is
  * acknowledged. The owner releases the token only when the queue is empty, so frames from one
- * sender stay in order.
+ * sender stay in order. The flag and the queue live here; who writes when, with the token held, is
+ * the lean path's socket writer's.
  */
-final class Outbox implements Transport {
+public final class Outbox implements Transport {
 
   /** Runs signals on the connection's own thread. */
-  interface Owner {
+  public interface Owner {
     /** Thread-safe; never blocks. */
-    void signal(Object signal);
+    void signal(WsSignal signal);
   }
 
   /** Writes one frame to the socket; called with the write token held. */
-  interface DirectWriter {
+  public interface DirectWriter {
     /** Thread-safe; never blocks. The write's acknowledgement goes to the owner. */
-    void write(OutFrame frame);
+    void write(WsFrame frame);
   }
-
-  /** Frames are waiting. */
-  static final Object WAKE = new Object();
-
-  /** The session asks for a Ping. */
-  static final Object PING = new Object();
-
-  /** The session has handled one client message. */
-  static final Object ACK = new Object();
-
-  /**
-   * The session closes the connection.
-   *
-   * @param dropQueued whether frames still queued are dropped (a client that does not read)
-   */
-  record CloseRequest(int code, String reason, boolean dropQueued) {}
 
   private final int capacity;
   private final long capacityBytes;
   private final Owner owner;
-  private final ConcurrentLinkedQueue<OutFrame> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<WsFrame> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicBoolean wakeScheduled = new AtomicBoolean();
@@ -81,7 +64,7 @@ final class Outbox implements Transport {
    * @param capacityBytes bytes of frames that may wait
    * @param metrics where the queue's depth is recorded
    */
-  Outbox(int capacity, long capacityBytes, Owner owner, LobbyMetrics metrics) {
+  public Outbox(int capacity, long capacityBytes, Owner owner, LobbyMetrics metrics) {
     this.capacity = capacity;
     this.capacityBytes = capacityBytes;
     this.owner = owner;
@@ -89,21 +72,21 @@ final class Outbox implements Transport {
   }
 
   /** Lets offers write straight to the socket when it is idle (see the class comment). */
-  void writeDirectly(DirectWriter writer) {
+  public void writeDirectly(DirectWriter writer) {
     this.direct = writer;
   }
 
   @Override
   public Offer sendText(Frame frame) {
-    return offer(new OutFrame(FrameDecoder.TEXT, frame.utf8()));
+    return offer(new WsFrame(WsFrame.TEXT, frame.utf8()));
   }
 
   @Override
   public Offer sendBinary(ByteString data) {
-    return offer(new OutFrame(FrameDecoder.BINARY, data));
+    return offer(new WsFrame(WsFrame.BINARY, data));
   }
 
-  private Offer offer(OutFrame frame) {
+  private Offer offer(WsFrame frame) {
     if (closed) {
       return Offer.CLOSED;
     }
@@ -128,7 +111,7 @@ final class Outbox implements Transport {
     }
     queue.add(frame);
     if (!wakeScheduled.getAndSet(true)) {
-      owner.signal(WAKE);
+      owner.signal(WsSignal.WAKE);
     }
     return Offer.ACCEPTED;
   }
@@ -145,34 +128,34 @@ final class Outbox implements Transport {
 
   @Override
   public void ping() {
-    owner.signal(PING);
+    owner.signal(WsSignal.PING);
   }
 
   @Override
   public void close(int code, String reason) {
-    owner.signal(new CloseRequest(code, reason, false));
+    owner.signal(new WsSignal.CloseRequest(code, reason, false));
   }
 
   @Override
   public void closeNow(int code, String reason) {
     closed = true; // refuse offers at once: the client is not reading
-    owner.signal(new CloseRequest(code, reason, true));
+    owner.signal(new WsSignal.CloseRequest(code, reason, true));
   }
 
   @Override
   public void acknowledge() {
-    owner.signal(ACK);
+    owner.signal(WsSignal.ACK);
   }
 
   // ---- the owner's side, on its own thread ----
 
   /** The next queued data frame, or null. */
-  OutFrame poll() {
+  public WsFrame poll() {
     if (sealed) {
       dropQueued(); // offers that raced with the close
       return null;
     }
-    OutFrame frame = queue.poll();
+    WsFrame frame = queue.poll();
     if (frame != null) {
       queued.decrementAndGet();
       queuedBytes.addAndGet(-frame.data().length());
@@ -181,7 +164,7 @@ final class Outbox implements Transport {
   }
 
   /** Lets the next offer wake the owner again; call before draining the queue. */
-  void rearm() {
+  public void rearm() {
     sampleDepth();
     wakeScheduled.set(false);
   }
@@ -191,7 +174,7 @@ final class Outbox implements Transport {
    * the common path at moderate rates, where each frame went straight to an idle socket and nothing
    * queued behind it.
    */
-  void sampleDepth() {
+  public void sampleDepth() {
     int depth = queued.get();
     if (depth > 0) {
       metrics.outboundQueueDepth(depth);
@@ -199,7 +182,7 @@ final class Outbox implements Transport {
   }
 
   /** Takes the write token if nobody holds it (the owner's own frames: Pong, Ping, Close). */
-  boolean acquire() {
+  public boolean acquire() {
     return wakeScheduled.compareAndSet(false, true);
   }
 
@@ -207,7 +190,7 @@ final class Outbox implements Transport {
    * Gives the write token back once the owner found nothing to write; returns true when frames were
    * queued meanwhile and the token was taken again, so the owner must drain once more.
    */
-  boolean release() {
+  public boolean release() {
     wakeScheduled.set(false);
     return !sealed && !queue.isEmpty() && wakeScheduled.compareAndSet(false, true);
   }
@@ -217,7 +200,7 @@ final class Outbox implements Transport {
    * check just before {@link #close} may still have queued a frame; it is dropped, and it no longer
    * takes the write token back (a writer would otherwise find nothing to write and loop).
    */
-  void seal() {
+  public void seal() {
     closed = true;
     sealed = true;
     dropQueued();
@@ -230,7 +213,7 @@ final class Outbox implements Transport {
   }
 
   /** Refuses further offers; drops the queued frames when asked to. */
-  void close(boolean dropQueued) {
+  public void close(boolean dropQueued) {
     closed = true;
     if (dropQueued) {
       dropQueued();

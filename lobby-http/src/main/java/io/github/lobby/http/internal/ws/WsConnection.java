@@ -1,28 +1,19 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
 import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
-import io.github.lobby.core.Mode;
-import io.github.lobby.core.Recovery;
-import io.github.lobby.core.Resume;
-import io.github.lobby.core.RoomId;
-import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.Session;
-import io.github.lobby.core.SessionId;
-import io.github.lobby.http.EngineFrames.OutFrame;
-import java.net.InetAddress;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.util.ByteString;
 
 /**
  * One WebSocket connection between a client and its {@link Session}, whatever carries its bytes:
  * the close handshake, the inbound window, control replies and the order of what goes out. The RFC
- * 6455 rules for input are the {@link FrameDecoder}'s, the queue is the {@link Outbox}; the glue of
- * each path ({@link LeanConnection} on Pekko IO, {@link SessionFlow} under Pekko HTTP) moves bytes
- * and calls this class on its one thread.
+ * 6455 rules for input are the {@link FrameDecoder}'s, the queue is the {@link Outbox}, the link
+ * to the session the {@link SessionLink}'s; the glue of each path ({@code
+ * internal.lean.LeanConnection} on Pekko IO, {@code internal.engine.EngineConnection} under Pekko
+ * HTTP) moves bytes and calls this class on its one thread.
  *
  * <p>Inbound, at most {@code inbound-window} messages wait for the session (unacknowledged); at
  * the window the decoder stops before the next frame and keeps the rest of the read undecoded,
@@ -49,10 +40,10 @@ import org.apache.pekko.util.ByteString;
  * <p>The session actor is spawned by the {@link Lobby} when the connection starts, so a connection
  * that never starts leaves nothing behind; when it stops, the session hears of it.
  */
-final class WsConnection implements FrameDecoder.Handler {
+public final class WsConnection implements FrameDecoder.Handler {
 
   /** What a path provides; called on the connection's thread unless said otherwise. */
-  interface Io extends Outbox.Owner {
+  public interface Io extends Outbox.Owner {
     /** Frames are available from {@link #nextFrame()}. */
     void outputReady();
 
@@ -66,34 +57,14 @@ final class WsConnection implements FrameDecoder.Handler {
     void finish();
   }
 
-  /** The Lobby answered the connection with its session. */
-  private record Ready(ActorRef<Session.Command> session) {}
-
-  private record ConnectFailed(Throwable error) {}
-
-  private static final Object STOPPED = new Object();
-
-  private final SessionFlow.Context context;
-  private final RoomId room;
-  private final Mode mode;
-  private final Optional<InetAddress> address;
-  /** How the upgrade was authenticated; empty when authentication is off. */
-  private final Optional<Authenticated> auth;
-  /** What a reconnecting JSON-mode client asked for ({@code ?since=&epoch=}); empty otherwise. */
-  private final Optional<Recovery> recovery;
-  /** The session a JSON-mode client asked to resume ({@code ?resume=&key=}); empty otherwise. */
-  private final Optional<Resume> resume;
+  private final ConnectionContext context;
   private final Io io;
   private final Outbox outbox;
   private final FrameDecoder decoder;
-  private final SessionId id = SessionId.random();
+  private final SessionLink link;
   private final int window;
 
-  /** The session once spawned, or STOPPED once the connection has stopped. */
-  private final AtomicReference<Object> handoff = new AtomicReference<>();
-
   private ActorRef<Session.Command> session;
-  private boolean directReply;
 
   /** Bytes that arrived before the session was ready (frames pipelined after the upgrade). */
   private ByteString early = ByteString.emptyByteString();
@@ -105,7 +76,6 @@ final class WsConnection implements FrameDecoder.Handler {
   private boolean decoding;
 
   private int inFlight;
-  private boolean admitted;
   /**
    * Why the connection is ended on our side: a protocol violation, or a refusal before it had a
    * session; null otherwise.
@@ -114,7 +84,7 @@ final class WsConnection implements FrameDecoder.Handler {
 
   private ByteString pong;
   private boolean pingWanted;
-  private OutFrame closeFrame;
+  private WsFrame closeFrame;
   private boolean closeRequested;
   private boolean closeSent;
 
@@ -139,22 +109,13 @@ final class WsConnection implements FrameDecoder.Handler {
   private String closeWhy = "lost";
   private boolean counted;
 
-  WsConnection(
-      SessionFlow.Context context,
-      RoomId room,
-      Mode mode,
-      Optional<InetAddress> address,
-      Optional<Authenticated> auth,
-      Optional<Recovery> recovery,
-      Optional<Resume> resume,
-      Io io) {
+  /**
+   * @param context what the connections of the server share
+   * @param upgrade what the client's upgrade asked for
+   * @param io the path's glue
+   */
+  public WsConnection(ConnectionContext context, AcceptedUpgrade upgrade, Io io) {
     this.context = context;
-    this.auth = auth;
-    this.recovery = recovery;
-    this.resume = resume;
-    this.room = room;
-    this.mode = mode;
-    this.address = address;
     this.io = io;
     this.outbox =
         new Outbox(
@@ -163,11 +124,12 @@ final class WsConnection implements FrameDecoder.Handler {
             io,
             context.metrics());
     this.decoder = new FrameDecoder(context.settings().maxMessageBytes(), this);
+    this.link = new SessionLink(context, upgrade);
     this.window = context.settings().inboundWindow();
   }
 
   /** The decoder, for a path whose frames were parsed elsewhere. */
-  FrameDecoder decoder() {
+  public FrameDecoder decoder() {
     return decoder;
   }
 
@@ -176,12 +138,12 @@ final class WsConnection implements FrameDecoder.Handler {
    * before it authenticates): {@link #start} takes none, and the place is given back as usual when
    * the connection stops.
    */
-  void alreadyAdmitted() {
-    admitted = true;
+  public void alreadyAdmitted() {
+    link.alreadyAdmitted();
   }
 
   /** Takes a place under the connection limits and asks the Lobby for a session. */
-  void start() {
+  public void start() {
     start(null);
   }
 
@@ -190,10 +152,9 @@ final class WsConnection implements FrameDecoder.Handler {
    * it to {@link #sessionReady} on its thread (no ask: no temporary actor, no future, no timer). If
    * the connection stops first, {@link #stopped} tells the Lobby instead.
    */
-  void start(ActorRef<ActorRef<Session.Command>> answerTo) {
+  public void start(ActorRef<ActorRef<Session.Command>> answerTo) {
     context.metrics().connectionOpened();
-    Optional<Admission.Refusal> refused =
-        admitted ? Optional.empty() : context.admission().admit(address);
+    Optional<Admission.Refusal> refused = link.admit();
     if (refused.isPresent()) {
       // Upgrades that all passed the check at once: the limit holds here.
       failure = "refused at a connection limit";
@@ -206,43 +167,13 @@ final class WsConnection implements FrameDecoder.Handler {
           true);
       return;
     }
-    admitted = true;
-    // Not for a resume: a connection that ends before the answer tells the Lobby its own id
-    // (Disconnected), which is not the id of a session it resumed. Through the ask, the answer
-    // reaches the connection however it ended, which then tells the session itself.
-    if (answerTo != null && resume.isEmpty()) {
-      directReply = true;
-      context
-          .lobby()
-          .tell(new Lobby.Connect(id, room, mode, outbox, auth, recovery, resume, answerTo));
-      return;
-    }
-    AskPattern.<Lobby.Command, ActorRef<Session.Command>>ask(
-            context.lobby(),
-            replyTo -> new Lobby.Connect(id, room, mode, outbox, auth, recovery, resume, replyTo),
-            context.http().askTimeout(),
-            context.scheduler())
-        // Run on the completing thread: the stage from Pekko's ask runs plain callbacks on the
-        // common pool, which on a machine with two cores is a new thread per callback.
-        .whenCompleteAsync(
-            (ref, error) -> {
-              if (error != null) {
-                io.signal(new ConnectFailed(error));
-              } else if (handoff.compareAndSet(null, ref)) {
-                io.signal(new Ready(ref));
-              } else {
-                ref.tell(Session.TransportClosed.INSTANCE); // the connection ended first
-              }
-            },
-            Runnable::run);
+    link.connect(outbox, io, answerTo);
   }
 
   /** The Lobby's answer to {@link #start(ActorRef)}, on the connection's thread. */
-  void sessionReady(ActorRef<Session.Command> ref) {
-    if (handoff.compareAndSet(null, ref)) {
-      onSignal(new Ready(ref));
-    } else {
-      ref.tell(Session.TransportClosed.INSTANCE);
+  public void sessionReady(ActorRef<Session.Command> ref) {
+    if (link.handOver(ref)) {
+      onSignal(new WsSignal.SessionReady(ref));
     }
   }
 
@@ -251,24 +182,15 @@ final class WsConnection implements FrameDecoder.Handler {
    *
    * @param ioFailure the I/O error that ended it, or null for an end of stream or a close
    */
-  void stopped(String ioFailure) {
+  public void stopped(String ioFailure) {
     if (!counted) {
       counted = true;
       context.metrics().connectionClosed(closeCode, closeWhy);
     }
     outbox.close(true);
-    if (admitted) {
-      admitted = false;
-      context.admission().release(address);
-      if (directReply && handoff.get() == null) {
-        context.lobby().tell(new Lobby.Disconnected(id)); // after our Connect, from the same sender
-      }
-    }
-    Object previous = handoff.getAndSet(STOPPED);
-    if (previous instanceof ActorRef<?> ref) {
-      @SuppressWarnings("unchecked")
-      ActorRef<Session.Command> s = (ActorRef<Session.Command>) ref;
-      s.tell(ending(ioFailure));
+    ActorRef<Session.Command> told = link.stopped();
+    if (told != null) {
+      told.tell(ending(ioFailure));
     }
   }
 
@@ -288,7 +210,7 @@ final class WsConnection implements FrameDecoder.Handler {
   }
 
   /** Whether the socket may be read: the session keeps up, or the connection is closing. */
-  boolean wantsRead() {
+  public boolean wantsRead() {
     // Once closing, keep reading (data is dropped) so that the client's Close is seen and the
     // socket is not closed with unread bytes, which would reset it under our Close frame.
     return !done
@@ -323,12 +245,12 @@ final class WsConnection implements FrameDecoder.Handler {
    * Whether, once done, the connection reads on (dropping the bytes) until the client's FIN: not
    * for a slow consumer, which gets until {@code close-timeout} to take our Close and is then cut.
    */
-  boolean drainsAfterClose() {
+  public boolean drainsAfterClose() {
     return !abandoned;
   }
 
   /** Whether the WebSocket is done and the connection may end. */
-  boolean done() {
+  public boolean done() {
     return done;
   }
 
@@ -337,12 +259,12 @@ final class WsConnection implements FrameDecoder.Handler {
    * may be closed at once. Otherwise the glue half-closes and reads on until the client's FIN, so
    * that unread bytes do not reset the connection under our Close frame.
    */
-  boolean handshakeComplete() {
+  public boolean handshakeComplete() {
     return done && clientClosed;
   }
 
   /** Raw client bytes (the lean path). */
-  void onBytes(ByteString bytes) {
+  public void onBytes(ByteString bytes) {
     if (session == null && !closeRequested) {
       early = early.concat(bytes);
       return;
@@ -350,24 +272,27 @@ final class WsConnection implements FrameDecoder.Handler {
     decode(undecoded.isEmpty() ? bytes : undecoded.concat(bytes));
   }
 
-  /** A signal from {@link Outbox.Owner#signal}, on the connection's thread. */
-  void onSignal(Object signal) {
-    if (signal == Outbox.ACK) {
+  /**
+   * A signal from {@link Outbox.Owner#signal}, on the connection's thread; {@link WsSignal#WAKE}
+   * is the glue's own (it is about writing) and is ignored here.
+   */
+  public void onSignal(WsSignal signal) {
+    if (signal == WsSignal.ACK) {
       inFlight--;
       resumeDecoding();
       io.inputReady();
-    } else if (signal == Outbox.PING) {
+    } else if (signal == WsSignal.PING) {
       if (!closeRequested) {
         pingWanted = true;
         io.outputReady();
       }
-    } else if (signal instanceof Outbox.CloseRequest close) {
+    } else if (signal instanceof WsSignal.CloseRequest close) {
       if (close.dropQueued()) {
         abandoned = true;
         endAfterClose = true;
       }
       requestClose(close.code(), close.reason(), close.dropQueued());
-    } else if (signal instanceof Ready ready) {
+    } else if (signal instanceof WsSignal.SessionReady ready) {
       session = ready.session();
       if (!early.isEmpty()) {
         ByteString bytes = early;
@@ -375,7 +300,7 @@ final class WsConnection implements FrameDecoder.Handler {
         decode(bytes);
       }
       io.inputReady();
-    } else if (signal instanceof ConnectFailed) {
+    } else if (signal instanceof WsSignal.ConnectFailed) {
       failure = "lobby did not answer";
       endAfterClose = true;
       requestClose(CloseCodes.INTERNAL_ERROR, "server busy", true);
@@ -383,7 +308,7 @@ final class WsConnection implements FrameDecoder.Handler {
   }
 
   /** The client did not answer our Close within {@code close-timeout}. */
-  void closeTimedOut() {
+  public void closeTimedOut() {
     finish();
   }
 
@@ -391,25 +316,25 @@ final class WsConnection implements FrameDecoder.Handler {
    * The next frame to send, or null; the glue calls it until null whenever it can write. The data
    * queue's wake-up is the glue's to {@link Outbox#rearm()}.
    */
-  OutFrame nextFrame() {
+  public WsFrame nextFrame() {
     if (closeSent) {
       return null;
     }
     if (pong != null) {
-      OutFrame frame = new OutFrame(FrameDecoder.PONG, pong);
+      WsFrame frame = new WsFrame(WsFrame.PONG, pong);
       pong = null;
       return frame;
     }
     if (pingWanted) {
       pingWanted = false;
-      return new OutFrame(FrameDecoder.PING, ByteString.emptyByteString());
+      return new WsFrame(WsFrame.PING, ByteString.emptyByteString());
     }
-    OutFrame data = outbox.poll();
+    WsFrame data = outbox.poll();
     if (data != null) {
       return data;
     }
     if (closeFrame != null) {
-      OutFrame frame = closeFrame;
+      WsFrame frame = closeFrame;
       closeFrame = null;
       closeSent = true;
       outbox.seal();
@@ -421,7 +346,7 @@ final class WsConnection implements FrameDecoder.Handler {
     return null;
   }
 
-  Outbox outbox() {
+  public Outbox outbox() {
     return outbox;
   }
 
@@ -458,7 +383,7 @@ final class WsConnection implements FrameDecoder.Handler {
     if (closeSent) {
       finish(); // our Close went out already: the handshake is complete
     } else {
-      requestClose(code == FrameDecoder.NO_STATUS ? CloseCodes.NORMAL : code, "", true);
+      requestClose(code == WsFrame.NO_STATUS ? CloseCodes.NORMAL : code, "", true);
     }
   }
 
@@ -498,7 +423,7 @@ final class WsConnection implements FrameDecoder.Handler {
       pong = null;
       pingWanted = false;
     }
-    closeFrame = new OutFrame(FrameDecoder.CLOSE, FrameEncoder.closePayload(code, reason));
+    closeFrame = new WsFrame(WsFrame.CLOSE, FrameEncoder.closePayload(code, reason));
     resumeDecoding(); // what the window held back is read on and dropped, up to the client's Close
     io.startCloseTimer();
     io.outputReady();

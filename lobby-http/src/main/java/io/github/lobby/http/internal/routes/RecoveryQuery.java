@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.routes;
 
 import io.github.lobby.core.Recovery;
 import io.github.lobby.core.Resume;
@@ -15,26 +15,27 @@ import java.util.Optional;
  * and refuse the same requests: the lean path hands a request refused here to Pekko HTTP, whose
  * routes answer it with 400. Classic mode never reads them (classic never changes).
  */
-final class RecoveryQuery {
+public final class RecoveryQuery {
 
   /**
    * What a query asks for: a recovery and a resume (or none), or the reason it is refused.
    *
    * @param resume the session asked for; its key is a credential, hidden from {@code toString}
    */
-  record Parsed(Optional<Recovery> recovery, Optional<Resume> resume, String problem) {
-    boolean valid() {
+  public record Parsed(Optional<Recovery> recovery, Optional<Resume> resume, String problem) {
+    /** Whether the query is taken. */
+    public boolean valid() {
       return problem == null;
     }
   }
 
   /** A query that asks for neither. */
-  static final Parsed NONE = new Parsed(Optional.empty(), Optional.empty(), null);
+  public static final Parsed NONE = new Parsed(Optional.empty(), Optional.empty(), null);
 
   private RecoveryQuery() {}
 
   /** Reads {@code since} and {@code epoch}, {@code resume} and {@code key}. */
-  static Parsed parse(Map<String, List<String>> query) {
+  public static Parsed parse(Map<String, List<String>> query) {
     Parsed recovery = recovery(query);
     if (!recovery.valid()) {
       return recovery;
@@ -98,7 +99,7 @@ final class RecoveryQuery {
    * An offset written in decimal digits only (no sign, no spaces), or -1 when {@code text} is not
    * one or is over {@link Long#MAX_VALUE}.
    */
-  static long offset(String text) {
+  public static long offset(String text) {
     if (text.isEmpty()) {
       return -1;
     }

@@ -1,6 +1,5 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
-import io.github.lobby.http.EngineFrames.OutFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 import org.apache.pekko.util.ByteString;
@@ -11,18 +10,18 @@ import org.apache.pekko.util.ByteStringBuilder;
  * payload. The payload is not copied: a broadcast's bytes, encoded once, are shared by every
  * recipient's buffer.
  */
-final class FrameEncoder {
+public final class FrameEncoder {
 
   /** The most bytes one write carries; frames beyond it wait for the next write. */
-  static final int MAX_WRITE_BYTES = 256 * 1024;
+  public static final int MAX_WRITE_BYTES = 256 * 1024;
 
   /** The longest Close reason, in bytes, that fits a control frame after the code. */
-  static final int MAX_CLOSE_REASON_BYTES = 123;
+  public static final int MAX_CLOSE_REASON_BYTES = 123;
 
   private FrameEncoder() {}
 
   /** Appends one whole frame to {@code out}. */
-  static void append(ByteStringBuilder out, int opcode, ByteString payload) {
+  public static void append(ByteStringBuilder out, int opcode, ByteString payload) {
     int length = payload.size();
     out.putByte((byte) (0x80 | opcode));
     if (length < 126) {
@@ -48,8 +47,8 @@ final class FrameEncoder {
    * @param out a buffer already holding bytes to go first, or null
    * @return the buffer, or null when {@code out} was null and there was no frame
    */
-  static ByteStringBuilder coalesce(ByteStringBuilder out, Supplier<OutFrame> next) {
-    OutFrame frame;
+  public static ByteStringBuilder coalesce(ByteStringBuilder out, Supplier<WsFrame> next) {
+    WsFrame frame;
     while ((out == null || out.length() < MAX_WRITE_BYTES) && (frame = next.get()) != null) {
       if (out == null) {
         out = new ByteStringBuilder();
@@ -66,7 +65,7 @@ final class FrameEncoder {
    * One whole frame. A small payload is copied behind its header into a single array (two
    * allocations, one write buffer); a larger one is shared, not copied.
    */
-  static ByteString frame(int opcode, ByteString payload) {
+  public static ByteString frame(int opcode, ByteString payload) {
     int length = payload.size();
     if (length < 126) {
       byte[] bytes = new byte[2 + length];
@@ -93,7 +92,7 @@ final class FrameEncoder {
    * The payload of a Close frame: the code, then the reason in UTF-8, cut to 123 bytes on a
    * character boundary so that the client can decode it.
    */
-  static ByteString closePayload(int code, String reason) {
+  public static ByteString closePayload(int code, String reason) {
     byte[] text = reason.getBytes(StandardCharsets.UTF_8);
     int length = Math.min(text.length, MAX_CLOSE_REASON_BYTES);
     // Back off from a continuation byte (10xxxxxx) to the start of its character.

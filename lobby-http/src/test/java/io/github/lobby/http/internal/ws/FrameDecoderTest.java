@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -125,23 +125,23 @@ class FrameDecoderTest {
   }
 
   private static ClientFrame text(String text) {
-    return ClientFrame.of(FrameDecoder.TEXT, true, utf8(text));
+    return ClientFrame.of(WsFrame.TEXT, true, utf8(text));
   }
 
   private static ClientFrame text(boolean fin, byte[] payload) {
-    return ClientFrame.of(FrameDecoder.TEXT, fin, payload);
+    return ClientFrame.of(WsFrame.TEXT, fin, payload);
   }
 
   private static ClientFrame binary(boolean fin, byte[] payload) {
-    return ClientFrame.of(FrameDecoder.BINARY, fin, payload);
+    return ClientFrame.of(WsFrame.BINARY, fin, payload);
   }
 
   private static ClientFrame continuation(boolean fin, byte[] payload) {
-    return ClientFrame.of(FrameDecoder.CONTINUATION, fin, payload);
+    return ClientFrame.of(WsFrame.CONTINUATION, fin, payload);
   }
 
   private static ClientFrame ping(String payload) {
-    return ClientFrame.of(FrameDecoder.PING, true, utf8(payload));
+    return ClientFrame.of(WsFrame.PING, true, utf8(payload));
   }
 
   private static ClientFrame control(int opcode, int length) {
@@ -149,7 +149,7 @@ class FrameDecoderTest {
   }
 
   private static ClientFrame close(byte[] payload) {
-    return ClientFrame.of(FrameDecoder.CLOSE, true, payload);
+    return ClientFrame.of(WsFrame.CLOSE, true, payload);
   }
 
   private static ClientFrame close(int code, byte... reason) {
@@ -333,7 +333,7 @@ class FrameDecoderTest {
             text("hello é €"),
             binary(true, bytes(0, 1, 2, 0xff)),
             ping("are you there"),
-            ClientFrame.of(FrameDecoder.PONG, true, utf8("yes")),
+            ClientFrame.of(WsFrame.PONG, true, utf8("yes")),
             text(false, utf8("frag")),
             ping("between fragments"),
             continuation(false, new byte[0]),
@@ -342,7 +342,7 @@ class FrameDecoderTest {
             continuation(true, bytes(2)),
             text(""),
             binary(true, new byte[0]),
-            control(FrameDecoder.PING, 0),
+            control(WsFrame.PING, 0),
             text("x".repeat(300)),
             close(1000, utf8("bye"))),
         "text hello é €",
@@ -409,17 +409,17 @@ class FrameDecoderTest {
   @Test
   void aFragmentedControlFrameCloses1002() {
     assertEvents(List.of(ping("part").notFinal()), "violation 1002");
-    assertEvents(List.of(control(FrameDecoder.PONG, 2).notFinal()), "violation 1002");
+    assertEvents(List.of(control(WsFrame.PONG, 2).notFinal()), "violation 1002");
     assertEvents(List.of(close(1000).notFinal()), "violation 1002 in close frame");
   }
 
   @Test
   void aControlFrameOver125BytesCloses1002FromItsHeader() {
-    assertEvents(List.of(control(FrameDecoder.PING, 126)), "violation 1002");
-    assertEvents(List.of(control(FrameDecoder.PONG, 126)), "violation 1002");
+    assertEvents(List.of(control(WsFrame.PING, 126)), "violation 1002");
+    assertEvents(List.of(control(WsFrame.PONG, 126)), "violation 1002");
     assertEvents(List.of(close(1000, new byte[124])), "violation 1002 in close frame");
     // Known from the header: none of the payload is needed, however much is announced.
-    ClientFrame hugePing = control(FrameDecoder.PING, 0).declaring(1L << 40);
+    ClientFrame hugePing = control(WsFrame.PING, 0).declaring(1L << 40);
     assertEvents(List.of(hugePing), "violation 1002");
     assertEquals(hugePing.headerLength() - 1, violationAt(MAX, List.of(hugePing)));
   }
@@ -521,7 +521,7 @@ class FrameDecoderTest {
     List<ClientFrame> rejected =
         List.of(
             text("t".repeat(2000)),
-            control(FrameDecoder.PING, 200),
+            control(WsFrame.PING, 200),
             ClientFrame.of(0x3, true, new byte[300]),
             text("u".repeat(300)).unmasked(),
             text("v".repeat(300)).rsv(4),
@@ -661,7 +661,7 @@ class FrameDecoderTest {
 
   @Test
   void anEmptyCloseGivesNoStatus() {
-    assertEvents(List.of(close(new byte[0])), "close " + FrameDecoder.NO_STATUS);
+    assertEvents(List.of(close(new byte[0])), "close " + WsFrame.NO_STATUS);
   }
 
   @Test
@@ -724,10 +724,10 @@ class FrameDecoderTest {
     decoder.feed(ByteString.fromArray(text(true, bytes(0xFF)).bytes()));
     decoder.feed(ByteString.fromArray(wire(List.of(text("later"), ping("later"), close(1000)))));
     decoder.frameStart(
-        FrameDecoder.TEXT, true, false, true, 0, 1, ByteString.fromArray(bytes('x')), true);
+        WsFrame.TEXT, true, false, true, 0, 1, ByteString.fromArray(bytes('x')), true);
     decoder.frameData(ByteString.fromArray(bytes('y')), true);
     decoder.frameStart(
-        FrameDecoder.CLOSE, true, false, true, 0, 0, ByteString.emptyByteString(), true);
+        WsFrame.CLOSE, true, false, true, 0, 0, ByteString.emptyByteString(), true);
     assertEquals(List.of("violation 1007"), recorder.events);
     assertTrue(decoder.ended());
   }
@@ -783,7 +783,7 @@ class FrameDecoderTest {
     ClientFrame frame = text("a message in odd parts 😀");
     byte[] data = frame.wirePayload();
     decoder.frameStart(
-        FrameDecoder.TEXT,
+        WsFrame.TEXT,
         true,
         false,
         true,
@@ -803,7 +803,7 @@ class FrameDecoderTest {
     Recorder recorder = new Recorder();
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.frameStart(
-        FrameDecoder.PING, true, false, true, MASK, 2, ByteString.fromArray(bytes(1, 2)), false);
+        WsFrame.PING, true, false, true, MASK, 2, ByteString.fromArray(bytes(1, 2)), false);
     decoder.frameData(ByteString.fromArray(bytes(3)), true);
     assertEquals(List.of("violation 1002"), recorder.events);
   }
@@ -813,7 +813,7 @@ class FrameDecoderTest {
     Recorder recorder = new Recorder();
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.frameStart(
-        FrameDecoder.BINARY,
+        WsFrame.BINARY,
         true,
         false,
         true,

@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.routes;
 
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.AuthCalls;
@@ -9,6 +9,7 @@ import io.github.lobby.http.codec.AdminJson;
 import io.github.lobby.http.codec.WireJson;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.time.Duration;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -34,18 +34,18 @@ import org.slf4j.LoggerFactory;
  * which answers before any HTTP pipeline exists. Both carry the JSON error body and, for 401,
  * {@code WWW-Authenticate: Bearer}. Nothing here logs a credential.
  */
-final class UpgradeAuth {
+public final class UpgradeAuth {
 
   private static final Logger log = LoggerFactory.getLogger(UpgradeAuth.class);
 
   /** What a failed or null authentication answers. */
-  static final AuthResult.Refusal FAILED =
+  public static final AuthResult.Refusal FAILED =
       new AuthResult.Refusal(AuthResult.Status.UNAUTHORIZED, "authentication failed");
 
   private UpgradeAuth() {}
 
   /** The request of an upgrade that Pekko HTTP parsed. */
-  static ConnectRequest connectRequest(
+  public static ConnectRequest connectRequest(
       HttpRequest request, RoomId room, Iterable<String> protocols, Optional<InetAddress> remote) {
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (HttpHeader header : request.getHeaders()) {
@@ -69,7 +69,7 @@ final class UpgradeAuth {
    * it threw, failed, answered null or did not answer within {@code timeout} (logged with the
    * exception's class only: its message may quote the credential).
    */
-  static CompletionStage<AuthResult> authenticate(
+  public static CompletionStage<AuthResult> authenticate(
       Authenticator authenticator, ConnectRequest request, Duration timeout) {
     return AuthCalls.bounded(() -> authenticator.authenticate(request), timeout)
         .handle(
@@ -86,7 +86,7 @@ final class UpgradeAuth {
   }
 
   /** The status a refusal is answered with: 500 for {@link #FAILED}. */
-  static int status(AuthResult.Refusal refusal) {
+  public static int status(AuthResult.Refusal refusal) {
     return refusal == FAILED ? 500 : refusal.status().httpStatus();
   }
 
@@ -95,7 +95,7 @@ final class UpgradeAuth {
   }
 
   /** The refusal as a Pekko HTTP response, for the routes. */
-  static HttpResponse response(AuthResult.Refusal refusal) {
+  public static HttpResponse response(AuthResult.Refusal refusal) {
     HttpResponse response =
         HttpResponse.create()
             .withStatus(StatusCodes.get(status(refusal)))
@@ -109,7 +109,7 @@ final class UpgradeAuth {
    * The refusal as the bytes of a complete HTTP/1.1 response that closes the connection, for the
    * lean path.
    */
-  static ByteString responseBytes(AuthResult.Refusal refusal) {
+  public static ByteString responseBytes(AuthResult.Refusal refusal) {
     byte[] body =
         WireJson.write(new AdminJson.ErrorBody(code(refusal), refusal.message()))
             .getBytes(StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.ws;
 
 import java.net.InetAddress;
 import java.util.Optional;
@@ -8,13 +8,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The connection limits of one server: {@code lobby.max-sessions} in all and {@code
  * lobby.http.max-connections-per-ip} per client address. Routes check before the upgrade, so
- * that a refusal is an HTTP error; connections take their place when their stream starts, which
- * is where the limits hold exactly (a burst of upgrades that all passed the check is cut there).
+ * that a refusal is an HTTP error; connections take their place when they start (on the lean
+ * path, before the authenticator is asked), which is where the limits hold exactly (a burst of
+ * upgrades that all passed the check is cut there).
  */
-final class Admission {
+public final class Admission {
 
   /** Why a connection is refused. */
-  enum Refusal {
+  public enum Refusal {
     SERVER_FULL,
     ADDRESS_FULL
   }
@@ -24,18 +25,18 @@ final class Admission {
   private final AtomicInteger total = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
 
-  Admission(int maxTotal, int maxPerAddress) {
+  public Admission(int maxTotal, int maxPerAddress) {
     this.maxTotal = maxTotal;
     this.maxPerAddress = maxPerAddress;
   }
 
   /** Connections admitted and not yet released. */
-  int total() {
+  public int total() {
     return total.get();
   }
 
   /** Whether a connection from this address would be refused now; takes no place. */
-  Optional<Refusal> check(Optional<InetAddress> address) {
+  public Optional<Refusal> check(Optional<InetAddress> address) {
     if (total.get() >= maxTotal) {
       return Optional.of(Refusal.SERVER_FULL);
     }
@@ -46,7 +47,7 @@ final class Admission {
   }
 
   /** Takes a place for a connection, unless a limit is reached; {@link #release} gives it back. */
-  Optional<Refusal> admit(Optional<InetAddress> address) {
+  public Optional<Refusal> admit(Optional<InetAddress> address) {
     if (total.incrementAndGet() > maxTotal) {
       total.decrementAndGet();
       return Optional.of(Refusal.SERVER_FULL);
@@ -69,7 +70,7 @@ final class Admission {
   }
 
   /** Gives back the place of a connection that was admitted. */
-  void release(Optional<InetAddress> address) {
+  public void release(Optional<InetAddress> address) {
     total.decrementAndGet();
     if (address.isPresent() && maxPerAddress != Integer.MAX_VALUE) {
       perAddress.computeIfPresent(address.get(), (a, n) -> n > 1 ? n - 1 : null);

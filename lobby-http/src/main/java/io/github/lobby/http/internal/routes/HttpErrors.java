@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.routes;
 
 import io.github.lobby.core.RoomId;
 import io.github.lobby.http.codec.AdminJson;
@@ -16,7 +16,7 @@ import org.apache.pekko.http.javadsl.server.RejectionHandler;
  * Every HTTP error answer in one place: a status with the JSON body {@code
  * {"error":"<code>","message":"<text>"}} of PROTOCOL.md section 4.
  */
-final class HttpErrors {
+public final class HttpErrors {
 
   private HttpErrors() {}
 
@@ -26,7 +26,7 @@ final class HttpErrors {
   }
 
   /** An error response with its stable code derived from the status. */
-  static HttpResponse error(StatusCode status, String message) {
+  public static HttpResponse error(StatusCode status, String message) {
     return HttpResponse.create()
         .withStatus(status)
         .withEntity(json(new AdminJson.ErrorBody(code(status), message)));
@@ -62,7 +62,7 @@ final class HttpErrors {
    * Pekko HTTP's default rejection answers (404, 405, 400 for malformed headers, ...) with their
    * plain-text bodies turned into the JSON error body.
    */
-  static RejectionHandler rejectionHandler() {
+  public static RejectionHandler rejectionHandler() {
     return RejectionHandler.defaultHandler()
         .mapRejectionResponse(
             response -> {

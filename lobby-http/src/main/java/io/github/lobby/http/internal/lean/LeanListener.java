@@ -1,4 +1,4 @@
-package io.github.lobby.http;
+package io.github.lobby.http.internal.lean;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -18,17 +18,17 @@ import org.apache.pekko.io.TcpMessage;
  */
 final class LeanListener extends AbstractActor {
 
-  /** Stop accepting; the reply to the asker is {@link Done} once the socket is unbound. */
-  static final Object UNBIND = new Object();
-
-  /** Tell every connection that the server stops (plain HTTP connections finish and close). */
-  static final Object TERMINATE = new Object();
-
-  /** Asks for the number of open connections (an Integer). */
-  static final Object OPEN = new Object();
-
-  /** A connection actor stopped; each sends it from its postStop. */
-  static final Object CONNECTION_ENDED = new Object();
+  /** What the listener is told. */
+  enum Command {
+    /** Stop accepting; the reply to the asker is {@link Done} once the socket is unbound. */
+    UNBIND,
+    /** Tell every connection that the server stops (plain HTTP connections finish and close). */
+    TERMINATE,
+    /** Asks for the number of open connections (an Integer). */
+    OPEN,
+    /** A connection actor stopped; each sends it from its postStop. */
+    CONNECTION_ENDED
+  }
 
   /** How many connections one accept round takes. */
   private static final int ACCEPT_BATCH = 16;
@@ -37,7 +37,7 @@ final class LeanListener extends AbstractActor {
       InetSocketAddress address,
       int backlog,
       int maxConnections,
-      LeanConnection.Shared shared,
+      LeanShared shared,
       CompletableFuture<InetSocketAddress> bound) {
     return Props.create(
         LeanListener.class,
@@ -47,7 +47,7 @@ final class LeanListener extends AbstractActor {
   private final InetSocketAddress address;
   private final int backlog;
   private final int maxConnections;
-  private final LeanConnection.Shared shared;
+  private final LeanShared shared;
   private final CompletableFuture<InetSocketAddress> bound;
 
   private ActorRef socket;
@@ -60,7 +60,7 @@ final class LeanListener extends AbstractActor {
       InetSocketAddress address,
       int backlog,
       int maxConnections,
-      LeanConnection.Shared shared,
+      LeanShared shared,
       CompletableFuture<InetSocketAddress> bound) {
     this.address = address;
     this.backlog = backlog;
@@ -104,21 +104,21 @@ final class LeanListener extends AbstractActor {
               }
             })
         .match(Tcp.Connected.class, this::onConnected)
-        .matchEquals(CONNECTION_ENDED, e -> onConnectionEnded())
-        .matchEquals(UNBIND, u -> onUnbind())
+        .matchEquals(Command.CONNECTION_ENDED, e -> onConnectionEnded())
+        .matchEquals(Command.UNBIND, u -> onUnbind())
         .match(
             Tcp.Unbound.class,
             u -> {
               unbound = true;
               replyUnbound();
             })
-        .matchEquals(OPEN, o -> getSender().tell(open, getSelf()))
+        .matchEquals(Command.OPEN, o -> getSender().tell(open, getSelf()))
         .matchEquals(
-            TERMINATE,
+            Command.TERMINATE,
             t ->
                 getContext()
                     .getChildren()
-                    .forEach(c -> c.tell(LeanConnection.TERMINATE, getSelf())))
+                    .forEach(c -> c.tell(LeanSignal.Terminate.INSTANCE, getSelf())))
         .build();
   }
 
@@ -126,7 +126,7 @@ final class LeanListener extends AbstractActor {
     open++;
     acceptsLeft--;
     getContext().actorOf(LeanConnection.props(getSender(), connected.remoteAddress(), shared));
-    // The child tells us when it stops (connectionEnded), cheaper than a death watch on each.
+    // The child tells us when it stops (CONNECTION_ENDED), cheaper than a death watch on each.
     accept();
   }
 
