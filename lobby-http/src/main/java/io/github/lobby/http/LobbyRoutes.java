@@ -14,6 +14,7 @@ import io.github.lobby.http.internal.routes.HttpErrors;
 import io.github.lobby.http.internal.routes.RoomRoutes;
 import io.github.lobby.http.internal.ws.Admission;
 import io.github.lobby.http.internal.ws.ConnectionContext;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -31,18 +32,26 @@ import org.slf4j.LoggerFactory;
  * Every HTTP route of a Lobby server: WebSocket rooms at {@code GET /{room}}, the admin API and
  * the health check. Holds no state of its own but the connection count that {@code
  * lobby.max-sessions} is checked against; mount {@link #route()} alone, or next to your own
- * routes, in a server you bind yourself (see {@code LobbyServer} for one that does it all).
+ * routes, in a server you bind yourself (see {@link LobbyServer} for one that does it all):
+ *
+ * <pre>{@code
+ * ActorRef<Lobby.Command> lobby =
+ *     system.systemActorOf(
+ *         Lobby.create(LobbySettings.fromConfig(config), LobbyRoutes.codecs()),
+ *         "lobby",
+ *         Props.empty());
+ * Route route = LobbyRoutes.builder(system, lobby).config(config).build().route();
+ * }</pre>
  */
 public final class LobbyRoutes extends AllDirectives {
 
-  private final LobbySettings settings;
+  private static final Logger log = LoggerFactory.getLogger(LobbyRoutes.class);
+
   private final HttpSettings http;
   private final AdminRoutes admin;
   private final RoomRoutes rooms;
   private final ConnectionContext context;
   private volatile boolean shuttingDown;
-
-  private static final Logger log = LoggerFactory.getLogger(LobbyRoutes.class);
 
   private LobbyRoutes(
       ActorSystem<?> system,
@@ -60,7 +69,6 @@ public final class LobbyRoutes extends AllDirectives {
           "No lobby.http.admin-token configured; generated admin token for these routes: {}",
           http.adminToken());
     }
-    this.settings = settings;
     this.http = http;
     this.admin =
         new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape, adminJwt);
@@ -77,121 +85,159 @@ public final class LobbyRoutes extends AllDirectives {
   }
 
   /**
-   * Creates the routes for a Lobby actor that the caller spawned with {@link #codecs()}. With no
-   * {@code lobby.http.admin-token} configured, a token is generated and logged once. Upgrades are
-   * authenticated as {@code lobby.auth} says (none by default; a JWT key source is read here, so a
-   * bad one fails now), and {@code lobby.auth.admin-jwt} applies to the admin API.
+   * Starts building the routes of a Lobby actor that the caller spawned with {@link #codecs()}.
+   * Everything not set on the builder comes from the configuration ({@link Builder#config}).
    *
-   * @param config a configuration with the {@code lobby} section (usually the system's)
-   * @throws com.typesafe.config.ConfigException when a {@code lobby} key is unknown or invalid
+   * @param system the system the routes run in
+   * @param lobby the Lobby actor
+   * @return a builder; {@link Builder#build()} makes the routes
    */
-  public static LobbyRoutes create(
-      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, Config config) {
-    Optional<Authenticator> authenticator = authenticator(system, config);
-    return create(
-        system,
-        lobby,
-        LobbySettings.fromConfig(config),
-        HttpSettings.fromConfig(config),
-        LobbyMetrics.NONE,
-        null,
-        authenticator,
-        Authenticators.adminCheck(config, authenticator));
+  public static Builder builder(ActorSystem<?> system, ActorRef<Lobby.Command> lobby) {
+    return new Builder(system, lobby);
   }
 
   /**
-   * The overloads without an authenticator run without authentication: one whose system is
-   * configured for it ({@code lobby.auth.mode} other than {@code none}) fails rather than let
-   * everybody in.
+   * How {@link LobbyRoutes} are made; every option has a default, so {@code
+   * LobbyRoutes.builder(system, lobby).build()} gives the routes the system's configuration
+   * describes. Not thread-safe; each setter returns this builder.
    */
-  private static void requireNoConfiguredAuth(ActorSystem<?> system) {
-    Config config = system.settings().config();
-    String path = "lobby.auth.mode";
-    if (config.hasPath(path) && !"none".equals(config.getString(path))) {
-      throw new com.typesafe.config.ConfigException.BadValue(
-          config.origin(),
-          path,
-          "is \""
-              + config.getString(path)
-              + "\", but these routes were created without an authenticator: create them with"
-              + " create(system, lobby, config), or pass the authenticator"
-              + " (Authenticators.fromConfig)");
+  public static final class Builder {
+
+    private final ActorSystem<?> system;
+    private final ActorRef<Lobby.Command> lobby;
+    private Config config;
+    private LobbySettings settings;
+    private HttpSettings http;
+    private LobbyMetrics metrics = LobbyMetrics.NONE;
+    private Supplier<String> scrape;
+    private Authenticator authenticator;
+    private Authentication authentication;
+
+    private Builder(ActorSystem<?> system, ActorRef<Lobby.Command> lobby) {
+      this.system = Objects.requireNonNull(system, "system");
+      this.lobby = Objects.requireNonNull(lobby, "lobby");
+    }
+
+    /**
+     * The configuration that the settings not given here are read from: {@code lobby} for {@link
+     * #settings}, {@code lobby.http} for {@link #httpSettings}, {@code lobby.auth} for the {@link
+     * #authenticator}. Default: the system's configuration.
+     *
+     * @param config a configuration with the {@code lobby} section
+     */
+    public Builder config(Config config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * The Lobby's settings, the same the Lobby actor was spawned with. Default: {@link
+     * LobbySettings#fromConfig} of the {@link #config}.
+     */
+    public Builder settings(LobbySettings settings) {
+      this.settings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * The HTTP settings. Default: {@link HttpSettings#fromConfig} of the {@link #config}. A blank
+     * admin token is replaced by a generated one, logged once ({@link
+     * HttpSettings#withGeneratedAdminToken()}).
+     */
+    public Builder httpSettings(HttpSettings http) {
+      this.http = Objects.requireNonNull(http, "http");
+      return this;
+    }
+
+    /**
+     * Where connections are recorded: the same metrics the Lobby was spawned with ({@code
+     * Lobby.create(settings, codecs(), federation, metrics)}). Default: {@link LobbyMetrics#NONE},
+     * which records nothing at no cost.
+     */
+    public Builder metrics(LobbyMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /metrics} with what {@code scrape} renders (Prometheus text format; with
+     * Prometheus, {@code prometheusRegistry::scrape}), behind the admin token unless {@code
+     * lobby.http.metrics-public = on}. Default: no such route.
+     */
+    public Builder metricsRoute(Supplier<String> scrape) {
+      this.scrape = Objects.requireNonNull(scrape, "scrape");
+      return this;
+    }
+
+    /**
+     * Decides on every upgrade before it is answered (401 or 403 with the JSON error body when
+     * refused), and sessions carry its user (PROTOCOL.md, authentication); {@code lobby.auth},
+     * {@code admin-jwt} included, then does not apply. Default: the authenticator {@code
+     * lobby.auth} of the {@link #config} configures (none by default; a JWT key source is read at
+     * {@link #build()}, so a bad one fails there), with {@code lobby.auth.admin-jwt} for the admin
+     * API.
+     */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /** The authentication {@link LobbyServer} resolved before it spawned the Lobby. */
+    Builder authentication(Authentication resolved) {
+      this.authentication = resolved;
+      return this;
+    }
+
+    /**
+     * Makes the routes. With no admin token configured or given, a token is generated and logged
+     * once.
+     *
+     * @throws com.typesafe.config.ConfigException when a {@code lobby} key that is read is unknown
+     *     or invalid
+     */
+    public LobbyRoutes build() {
+      Config c = config != null ? config : system.settings().config();
+      Authentication auth =
+          authentication != null
+              ? authentication
+              : Authentication.resolve(system, c, authenticator);
+      return new LobbyRoutes(
+          system,
+          lobby,
+          settings != null ? settings : LobbySettings.fromConfig(c),
+          http != null ? http : HttpSettings.fromConfig(c),
+          metrics,
+          scrape,
+          auth.authenticator(),
+          auth.adminJwt());
     }
   }
 
   /**
-   * The authenticator {@code lobby.auth} configures; one that fetches keys over the network does so
-   * on Pekko's dispatcher for blocking work, never on an actor's thread.
-   */
-  static Optional<Authenticator> authenticator(ActorSystem<?> system, Config config) {
-    return Authenticators.fromConfig(
-        config,
-        LobbyRoutes.class.getClassLoader(),
-        system.dispatchers().lookup(DispatcherSelector.blocking()));
-  }
-
-  /**
-   * Creates the routes from settings already read. A blank admin token is replaced by a generated
-   * one, logged once ({@link HttpSettings#withGeneratedAdminToken()}).
-   */
-  public static LobbyRoutes create(
-      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
-    return create(system, lobby, settings, http, LobbyMetrics.NONE, null);
-  }
-
-  /**
-   * Creates the routes with metrics: connections are recorded in {@code metrics} (the same that
-   * the Lobby was spawned with, {@code Lobby.create(settings, codecs(), federation, metrics)}), and
-   * {@code GET /metrics} answers what {@code scrape} renders (Prometheus text format), behind the
-   * admin token unless {@code lobby.http.metrics-public = on}.
+   * Who decides on upgrades, and which bearer tokens besides the admin token open the admin API.
    *
-   * @param scrape renders the meters, or null for no {@code /metrics} route
+   * @param adminJwt whether a bearer token is an admin JWT ({@code lobby.auth.admin-jwt})
    */
-  public static LobbyRoutes create(
-      ActorSystem<?> system,
-      ActorRef<Lobby.Command> lobby,
-      LobbySettings settings,
-      HttpSettings http,
-      LobbyMetrics metrics,
-      Supplier<String> scrape) {
-    requireNoConfiguredAuth(system);
-    return create(system, lobby, settings, http, metrics, scrape, Optional.empty());
-  }
-
-  /**
-   * Creates the routes with metrics and an authenticator: every upgrade is decided by {@code
-   * authenticator} before it is answered (401 or 403 with the JSON error body when refused), and
-   * sessions carry their user (PROTOCOL.md, authentication).
-   *
-   * @param authenticator decides on upgrades; empty for none (anonymous sessions)
-   */
-  public static LobbyRoutes create(
-      ActorSystem<?> system,
-      ActorRef<Lobby.Command> lobby,
-      LobbySettings settings,
-      HttpSettings http,
-      LobbyMetrics metrics,
-      Supplier<String> scrape,
-      Optional<Authenticator> authenticator) {
-    return create(
-        system, lobby, settings, http, metrics, scrape, authenticator, Authenticators.NO_ADMIN_JWT);
-  }
-
-  /**
-   * Like {@link #create(ActorSystem, ActorRef, LobbySettings, HttpSettings, LobbyMetrics, Supplier,
-   * Optional)}, also opening the admin API to the bearer tokens {@code adminJwt} accepts ({@link
-   * Authenticators#adminCheck}).
-   */
-  public static LobbyRoutes create(
-      ActorSystem<?> system,
-      ActorRef<Lobby.Command> lobby,
-      LobbySettings settings,
-      HttpSettings http,
-      LobbyMetrics metrics,
-      Supplier<String> scrape,
+  record Authentication(
       Optional<Authenticator> authenticator,
       Function<String, CompletionStage<Boolean>> adminJwt) {
-    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, authenticator, adminJwt);
+
+    /**
+     * The {@code given} authenticator, without admin JWTs; without one, what {@code lobby.auth}
+     * configures. One that fetches keys over the network does so on Pekko's dispatcher for
+     * blocking work, never on an actor's thread.
+     */
+    static Authentication resolve(ActorSystem<?> system, Config config, Authenticator given) {
+      if (given != null) {
+        return new Authentication(Optional.of(given), Authenticators.NO_ADMIN_JWT);
+      }
+      Optional<Authenticator> configured =
+          Authenticators.fromConfig(
+              config,
+              LobbyRoutes.class.getClassLoader(),
+              system.dispatchers().lookup(DispatcherSelector.blocking()));
+      return new Authentication(configured, Authenticators.adminCheck(config, configured));
+    }
   }
 
   /**
@@ -202,7 +248,10 @@ public final class LobbyRoutes extends AllDirectives {
     shuttingDown = true;
   }
 
-  /** The wire codecs of both modes, to spawn the Lobby with: {@code Lobby.create(settings, codecs())}. */
+  /**
+   * The wire codecs of both modes, to spawn the Lobby with: {@code Lobby.create(settings,
+   * codecs())}.
+   */
   public static Codecs codecs() {
     return new Codecs(ClassicCodec.INSTANCE, JsonModeCodec.INSTANCE);
   }
