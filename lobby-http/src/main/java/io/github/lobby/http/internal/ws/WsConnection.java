@@ -346,6 +346,7 @@ public final class WsConnection implements FrameDecoder.Handler {
     return null;
   }
 
+  /** The session's transport: the queue rooms offer into, and its write token on the lean path. */
   public Outbox outbox() {
     return outbox;
   }
