@@ -53,7 +53,8 @@ final class CrashCluster implements AutoCloseable {
     Address seedAddress = Cluster.get(seed).selfMember().address();
     Cluster.get(seed).manager().tell(Join.create(seedAddress));
     Cluster.get(witness).manager().tell(Join.create(seedAddress));
-    LobbyServer server = TestCluster.start(seed, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    LobbyServer server =
+        TestCluster.start(seed, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
     if (serverOnWitness) {
       TestCluster.start(witness, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
     }

@@ -163,7 +163,7 @@ public final class LobbyServer {
     public CompletionStage<LobbyServer> start() {
       Config c = config != null ? config : system.settings().config();
       // Everything read and checked before the Lobby actor is spawned.
-      Federation rooms = federation != null ? federation : Federation.fromConfig(c);
+      Federation federated = federation != null ? federation : Federation.fromConfig(c);
       LobbySettings settings = LobbySettings.fromConfig(c);
       LobbyRoutes.Authentication auth =
           LobbyRoutes.Authentication.resolve(system, c, authenticator);
@@ -172,7 +172,9 @@ public final class LobbyServer {
       LobbyMetrics metrics = LobbyMetrics.of(registry);
       ActorRef<Lobby.Command> lobby =
           system.systemActorOf(
-              Lobby.create(settings, LobbyRoutes.codecs(), rooms, metrics), "lobby", Props.empty());
+              Lobby.create(settings, LobbyRoutes.codecs(), federated, metrics),
+              "lobby",
+              Props.empty());
       LobbyRoutes.Builder routes =
           LobbyRoutes.builder(system, lobby)
               .config(c)
