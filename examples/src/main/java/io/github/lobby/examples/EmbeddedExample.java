@@ -9,7 +9,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeader;
 
 import com.typesafe.config.Config;
-import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.Principal;
@@ -92,14 +91,10 @@ public final class EmbeddedExample {
                   path("sign-in", () -> get(() -> signIn(sessions, room))),
                   WebClient.route(config));
           context.pipeToSelf(
-              LobbyServer.start(
-                  system,
-                  config,
-                  own,
-                  Federation.fromConfig(config),
-                  null, // no meters
-                  null,
-                  new SessionCookieAuthenticator(sessions)),
+              LobbyServer.builder(system)
+                  .routes(own)
+                  .authenticator(new SessionCookieAuthenticator(sessions))
+                  .start(),
               Started::new);
           return Behaviors.receive(Started.class)
               .onMessage(

@@ -3,7 +3,6 @@ package io.github.lobby.examples;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import io.github.lobby.core.Federation;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.LobbyServer;
@@ -63,13 +62,12 @@ public final class ExampleServer {
    */
   static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    return LobbyServer.start(
-        system,
-        config,
-        WebClient.route(config),
-        Federation.fromConfig(config),
-        registry,
-        registry::scrape);
+    return LobbyServer.builder(system)
+        .config(config)
+        .routes(WebClient.route(config))
+        .meterRegistry(registry)
+        .metricsRoute(registry::scrape)
+        .start();
   }
 
   /**

@@ -54,7 +54,12 @@ class ExamplesTest {
     ActorSystem<Void> s = ActorSystem.create(Behaviors.empty(), "lobby", config);
     system = s;
     LobbyServer server =
-        LobbyServer.start(s, config, WebClient.route(config)).toCompletableFuture().get();
+        LobbyServer.builder(s)
+            .config(config)
+            .routes(WebClient.route(config))
+            .start()
+            .toCompletableFuture()
+            .get();
     return server.localAddress().getPort();
   }
 

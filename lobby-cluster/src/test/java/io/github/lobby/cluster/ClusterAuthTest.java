@@ -75,8 +75,11 @@ class ClusterAuthTest {
             3,
             NODE,
             (system, config) ->
-                LobbyServer.start(
-                    system, config, null, ClusterFederation.fromConfig(config), null, null, BY_QUERY));
+                LobbyServer.builder(system)
+                    .config(config)
+                    .federation(ClusterFederation.fromConfig(config))
+                    .authenticator(BY_QUERY)
+                    .start());
     systems = cluster.systems;
     servers = cluster.servers;
   }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.github.lobby.http.LobbyServer;
 import io.github.lobby.testkit.TestClient;
 import java.net.URI;
 import java.time.Duration;
@@ -68,7 +67,7 @@ class ClusterHandoffTest {
 
   @Test
   void aSequencerWhoseNodeLeavesGoesOnElsewhereInTheSameEpoch() throws Exception {
-    cluster = new TestCluster(3, NODE, LobbyServer::start);
+    cluster = new TestCluster(3, NODE, TestCluster::start);
     String room = null;
     TestClient a = null;
     for (int i = 0; i < 30 && room == null; i++) {

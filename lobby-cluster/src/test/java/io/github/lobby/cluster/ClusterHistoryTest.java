@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.github.lobby.http.LobbyServer;
 import io.github.lobby.testkit.TestClient;
 import java.net.URI;
 import java.time.Duration;
@@ -54,7 +53,7 @@ class ClusterHistoryTest {
 
   @BeforeAll
   void formCluster() throws Exception {
-    cluster = new TestCluster(3, NODE, LobbyServer::start);
+    cluster = new TestCluster(3, NODE, TestCluster::start);
   }
 
   @AfterEach

@@ -60,7 +60,7 @@ final class ClusterNodeProcess {
             ConfigFactory.parseString(
                     "pekko.cluster.seed-nodes = [\"" + args[0] + "\"]\n" + args[1])
                 .withFallback(ConfigFactory.load()));
-    LobbyServer server = LobbyServer.start(system).toCompletableFuture().join();
+    LobbyServer server = LobbyServer.builder(system).start().toCompletableFuture().join();
     System.out.println("PORT " + server.localAddress().getPort());
     System.out.flush();
   }

@@ -83,7 +83,7 @@ class ClusterTest {
   @BeforeEach
   void formCluster() throws Exception {
     // lobby.cluster.enabled: nothing else to do
-    cluster = new TestCluster(3, NODE, LobbyServer::start);
+    cluster = new TestCluster(3, NODE, TestCluster::start);
     systems = cluster.systems;
     servers = cluster.servers;
   }
@@ -249,7 +249,10 @@ class ClusterTest {
       Thread.sleep(100);
     }
     LobbyServer lateServer =
-        LobbyServer.start(late, NODE, null, ClusterFederation.fromConfig(NODE))
+        LobbyServer.builder(late)
+            .config(NODE)
+            .federation(ClusterFederation.fromConfig(NODE))
+            .start()
             .toCompletableFuture()
             .get(20, TimeUnit.SECONDS);
     Client e = new Client(lateServer, room);

@@ -53,9 +53,10 @@ final class CrashCluster implements AutoCloseable {
     Address seedAddress = Cluster.get(seed).selfMember().address();
     Cluster.get(seed).manager().tell(Join.create(seedAddress));
     Cluster.get(witness).manager().tell(Join.create(seedAddress));
-    LobbyServer server = LobbyServer.start(seed, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    LobbyServer server =
+        TestCluster.start(seed, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
     if (serverOnWitness) {
-      LobbyServer.start(witness, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
+      TestCluster.start(witness, node).toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
     ClusterNodeProcess.Launched launched = ClusterNodeProcess.launch(seedAddress, settings);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

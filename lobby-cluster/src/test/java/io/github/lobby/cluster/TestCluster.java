@@ -51,6 +51,11 @@ final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** A server on a node, configured by {@code config}. */
+  static CompletionStage<LobbyServer> start(ActorSystem<Void> system, Config config) {
+    return LobbyServer.builder(system).config(config).start();
+  }
+
   /** How many members this system sees up. */
   static long upMembers(ActorSystem<?> system) {
     return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)

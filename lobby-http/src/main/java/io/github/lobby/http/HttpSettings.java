@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <p>{@link #fromConfig} only reads: with no {@code admin-token} configured the token is blank.
  * Where a server starts, {@link #withGeneratedAdminToken()} generates one, once ({@code
- * LobbyServer.start} and {@code LobbyRoutes} do it, and log it once).
+ * LobbyServer} and {@code LobbyRoutes} do it, and log it once).
  *
  * @param host address to bind
  * @param port port to bind, 0 for any free port

@@ -5,34 +5,24 @@ import io.github.lobby.core.Codecs;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
-import io.github.lobby.core.Mode;
-import io.github.lobby.core.Recovery;
-import io.github.lobby.core.Resume;
-import io.github.lobby.core.RoomId;
-import io.github.lobby.core.auth.AuthResult;
-import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.http.auth.Authenticators;
-import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
-import java.net.InetAddress;
-import java.util.List;
-import java.util.Map;
+import io.github.lobby.http.internal.routes.AdminRoutes;
+import io.github.lobby.http.internal.routes.HttpErrors;
+import io.github.lobby.http.internal.routes.RoomRoutes;
+import io.github.lobby.http.internal.ws.Admission;
+import io.github.lobby.http.internal.ws.ConnectionContext;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.AttributeKeys;
-import org.apache.pekko.http.javadsl.model.HttpHeader;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
@@ -42,17 +32,26 @@ import org.slf4j.LoggerFactory;
  * Every HTTP route of a Lobby server: WebSocket rooms at {@code GET /{room}}, the admin API and
  * the health check. Holds no state of its own but the connection count that {@code
  * lobby.max-sessions} is checked against; mount {@link #route()} alone, or next to your own
- * routes, in a server you bind yourself (see {@code LobbyServer} for one that does it all).
+ * routes, in a server you bind yourself (see {@link LobbyServer} for one that does it all):
+ *
+ * <pre>{@code
+ * ActorRef<Lobby.Command> lobby =
+ *     system.systemActorOf(
+ *         Lobby.create(LobbySettings.fromConfig(config), LobbyRoutes.codecs()),
+ *         "lobby",
+ *         Props.empty());
+ * Route route = LobbyRoutes.builder(system, lobby).config(config).build().route();
+ * }</pre>
  */
 public final class LobbyRoutes extends AllDirectives {
 
-  private final LobbySettings settings;
+  private static final Logger log = LoggerFactory.getLogger(LobbyRoutes.class);
+
   private final HttpSettings http;
   private final AdminRoutes admin;
-  private final SessionFlow.Context context;
+  private final RoomRoutes rooms;
+  private final ConnectionContext context;
   private volatile boolean shuttingDown;
-
-  private static final Logger log = LoggerFactory.getLogger(LobbyRoutes.class);
 
   private LobbyRoutes(
       ActorSystem<?> system,
@@ -70,12 +69,11 @@ public final class LobbyRoutes extends AllDirectives {
           "No lobby.http.admin-token configured; generated admin token for these routes: {}",
           http.adminToken());
     }
-    this.settings = settings;
     this.http = http;
     this.admin =
         new AdminRoutes(system, lobby.narrow(), http, () -> !shuttingDown, scrape, adminJwt);
     this.context =
-        new SessionFlow.Context(
+        new ConnectionContext(
             lobby,
             system.scheduler(),
             settings,
@@ -83,124 +81,163 @@ public final class LobbyRoutes extends AllDirectives {
             new Admission(settings.maxSessions(), http.maxConnectionsPerIp()),
             metrics,
             authenticator);
+    this.rooms = new RoomRoutes(context);
   }
 
   /**
-   * Creates the routes for a Lobby actor that the caller spawned with {@link #codecs()}. With no
-   * {@code lobby.http.admin-token} configured, a token is generated and logged once. Upgrades are
-   * authenticated as {@code lobby.auth} says (none by default; a JWT key source is read here, so a
-   * bad one fails now), and {@code lobby.auth.admin-jwt} applies to the admin API.
+   * Starts building the routes of a Lobby actor that the caller spawned with {@link #codecs()}.
+   * Everything not set on the builder comes from the configuration ({@link Builder#config}).
    *
-   * @param config a configuration with the {@code lobby} section (usually the system's)
-   * @throws com.typesafe.config.ConfigException when a {@code lobby} key is unknown or invalid
+   * @param system the system the routes run in
+   * @param lobby the Lobby actor
+   * @return a builder; {@link Builder#build()} makes the routes
    */
-  public static LobbyRoutes create(
-      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, Config config) {
-    Optional<Authenticator> authenticator = authenticator(system, config);
-    return create(
-        system,
-        lobby,
-        LobbySettings.fromConfig(config),
-        HttpSettings.fromConfig(config),
-        LobbyMetrics.NONE,
-        null,
-        authenticator,
-        Authenticators.adminCheck(config, authenticator));
+  public static Builder builder(ActorSystem<?> system, ActorRef<Lobby.Command> lobby) {
+    return new Builder(system, lobby);
   }
 
   /**
-   * The overloads without an authenticator run without authentication: one whose system is
-   * configured for it ({@code lobby.auth.mode} other than {@code none}) fails rather than let
-   * everybody in.
+   * How {@link LobbyRoutes} are made; every option has a default, so {@code
+   * LobbyRoutes.builder(system, lobby).build()} gives the routes the system's configuration
+   * describes. Not thread-safe; each setter returns this builder.
    */
-  private static void requireNoConfiguredAuth(ActorSystem<?> system) {
-    Config config = system.settings().config();
-    String path = "lobby.auth.mode";
-    if (config.hasPath(path) && !"none".equals(config.getString(path))) {
-      throw new com.typesafe.config.ConfigException.BadValue(
-          config.origin(),
-          path,
-          "is \""
-              + config.getString(path)
-              + "\", but these routes were created without an authenticator: create them with"
-              + " create(system, lobby, config), or pass the authenticator"
-              + " (Authenticators.fromConfig)");
+  public static final class Builder {
+
+    private final ActorSystem<?> system;
+    private final ActorRef<Lobby.Command> lobby;
+    private Config config;
+    private LobbySettings settings;
+    private HttpSettings http;
+    private LobbyMetrics metrics = LobbyMetrics.NONE;
+    private Supplier<String> scrape;
+    private Authenticator authenticator;
+    private Authentication authentication;
+
+    private Builder(ActorSystem<?> system, ActorRef<Lobby.Command> lobby) {
+      this.system = Objects.requireNonNull(system, "system");
+      this.lobby = Objects.requireNonNull(lobby, "lobby");
+    }
+
+    /**
+     * The configuration that the settings not given here are read from: {@code lobby} for {@link
+     * #settings}, {@code lobby.http} for {@link #httpSettings}, {@code lobby.auth} for the {@link
+     * #authenticator}. Default: the system's configuration.
+     *
+     * @param config a configuration with the {@code lobby} section
+     */
+    public Builder config(Config config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * The Lobby's settings, the same the Lobby actor was spawned with. Default: {@link
+     * LobbySettings#fromConfig} of the {@link #config}.
+     */
+    public Builder settings(LobbySettings settings) {
+      this.settings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * The HTTP settings. Default: {@link HttpSettings#fromConfig} of the {@link #config}. A blank
+     * admin token is replaced by a generated one, logged once ({@link
+     * HttpSettings#withGeneratedAdminToken()}).
+     */
+    public Builder httpSettings(HttpSettings http) {
+      this.http = Objects.requireNonNull(http, "http");
+      return this;
+    }
+
+    /**
+     * Where connections are recorded: the same metrics the Lobby was spawned with ({@code
+     * Lobby.create(settings, codecs(), federation, metrics)}). Default: {@link LobbyMetrics#NONE},
+     * which records nothing at no cost.
+     */
+    public Builder metrics(LobbyMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /metrics} with what {@code scrape} renders (Prometheus text format; with
+     * Prometheus, {@code prometheusRegistry::scrape}), behind the admin token unless {@code
+     * lobby.http.metrics-public = on}. Default: no such route.
+     */
+    public Builder metricsRoute(Supplier<String> scrape) {
+      this.scrape = Objects.requireNonNull(scrape, "scrape");
+      return this;
+    }
+
+    /**
+     * Decides on every upgrade before it is answered (401 or 403 with the JSON error body when
+     * refused), and sessions carry its user (PROTOCOL.md, authentication); {@code lobby.auth},
+     * {@code admin-jwt} included, then does not apply. Default: the authenticator {@code
+     * lobby.auth} of the {@link #config} configures (none by default; a JWT key source is read at
+     * {@link #build()}, so a bad one fails there), with {@code lobby.auth.admin-jwt} for the admin
+     * API.
+     */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /** The authentication {@link LobbyServer} resolved before it spawned the Lobby. */
+    Builder authentication(Authentication resolved) {
+      this.authentication = resolved;
+      return this;
+    }
+
+    /**
+     * Makes the routes. With no admin token configured or given, a token is generated and logged
+     * once.
+     *
+     * @throws com.typesafe.config.ConfigException when a {@code lobby} key that is read is unknown
+     *     or invalid
+     */
+    public LobbyRoutes build() {
+      Config c = config != null ? config : system.settings().config();
+      Authentication auth =
+          authentication != null
+              ? authentication
+              : Authentication.resolve(system, c, authenticator);
+      return new LobbyRoutes(
+          system,
+          lobby,
+          settings != null ? settings : LobbySettings.fromConfig(c),
+          http != null ? http : HttpSettings.fromConfig(c),
+          metrics,
+          scrape,
+          auth.authenticator(),
+          auth.adminJwt());
     }
   }
 
   /**
-   * The authenticator {@code lobby.auth} configures; one that fetches keys over the network does so
-   * on Pekko's dispatcher for blocking work, never on an actor's thread.
-   */
-  static Optional<Authenticator> authenticator(ActorSystem<?> system, Config config) {
-    return Authenticators.fromConfig(
-        config,
-        LobbyRoutes.class.getClassLoader(),
-        system.dispatchers().lookup(DispatcherSelector.blocking()));
-  }
-
-  /**
-   * Creates the routes from settings already read. A blank admin token is replaced by a generated
-   * one, logged once ({@link HttpSettings#withGeneratedAdminToken()}).
-   */
-  public static LobbyRoutes create(
-      ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbySettings settings, HttpSettings http) {
-    return create(system, lobby, settings, http, LobbyMetrics.NONE, null);
-  }
-
-  /**
-   * Creates the routes with metrics: connections are recorded in {@code metrics} (the same that
-   * the Lobby was spawned with, {@code Lobby.create(settings, codecs(), federation, metrics)}), and
-   * {@code GET /metrics} answers what {@code scrape} renders (Prometheus text format), behind the
-   * admin token unless {@code lobby.http.metrics-public = on}.
+   * Who decides on upgrades, and which bearer tokens besides the admin token open the admin API.
    *
-   * @param scrape renders the meters, or null for no {@code /metrics} route
+   * @param adminJwt whether a bearer token is an admin JWT ({@code lobby.auth.admin-jwt})
    */
-  public static LobbyRoutes create(
-      ActorSystem<?> system,
-      ActorRef<Lobby.Command> lobby,
-      LobbySettings settings,
-      HttpSettings http,
-      LobbyMetrics metrics,
-      Supplier<String> scrape) {
-    requireNoConfiguredAuth(system);
-    return create(system, lobby, settings, http, metrics, scrape, Optional.empty());
-  }
-
-  /**
-   * Creates the routes with metrics and an authenticator: every upgrade is decided by {@code
-   * authenticator} before it is answered (401 or 403 with the JSON error body when refused), and
-   * sessions carry their user (PROTOCOL.md, authentication).
-   *
-   * @param authenticator decides on upgrades; empty for none (anonymous sessions)
-   */
-  public static LobbyRoutes create(
-      ActorSystem<?> system,
-      ActorRef<Lobby.Command> lobby,
-      LobbySettings settings,
-      HttpSettings http,
-      LobbyMetrics metrics,
-      Supplier<String> scrape,
-      Optional<Authenticator> authenticator) {
-    return create(
-        system, lobby, settings, http, metrics, scrape, authenticator, Authenticators.NO_ADMIN_JWT);
-  }
-
-  /**
-   * Like {@link #create(ActorSystem, ActorRef, LobbySettings, HttpSettings, LobbyMetrics, Supplier,
-   * Optional)}, also opening the admin API to the bearer tokens {@code adminJwt} accepts ({@link
-   * Authenticators#adminCheck}).
-   */
-  public static LobbyRoutes create(
-      ActorSystem<?> system,
-      ActorRef<Lobby.Command> lobby,
-      LobbySettings settings,
-      HttpSettings http,
-      LobbyMetrics metrics,
-      Supplier<String> scrape,
+  record Authentication(
       Optional<Authenticator> authenticator,
       Function<String, CompletionStage<Boolean>> adminJwt) {
-    return new LobbyRoutes(system, lobby, settings, http, metrics, scrape, authenticator, adminJwt);
+
+    /**
+     * The {@code given} authenticator, without admin JWTs; without one, what {@code lobby.auth}
+     * configures. One that fetches keys over the network does so on Pekko's dispatcher for
+     * blocking work, never on an actor's thread.
+     */
+    static Authentication resolve(ActorSystem<?> system, Config config, Authenticator given) {
+      if (given != null) {
+        return new Authentication(Optional.of(given), Authenticators.NO_ADMIN_JWT);
+      }
+      Optional<Authenticator> configured =
+          Authenticators.fromConfig(
+              config,
+              LobbyRoutes.class.getClassLoader(),
+              system.dispatchers().lookup(DispatcherSelector.blocking()));
+      return new Authentication(configured, Authenticators.adminCheck(config, configured));
+    }
   }
 
   /**
@@ -211,7 +248,10 @@ public final class LobbyRoutes extends AllDirectives {
     shuttingDown = true;
   }
 
-  /** The wire codecs of both modes, to spawn the Lobby with: {@code Lobby.create(settings, codecs())}. */
+  /**
+   * The wire codecs of both modes, to spawn the Lobby with: {@code Lobby.create(settings,
+   * codecs())}.
+   */
   public static Codecs codecs() {
     return new Codecs(ClassicCodec.INSTANCE, JsonModeCodec.INSTANCE);
   }
@@ -221,8 +261,8 @@ public final class LobbyRoutes extends AllDirectives {
     return http;
   }
 
-  /** The per-connection settings that both connection paths share. */
-  SessionFlow.Context context() {
+  /** What the WebSocket connections of both paths share. */
+  ConnectionContext context() {
     return context;
   }
 
@@ -238,110 +278,9 @@ public final class LobbyRoutes extends AllDirectives {
         () ->
             concat(
                 admin.route(),
-                pathPrefix("rooms", () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no such resource"))),
-                extractRequest(this::room)));
-  }
-
-  /** {@code GET /{room}}: validates, then upgrades to a session of the chosen mode. */
-  private Route room(HttpRequest request) {
-    String path = request.getUri().path();
-    String name = path.startsWith("/") ? path.substring(1) : path;
-    Optional<HttpResponse> invalid = HttpErrors.invalidRoom(name);
-    if (invalid.isPresent()) {
-      return complete(invalid.get());
-    }
-    if (!request.method().name().equals("GET")) {
-      return complete(
-          HttpErrors.error(StatusCodes.METHOD_NOT_ALLOWED, "a room is joined with GET and a WebSocket upgrade"));
-    }
-    Optional<WebSocketUpgrade> upgrade = EngineFrames.upgradeOf(request);
-    if (upgrade.isEmpty()) {
-      return complete(
-          HttpErrors.error(
-              StatusCodes.BAD_REQUEST, "GET /{room} expects a WebSocket upgrade request"));
-    }
-    boolean json =
-        StreamSupport.stream(upgrade.get().getRequestedProtocols().spliterator(), false)
-            .anyMatch(JsonModeCodec.SUBPROTOCOL::equals);
-    // Classic mode never reads since, epoch, resume and key; in JSON mode a query that does not
-    // parse is refused, as the lean path refuses it (it might have asked for a recovery).
-    Optional<Map<String, List<String>>> parsed = json ? query(request) : Optional.of(Map.of());
-    if (parsed.isEmpty()) {
-      return complete(
-          HttpErrors.error(StatusCodes.BAD_REQUEST, "the query of the request does not parse"));
-    }
-    RecoveryQuery.Parsed asked = json ? RecoveryQuery.parse(parsed.get()) : RecoveryQuery.NONE;
-    if (!asked.valid()) {
-      return complete(HttpErrors.error(StatusCodes.BAD_REQUEST, asked.problem()));
-    }
-    Optional<Recovery> recovery = asked.recovery();
-    Optional<Resume> resume = asked.resume();
-    Optional<String> origin = request.getHeader("Origin").map(HttpHeader::value);
-    if (origin.isPresent()
-        && !http.allowedOrigins().isEmpty()
-        && http.allowedOrigins().stream().noneMatch(origin.get()::equalsIgnoreCase)) {
-      return complete(
-          HttpErrors.error(StatusCodes.FORBIDDEN, "WebSocket connections from this origin are not allowed"));
-    }
-    Optional<InetAddress> address =
-        request.getAttribute(AttributeKeys.remoteAddress).flatMap(RemoteAddress::getAddress);
-    Optional<Admission.Refusal> refused = context.admission().check(address);
-    if (refused.isPresent()) {
-      return complete(
-          refused.get() == Admission.Refusal.SERVER_FULL
-              ? HttpErrors.error(
-                  StatusCodes.SERVICE_UNAVAILABLE,
-                  "the server is at its connection limit of " + settings.maxSessions())
-              : HttpErrors.error(
-                  StatusCodes.TOO_MANY_REQUESTS,
-                  "this address has " + http.maxConnectionsPerIp() + " connections, the most allowed"));
-    }
-    RoomId room = new RoomId(name);
-    if (context.authenticator().isEmpty()) {
-      return accept(upgrade.get(), room, json, address, Optional.empty(), recovery, resume);
-    }
-    Authenticator authenticator = context.authenticator().get();
-    return onSuccess(
-        UpgradeAuth.authenticate(
-            authenticator,
-            UpgradeAuth.connectRequest(
-                request, room, upgrade.get().getRequestedProtocols(), address),
-            http.askTimeout()),
-        result ->
-            result instanceof AuthResult.Grant grant
-                ? accept(
-                    upgrade.get(),
-                    room,
-                    json,
-                    address,
-                    Optional.of(new Authenticated(grant, authenticator)),
-                    recovery,
-                    resume)
-                : complete(UpgradeAuth.response((AuthResult.Refusal) result)));
-  }
-
-  private Route accept(
-      WebSocketUpgrade upgrade,
-      RoomId room,
-      boolean json,
-      Optional<InetAddress> address,
-      Optional<Authenticated> auth,
-      Optional<Recovery> recovery,
-      Optional<Resume> resume) {
-    Mode mode = json ? Mode.JSON : Mode.CLASSIC;
-    return complete(
-        EngineFrames.accept(
-            upgrade,
-            SessionFlow.create(context, room, mode, address, auth, recovery, resume),
-            json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
-  }
-
-  /** The decoded query parameters of a request, or empty when its query does not parse. */
-  private static Optional<Map<String, List<String>>> query(HttpRequest request) {
-    try {
-      return Optional.of(request.getUri().query().toMultiMap());
-    } catch (RuntimeException e) {
-      return Optional.empty();
-    }
+                pathPrefix(
+                    "rooms",
+                    () -> complete(HttpErrors.error(StatusCodes.NOT_FOUND, "no such resource"))),
+                rooms.route()));
   }
 }

@@ -6,21 +6,18 @@ import io.github.lobby.core.Federation;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.auth.Authenticator;
+import io.github.lobby.http.internal.lean.LeanBinding;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import io.github.lobby.core.auth.Authenticator;
-import io.github.lobby.http.auth.Authenticators;
-import java.util.function.Function;
-import java.util.Optional;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -36,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * binding, with a clean stop that closes every session with 1001 before the binding goes.
  *
  * <pre>{@code
- * LobbyServer server = LobbyServer.start(system, system.settings().config())
- *     .toCompletableFuture().join();
+ * LobbyServer server =
+ *     LobbyServer.builder(system).routes(myRoutes).start().toCompletableFuture().join();
  * // ... later, or let CoordinatedShutdown do it:
  * server.stop();
  * }</pre>
@@ -46,12 +43,10 @@ public final class LobbyServer {
 
   private static final Logger log = LoggerFactory.getLogger(LobbyServer.class);
 
-  private static final AtomicInteger LISTENERS = new AtomicInteger();
-
   private final ActorSystem<?> system;
   private final ActorRef<Lobby.Command> lobby;
   private final LobbyRoutes routes;
-  private final org.apache.pekko.actor.ActorRef listener;
+  private final LeanBinding binding;
   private final InetSocketAddress address;
   private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Done>> notReadying = new AtomicReference<>();
@@ -63,166 +58,194 @@ public final class LobbyServer {
       ActorSystem<?> system,
       ActorRef<Lobby.Command> lobby,
       LobbyRoutes routes,
-      org.apache.pekko.actor.ActorRef listener,
-      InetSocketAddress address) {
+      LeanBinding binding) {
     this.system = system;
     this.lobby = lobby;
     this.routes = routes;
-    this.listener = listener;
-    this.address = address;
-  }
-
-  /** Starts a server configured by the system's own configuration. */
-  public static CompletionStage<LobbyServer> start(ActorSystem<?> system) {
-    return start(system, system.settings().config());
+    this.binding = binding;
+    this.address = binding.localAddress();
   }
 
   /**
-   * Spawns the Lobby actor (named {@code lobby}), binds {@code lobby.http.host:port} and hooks
-   * {@link #stop()} into the system's CoordinatedShutdown.
+   * Starts building a server in {@code system}; {@code LobbyServer.builder(system).start()} starts
+   * the one the system's configuration describes.
    *
-   * @param config a configuration with the {@code lobby} section; checked before anything starts
+   * @param system the system the server runs in; its CoordinatedShutdown stops the server
+   * @return a builder; {@link Builder#start()} starts the server
    */
-  public static CompletionStage<LobbyServer> start(ActorSystem<?> system, Config config) {
-    return start(system, config, null);
+  public static Builder builder(ActorSystem<?> system) {
+    return new Builder(system);
   }
 
   /**
-   * Like {@link #start(ActorSystem, Config)}, also serving routes of your own. They are tried
-   * before the Lobby's routes, which answer every other path (a one-segment path is a room), so
-   * yours should match only what they are for and reject the rest.
-   *
-   * @param own routes served next to the Lobby's, or {@code null} for none
+   * How a {@link LobbyServer} is started; every option has a default. Not thread-safe; each setter
+   * returns this builder.
    */
-  public static CompletionStage<LobbyServer> start(
-      ActorSystem<?> system, Config config, Route own) {
-    return start(system, config, own, Federation.fromConfig(config));
+  public static final class Builder {
+
+    private final ActorSystem<?> system;
+    private Config config;
+    private Route own;
+    private Federation federation;
+    private MeterRegistry registry;
+    private Supplier<String> scrape;
+    private Authenticator authenticator;
+
+    private Builder(ActorSystem<?> system) {
+      this.system = Objects.requireNonNull(system, "system");
+    }
+
+    /**
+     * The configuration, with the {@code lobby} section; checked before anything starts. Default:
+     * the system's configuration.
+     */
+    public Builder config(Config config) {
+      this.config = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * Routes of your own, served next to the Lobby's on the same port. They are tried before the
+     * Lobby's routes, which answer every other path (a one-segment path is a room), so yours
+     * should match only what they are for and reject the rest. Default: none.
+     */
+    public Builder routes(Route own) {
+      this.own = Objects.requireNonNull(own, "own");
+      return this;
+    }
+
+    /**
+     * How rooms reach the same room on other nodes ({@code lobby-cluster}). Default: {@link
+     * Federation#fromConfig} of the {@link #config}, which {@code lobby.cluster.enabled} decides.
+     */
+    public Builder federation(Federation federation) {
+      this.federation = Objects.requireNonNull(federation, "federation");
+      return this;
+    }
+
+    /**
+     * Records the Lobby's meters (README, section Observability) in a Micrometer registry.
+     * Default: none, which records nothing at no cost.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /metrics} with what {@code scrape} renders (with Prometheus, {@code
+     * prometheusRegistry::scrape}), behind the admin token unless {@code lobby.http.metrics-public
+     * = on}. Default: no such route.
+     */
+    public Builder metricsRoute(Supplier<String> scrape) {
+      this.scrape = Objects.requireNonNull(scrape, "scrape");
+      return this;
+    }
+
+    /**
+     * Decides on every upgrade before it is answered (PROTOCOL.md, authentication); {@code
+     * lobby.auth}, {@code admin-jwt} included, then does not apply. Default: the one {@code
+     * lobby.auth} configures (none by default).
+     */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Spawns the Lobby actor (named {@code lobby}), binds {@code lobby.http.host:port} and hooks
+     * {@link LobbyServer#stop()} into the system's CoordinatedShutdown. With no {@code
+     * lobby.http.admin-token} configured, a token is generated and logged once.
+     *
+     * @return the running server, or a failure when it cannot bind
+     * @throws com.typesafe.config.ConfigException when a {@code lobby} key is unknown or invalid
+     */
+    public CompletionStage<LobbyServer> start() {
+      Config c = config != null ? config : system.settings().config();
+      // Everything read and checked before the Lobby actor is spawned.
+      Federation federated = federation != null ? federation : Federation.fromConfig(c);
+      LobbySettings settings = LobbySettings.fromConfig(c);
+      LobbyRoutes.Authentication auth =
+          LobbyRoutes.Authentication.resolve(system, c, authenticator);
+      // The one place a started server's admin token is generated (when none is configured).
+      HttpSettings http = HttpSettings.fromConfig(c).withGeneratedAdminToken();
+      LobbyMetrics metrics = LobbyMetrics.of(registry);
+      ActorRef<Lobby.Command> lobby =
+          system.systemActorOf(
+              Lobby.create(settings, LobbyRoutes.codecs(), federated, metrics),
+              "lobby",
+              Props.empty());
+      LobbyRoutes.Builder routes =
+          LobbyRoutes.builder(system, lobby)
+              .config(c)
+              .settings(settings)
+              .httpSettings(http)
+              .metrics(metrics)
+              .authentication(auth);
+      if (scrape != null) {
+        routes.metricsRoute(scrape);
+      }
+      return bind(system, lobby, routes.build(), own, http);
+    }
   }
 
-  /**
-   * Like {@link #start(ActorSystem, Config, Route)}, with a federation chosen in code rather than
-   * by {@code lobby.cluster.enabled}.
-   *
-   * @param federation how rooms reach the same room on other nodes ({@code lobby-cluster})
-   */
-  public static CompletionStage<LobbyServer> start(
-      ActorSystem<?> system, Config config, Route own, Federation federation) {
-    return start(system, config, own, federation, null, null);
-  }
-
-  /**
-   * Like {@link #start(ActorSystem, Config, Route, Federation)}, recording the Lobby's meters
-   * (README, section Observability) in a Micrometer registry.
-   *
-   * @param registry where the meters go; null records nothing, at no cost
-   * @param scrape renders the registry for {@code GET /metrics} (with Prometheus, {@code
-   *     prometheusRegistry::scrape}); null serves no such route
-   */
-  public static CompletionStage<LobbyServer> start(
+  /** Binds the lean path with the routes (yours first), then hooks the stop into shutdown. */
+  private static CompletionStage<LobbyServer> bind(
       ActorSystem<?> system,
-      Config config,
+      ActorRef<Lobby.Command> lobby,
+      LobbyRoutes routes,
       Route own,
-      Federation federation,
-      MeterRegistry registry,
-      Supplier<String> scrape) {
-    return start(system, config, own, federation, registry, scrape, null);
-  }
-
-  /**
-   * Like {@link #start(ActorSystem, Config, Route, Federation, MeterRegistry, Supplier)}, with an
-   * authenticator given in code rather than chosen by {@code lobby.auth.mode}: every upgrade is
-   * decided by it before it is answered (PROTOCOL.md, authentication).
-   *
-   * @param authenticator decides on every upgrade; null: the one {@code lobby.auth} configures
-   *     (none by default); with one given here, {@code lobby.auth.admin-jwt} does not apply
-   */
-  public static CompletionStage<LobbyServer> start(
-      ActorSystem<?> system,
-      Config config,
-      Route own,
-      Federation federation,
-      MeterRegistry registry,
-      Supplier<String> scrape,
-      Authenticator authenticator) {
-    LobbySettings settings = LobbySettings.fromConfig(config);
-    Optional<Authenticator> auth =
-        authenticator != null
-            ? Optional.of(authenticator)
-            : LobbyRoutes.authenticator(system, config);
-    Function<String, CompletionStage<Boolean>> adminJwt =
-        authenticator != null
-            ? Authenticators.NO_ADMIN_JWT
-            : Authenticators.adminCheck(config, auth);
-    // The one place a started server's admin token is generated (when none is configured).
-    HttpSettings http = HttpSettings.fromConfig(config).withGeneratedAdminToken();
-    LobbyMetrics metrics = LobbyMetrics.of(registry);
-    ActorRef<Lobby.Command> lobby =
-        system.systemActorOf(
-            Lobby.create(settings, LobbyRoutes.codecs(), federation, metrics),
-            "lobby",
-            Props.empty());
-    LobbyRoutes routes =
-        LobbyRoutes.create(system, lobby, settings, http, metrics, scrape, auth, adminJwt);
+      HttpSettings http) {
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
-    LeanConnection.Shared shared =
-        LeanConnection.Shared.create(system, routes, route, LobbyServer.class);
-    CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
-    org.apache.pekko.actor.ActorRef listener =
-        ((ExtendedActorSystem) system.classicSystem())
-            .systemActorOf(
-                LeanListener.props(
-                    new InetSocketAddress(http.host(), http.port()),
-                    http.backlog(),
-                    http.maxConnections(),
-                    shared,
-                    bound),
-                "lobby-listener-" + LISTENERS.incrementAndGet());
-    return bound.thenApply(
-        address -> {
-          LobbyServer server = new LobbyServer(system, lobby, routes, listener, address);
-          // The stop in CoordinatedShutdown's own phases, each with its own timeout.
-          CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
-          String name = "lobby-" + address.getPort();
-          shutdown.addTask(
-              CoordinatedShutdown.PhaseBeforeServiceUnbind(), name + "-not-ready", server::notReady);
-          shutdown.addTask(
-              CoordinatedShutdown.PhaseServiceUnbind(), name + "-unbind", server::unbind);
-          shutdown.addTask(
-              CoordinatedShutdown.PhaseServiceRequestsDone(),
-              name + "-close-sessions",
-              server::closeAll);
-          shutdown.addTask(
-              CoordinatedShutdown.PhaseServiceStop(), name + "-terminate", server::terminateBinding);
-          Duration needed = http.shutdownTimeout().plus(http.closeTimeout()).plusSeconds(1);
-          Duration phase =
-              Duration.ofNanos(
-                  shutdown.timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toNanos());
-          if (phase.compareTo(needed) < 0) {
-            log.warn(
-                "pekko.coordinated-shutdown.phases.service-requests-done.timeout ({}) is shorter"
-                    + " than lobby.http.shutdown-timeout + close-timeout + 1s ({}): a stop may cut"
-                    + " sessions short",
-                phase,
-                needed);
-          }
-          Duration notReadyPhase =
-              Duration.ofNanos(
-                  shutdown.timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind()).toNanos());
-          if (notReadyPhase.compareTo(http.unbindDelay().plusSeconds(1)) < 0) {
-            log.warn(
-                "pekko.coordinated-shutdown.phases.before-service-unbind.timeout ({}) is shorter"
-                    + " than lobby.http.unbind-delay + 1s ({}): the delay will be cut short",
-                notReadyPhase,
-                http.unbindDelay().plusSeconds(1));
-          }
-          log.info("Lobby listening on {}", address);
-          if (http.adminTokenGenerated()) {
-            log.info(
-                "No lobby.http.admin-token configured; generated admin token for this run: {}",
-                http.adminToken());
-          }
-          return server;
-        });
+    return LeanBinding.bind(system, routes.context(), route, LobbyServer.class)
+        .thenApply(
+            binding -> {
+              LobbyServer server = new LobbyServer(system, lobby, routes, binding);
+              server.stopOnShutdown();
+              log.info("Lobby listening on {}", server.address);
+              if (http.adminTokenGenerated()) {
+                log.info(
+                    "No lobby.http.admin-token configured; generated admin token for this run: {}",
+                    http.adminToken());
+              }
+              return server;
+            });
+  }
+
+  /** The stop in CoordinatedShutdown's own phases, each with its own timeout. */
+  private void stopOnShutdown() {
+    HttpSettings http = routes.httpSettings();
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    String name = "lobby-" + address.getPort();
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseBeforeServiceUnbind(), name + "-not-ready", this::notReady);
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), name + "-unbind", this::unbind);
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseServiceRequestsDone(), name + "-close-sessions", this::closeAll);
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseServiceStop(), name + "-terminate", this::terminateBinding);
+    Duration needed = http.shutdownTimeout().plus(http.closeTimeout()).plusSeconds(1);
+    Duration phase =
+        Duration.ofNanos(
+            shutdown.timeout(CoordinatedShutdown.PhaseServiceRequestsDone()).toNanos());
+    if (phase.compareTo(needed) < 0) {
+      log.warn(
+          "pekko.coordinated-shutdown.phases.service-requests-done.timeout ({}) is shorter"
+              + " than lobby.http.shutdown-timeout + close-timeout + 1s ({}): a stop may cut"
+              + " sessions short",
+          phase,
+          needed);
+    }
+    Duration notReadyPhase =
+        Duration.ofNanos(
+            shutdown.timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind()).toNanos());
+    if (notReadyPhase.compareTo(http.unbindDelay().plusSeconds(1)) < 0) {
+      log.warn(
+          "pekko.coordinated-shutdown.phases.before-service-unbind.timeout ({}) is shorter"
+              + " than lobby.http.unbind-delay + 1s ({}): the delay will be cut short",
+          notReadyPhase,
+          http.unbindDelay().plusSeconds(1));
+    }
   }
 
   /**
@@ -232,7 +255,7 @@ public final class LobbyServer {
    * earlier would cut Close frames still on their way. The part of {@link #stop()} that does not
    * depend on how the server listens.
    */
-  static CompletionStage<Done> closeSessions(
+  private static CompletionStage<Done> closeSessions(
       ActorSystem<?> system, ActorRef<Lobby.Command> lobby, LobbyRoutes routes) {
     HttpSettings http = routes.httpSettings();
     return AskPattern.<Lobby.Command, Done>ask(
@@ -265,34 +288,6 @@ public final class LobbyServer {
                 .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
           }
         };
-    check[0].run();
-    return done;
-  }
-
-  /**
-   * Lets plain HTTP connections answer what they have received and close, waits up to {@code
-   * deadline} for every connection to end, then stops the listener (which drops what is left).
-   */
-  private CompletionStage<Done> terminate(Duration deadline) {
-    listener.tell(LeanListener.TERMINATE, org.apache.pekko.actor.ActorRef.noSender());
-    CompletableFuture<Done> done = new CompletableFuture<>();
-    long end = System.nanoTime() + deadline.toNanos();
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () ->
-            Patterns.ask(listener, LeanListener.OPEN, Duration.ofSeconds(1))
-                .whenComplete(
-                    (open, error) -> {
-                      if (error != null || (Integer) open == 0 || System.nanoTime() >= end) {
-                        system.classicSystem().stop(listener);
-                        done.complete(Done.getInstance());
-                      } else {
-                        system
-                            .scheduler()
-                            .scheduleOnce(
-                                Duration.ofMillis(20), check[0], system.executionContext());
-                      }
-                    });
     check[0].run();
     return done;
   }
@@ -375,8 +370,7 @@ public final class LobbyServer {
         () -> {
           routes.shuttingDown();
           log.info("Lobby on {} stops accepting connections", address);
-          return Patterns.ask(listener, LeanListener.UNBIND, routes.httpSettings().askTimeout())
-              .handle((unbound, error) -> Done.getInstance());
+          return binding.unbind(routes.httpSettings().askTimeout());
         });
   }
 
@@ -394,7 +388,7 @@ public final class LobbyServer {
    */
   private CompletionStage<Done> terminateBinding() {
     HttpSettings http = routes.httpSettings();
-    return once(terminating, () -> terminate(http.closeTimeout()));
+    return once(terminating, () -> binding.terminate(http.closeTimeout()));
   }
 
   /** Runs {@code step} once; later calls get its outcome. */

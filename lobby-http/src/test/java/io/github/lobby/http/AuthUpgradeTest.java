@@ -271,12 +271,13 @@ class AuthUpgradeTest {
           org.junit.jupiter.api.Assertions.assertThrows(
               com.typesafe.config.ConfigException.BadValue.class,
               () ->
-                  LobbyRoutes.create(
-                      system,
-                      system.ignoreRef(),
-                      io.github.lobby.core.LobbySettings.fromConfig(
-                          com.typesafe.config.ConfigFactory.load()),
-                      HttpSettings.fromConfig(com.typesafe.config.ConfigFactory.load())));
+                  LobbyRoutes.builder(system, system.ignoreRef())
+                      .settings(
+                          io.github.lobby.core.LobbySettings.fromConfig(
+                              com.typesafe.config.ConfigFactory.load()))
+                      .httpSettings(
+                          HttpSettings.fromConfig(com.typesafe.config.ConfigFactory.load()))
+                      .build());
       assertTrue(e.getMessage().contains("lobby.auth.mode"), e.getMessage());
     } finally {
       system.terminate();

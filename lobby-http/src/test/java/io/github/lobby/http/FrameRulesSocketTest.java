@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The frame rules end to end, over real sockets, on both connection paths: {@link LobbyServer}'s
  * lean path (Pekko IO) and {@link LobbyRoutes} mounted in a Pekko HTTP binding of one's own (the
- * engine's frame-level path). Both run the same {@link FrameDecoder} and {@link WsConnection};
+ * engine path). Both run the same {@code FrameDecoder} and {@code WsConnection};
  * these tests prove that the glue of each keeps their promises: what goes out and in which order,
  * the close codes, and when the TCP connection ends.
  */

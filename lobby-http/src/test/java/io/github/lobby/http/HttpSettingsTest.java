@@ -67,7 +67,9 @@ class HttpSettingsTest {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "settings-test", config);
     try {
       ConfigException e =
-          assertThrows(ConfigException.class, () -> LobbyServer.start(system, config));
+          assertThrows(
+              ConfigException.class,
+              () -> LobbyServer.builder(system).config(config).start());
       assertTrue(e.getMessage().contains("lobby.http.alowed-origins"), e.getMessage());
     } finally {
       system.terminate();

@@ -15,7 +15,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 /**
  * A Lobby mounted the way an application embeds it: {@link LobbyRoutes#route()} in the test's own
  * Pekko HTTP binding on 127.0.0.1 and a free port, so that WebSocket connections take the
- * frame-level path ({@link SessionFlow} under Pekko HTTP's engine) rather than {@link
+ * engine path ({@code EngineConnection} under Pekko HTTP's engine) rather than {@link
  * LobbyServer}'s lean one.
  */
 final class RoutesTestServer implements AutoCloseable {
@@ -47,17 +47,11 @@ final class RoutesTestServer implements AutoCloseable {
             Lobby.create(LobbySettings.fromConfig(config), LobbyRoutes.codecs(), Federation.NONE),
             "lobby",
             Props.empty());
-    routes =
-        authenticator == null
-            ? LobbyRoutes.create(system, lobby, config)
-            : LobbyRoutes.create(
-                system,
-                lobby,
-                LobbySettings.fromConfig(config),
-                HttpSettings.fromConfig(config),
-                io.github.lobby.core.LobbyMetrics.NONE,
-                null,
-                java.util.Optional.of(authenticator));
+    LobbyRoutes.Builder builder = LobbyRoutes.builder(system, lobby).config(config);
+    if (authenticator != null) {
+      builder.authenticator(authenticator);
+    }
+    routes = builder.build();
     binding =
         Http.get(system)
             .newServerAt("127.0.0.1", 0)

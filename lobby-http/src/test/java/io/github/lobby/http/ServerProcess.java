@@ -22,7 +22,7 @@ final class ServerProcess {
                     "lobby.http { host = 127.0.0.1, port = 0, admin-token = t }\n"
                         + "pekko.loglevel = WARNING\n")
                 .withFallback(ConfigFactory.load()));
-    LobbyServer server = LobbyServer.start(system).toCompletableFuture().join();
+    LobbyServer server = LobbyServer.builder(system).start().toCompletableFuture().join();
     System.out.println("PORT " + server.localAddress().getPort());
     System.out.flush();
   }

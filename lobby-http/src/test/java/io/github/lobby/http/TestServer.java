@@ -35,17 +35,11 @@ final class TestServer implements AutoCloseable {
                         + "pekko.loglevel = WARNING\n"))
             .withFallback(ConfigFactory.load());
     system = ActorSystem.create(Behaviors.empty(), "test", config);
-    server =
-        LobbyServer.start(
-                system,
-                config,
-                null,
-                io.github.lobby.core.Federation.fromConfig(config),
-                null,
-                null,
-                authenticator)
-            .toCompletableFuture()
-            .join();
+    LobbyServer.Builder builder = LobbyServer.builder(system).config(config);
+    if (authenticator != null) {
+      builder.authenticator(authenticator);
+    }
+    server = builder.start().toCompletableFuture().join();
   }
 
   TestServer() {

@@ -120,11 +120,12 @@ public final class LobbyServerExtension
             .withFallback(ConfigFactory.load())
             .resolve();
     system = ActorSystem.create(Behaviors.empty(), "lobby-test", config);
+    LobbyServer.Builder builder = LobbyServer.builder(system).config(config);
+    if (routes != null) {
+      builder.routes(routes);
+    }
     try {
-      server =
-          LobbyServer.start(system, config, routes)
-              .toCompletableFuture()
-              .get(30, TimeUnit.SECONDS);
+      server = builder.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       terminate();
       throw new IllegalStateException("the Lobby server did not start", e);

@@ -4,19 +4,11 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyType;
-import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
-import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.BadJWSException;
 import com.nimbusds.jose.proc.JWSKeySelector;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.EncryptedJWT;
 import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -33,9 +25,6 @@ import io.github.lobby.core.auth.AuthResult.Refusal;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.core.auth.ConnectRequest;
 import io.github.lobby.core.auth.Principal;
-import java.io.IOException;
-import java.net.MalformedURLException;
-import java.net.URL;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,12 +91,6 @@ public final class JwtAuthenticator implements Authenticator {
   public static final String TOKEN_REQUIRED =
       "a token is required (?token= or Authorization: Bearer)";
 
-  /** Fetches of a JWK Set URL are rate-limited to two per this interval (Nimbus' default). */
-  private static final Duration JWKS_MIN_INTERVAL = Duration.ofSeconds(30);
-
-  /** The largest JWK Set document fetched (a few keys take a few KiB). */
-  private static final int JWKS_SIZE_LIMIT = 256 * 1024;
-
   private final AuthSettings.Jwt settings;
   private final Set<JWSAlgorithm> algorithms;
   private final DefaultJWTProcessor<SecurityContext> processor;
@@ -154,83 +136,13 @@ public final class JwtAuthenticator implements Authenticator {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(executor, "executor");
     Objects.requireNonNull(clock, "clock");
-    AuthSettings.KeySource source = settings.keys();
-    if (source instanceof AuthSettings.Secret secret) {
-      SecretKeySpec key = new SecretKeySpec(secret.bytes(), "HmacSHA256");
-      // Any kid is ignored: there is one secret, and a kid is not part of it.
-      JWSKeySelector<SecurityContext> keys =
-          (header, context) ->
-              JWSAlgorithm.HS256.equals(header.getAlgorithm()) ? List.of(key) : List.of();
-      return new JwtAuthenticator(
-          settings, Set.of(JWSAlgorithm.HS256), keys, Optional.empty(), clock);
-    }
-    Set<JWSAlgorithm> asymmetric = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.ES256);
-    if (source instanceof AuthSettings.JwksFile file) {
-      JWKSource<SecurityContext> jwks = new ImmutableJWKSet<>(loadJwks(file));
-      return new JwtAuthenticator(
-          settings,
-          asymmetric,
-          new JWSVerificationKeySelector<>(asymmetric, jwks),
-          Optional.empty(),
-          clock);
-    }
-    AuthSettings.JwksUrl url = (AuthSettings.JwksUrl) source;
+    JwtKeys keys = JwtKeys.of(settings);
     return new JwtAuthenticator(
         settings,
-        asymmetric,
-        new JWSVerificationKeySelector<>(asymmetric, remoteJwks(url, settings)),
-        Optional.of(executor),
+        keys.algorithms(),
+        keys.selector(),
+        keys.remote() ? Optional.of(executor) : Optional.empty(),
         clock);
-  }
-
-  private static JWKSet loadJwks(AuthSettings.JwksFile file) {
-    String key = "lobby.auth.jwt.jwks-file";
-    JWKSet loaded;
-    try {
-      loaded = JWKSet.load(file.file().toFile());
-    } catch (IOException e) {
-      throw new ConfigException.BadValue(
-          key, "cannot read " + file.file().toAbsolutePath() + ": " + e, e);
-    } catch (ParseException e) {
-      throw new ConfigException.BadValue(
-          key, file.file().toAbsolutePath() + " is not a JWK Set (RFC 7517): " + e.getMessage(), e);
-    }
-    if (loaded.getKeys().stream().anyMatch(JWK::isPrivate)) {
-      log.warn(
-          "{} holds private keys; only their public parts are used. Keep private keys away from"
-              + " this server: it only verifies.",
-          file.file().toAbsolutePath());
-    }
-    JWKSet publicKeys = loaded.toPublicJWKSet();
-    boolean usable =
-        publicKeys.getKeys().stream()
-            .anyMatch(k -> k.getKeyType() == KeyType.RSA || k.getKeyType() == KeyType.EC);
-    if (!usable) {
-      throw new ConfigException.BadValue(
-          key, file.file().toAbsolutePath() + " holds no RSA or EC key (for RS256 or ES256)");
-    }
-    return publicKeys;
-  }
-
-  private static JWKSource<SecurityContext> remoteJwks(
-      AuthSettings.JwksUrl url, AuthSettings.Jwt settings) {
-    URL location;
-    try {
-      location = url.url().toURL();
-    } catch (MalformedURLException | IllegalArgumentException e) {
-      throw new ConfigException.BadValue("lobby.auth.jwt.jwks-url", "not a URL: " + url.url(), e);
-    }
-    int timeout = (int) settings.jwksTimeout().toMillis();
-    long ttl = settings.jwksRefresh().toMillis();
-    return JWKSourceBuilder.<SecurityContext>create(
-            location, new DefaultResourceRetriever(timeout, timeout, JWKS_SIZE_LIMIT))
-        // A caller waits for another's fetch as long as that fetch may take.
-        .cache(ttl, 2L * timeout)
-        // Off: Nimbus would refresh ahead on threads of its own, which never end.
-        .refreshAheadCache(false)
-        .rateLimited(JWKS_MIN_INTERVAL.toMillis())
-        .outageTolerant(ttl)
-        .build();
   }
 
   /**
@@ -410,7 +322,8 @@ public final class JwtAuthenticator implements Authenticator {
       // Rate limited: the kid is not in the JWK Set, fetched twice in the last 30 s.
       throw unauthorized("no configured key matches the token (its kid and algorithm)");
     } catch (KeySourceException e) {
-      throw new KeysUnavailableException("the keys of " + keySource() + " are unavailable", e);
+      throw new KeysUnavailableException(
+          "the keys of " + JwtKeys.describe(settings.keys()) + " are unavailable", e);
     } catch (JOSEException e) {
       throw unauthorized("the token's signature is not valid");
     }
@@ -507,23 +420,11 @@ public final class JwtAuthenticator implements Authenticator {
     return algorithms.stream().map(JWSAlgorithm::getName).sorted().toList().toString();
   }
 
-  /** The key source for messages: the file or URL, never the secret. */
-  private String keySource() {
-    AuthSettings.KeySource keys = settings.keys();
-    if (keys instanceof AuthSettings.JwksFile file) {
-      return "jwks-file " + file.file();
-    }
-    if (keys instanceof AuthSettings.JwksUrl url) {
-      return "jwks-url " + url.url();
-    }
-    return "HS256 secret";
-  }
-
   /** Names the key source and the checks; never the secret. */
   @Override
   public String toString() {
     return "JwtAuthenticator[keys="
-        + keySource()
+        + JwtKeys.describe(settings.keys())
         + ", algorithms="
         + algorithmNames()
         + ", issuer="
