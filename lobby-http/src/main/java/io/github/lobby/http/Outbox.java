@@ -20,8 +20,8 @@ import org.apache.pekko.util.ByteString;
  * connection is closing. What a client that does not read holds here is therefore bounded in
  * bytes, whatever it is sent; the one write in flight holds at most what the queue held. The
  * first offer into an empty burst wakes the owner with {@link #WAKE}; later offers only queue
- * until the owner has {@link #rearm()ed} the
- * wake-up, so a burst of frames costs one wake-up and, on the lean path, one write. The other
+ * until the owner has re-armed the wake-up ({@link #rearm()}), so a burst of frames costs one
+ * wake-up and, on the lean path, one write. The other
  * Transport calls (Ping, close, acknowledge) are handed to the owner as signals, to run on its
  * thread.
  *
