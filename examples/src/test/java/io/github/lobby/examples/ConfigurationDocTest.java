@@ -55,7 +55,7 @@ class ConfigurationDocTest {
     for (Map.Entry<String, String> row : tables.entrySet()) {
       ConfigValue value = reference.get(row.getKey());
       if (value == null) {
-        problems.add(row.getKey() + " has a row in " + DOC + " but is in no module's reference.conf");
+        problems.add(row.getKey() + " has a row in " + DOC + " but in no module's reference.conf");
         continue;
       }
       String expected = render(value);

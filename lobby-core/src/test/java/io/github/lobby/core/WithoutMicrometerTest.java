@@ -68,7 +68,9 @@ class WithoutMicrometerTest {
       @SuppressWarnings("unchecked")
       Callable<String> call =
           (Callable<String>)
-              Class.forName(scenario.getName(), true, loader).getDeclaredConstructor().newInstance();
+              Class.forName(scenario.getName(), true, loader)
+                  .getDeclaredConstructor()
+                  .newInstance();
       return call.call();
     } finally {
       thread.setContextClassLoader(previous);

@@ -249,7 +249,8 @@ class BadInputPropertyTest {
               n.length() <= 1_000 ? new Broadcast(plain(n)) : NOT_JSON);
         },
         () -> {
-          String n = gen.of("1e999999999", "-1e-999999999", "1E400", "-0", "123456789012345678901234567890");
+          String n =
+              gen.of("1e999999999", "-1e-999999999", "1E400", "-0", "123456789012345678901234567890");
           return new Case("{\"type\":\"message\",\"msg\":" + n + "}", new Broadcast(plain(n)));
         },
         () ->
@@ -329,15 +330,21 @@ class BadInputPropertyTest {
     return gen.oneOf(
         () ->
             gen.of(
-                new Type("\"message\"", "message", true), new Type("\"whisper\"", "whisper", true),
-                new Type("\"members\"", "members", true), new Type("null", null, false),
-                new Type("1", null, false), new Type("[]", null, false), new Type("{}", null, false),
-                new Type("\"MESSAGE\"", null, true), new Type("\"\"", null, true)),
+                new Type("\"message\"", "message", true),
+                new Type("\"whisper\"", "whisper", true),
+                new Type("\"members\"", "members", true),
+                new Type("null", null, false),
+                new Type("1", null, false),
+                new Type("[]", null, false),
+                new Type("{}", null, false),
+                new Type("\"MESSAGE\"", null, true),
+                new Type("\"\"", null, true)),
         () ->
             new Type(
                 quote(
                     gen.filter(
-                        () -> text(gen), t -> !List.of("message", "whisper", "members").contains(t))),
+                        () -> text(gen),
+                        t -> !List.of("message", "whisper", "members").contains(t))),
                 null,
                 true));
   }

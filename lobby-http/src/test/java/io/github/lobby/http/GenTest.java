@@ -47,7 +47,7 @@ class GenTest {
       seen.add(n);
       assertEquals(5, gen.between(5, 5));
     }
-    assertTrue(seen.contains(1) && seen.contains(2) && seen.contains(2_999) && seen.contains(3_000));
+    assertTrue(seen.containsAll(List.of(1, 2, 2_999, 3_000)), "the bounds and their neighbours");
   }
 
   @Test
@@ -117,7 +117,8 @@ class GenTest {
                         arguments(gen),
                         null));
     assertSame(cause, failure.getCause());
-    assertTrue(failure.getMessage().startsWith("try 5 of 9, seed 1234 failed"), failure.getMessage());
+    String message = failure.getMessage();
+    assertTrue(message.startsWith("try 5 of 9, seed 1234 failed"), message);
     assertTrue(failure.getMessage().contains("-Dlobby.test.seed=1234"), failure.getMessage());
     assertTrue(failure.getMessage().endsWith("expected 1 but was 2"), failure.getMessage());
   }

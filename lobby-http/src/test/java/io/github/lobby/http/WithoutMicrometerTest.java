@@ -103,7 +103,8 @@ class WithoutMicrometerTest {
 
         json.send("{\"type\":\"whisper\",\"to\":\"" + classicId + "\",\"msg\":\"psst\"}");
         assertTrue(classic.next().contains("psst"));
-        json.send("{\"type\":\"whisper\",\"to\":\"" + java.util.UUID.randomUUID() + "\",\"msg\":\"?\"}");
+        String nobody = java.util.UUID.randomUUID().toString();
+        json.send("{\"type\":\"whisper\",\"to\":\"" + nobody + "\",\"msg\":\"?\"}");
         assertTrue(json.next().contains("no_session"));
 
         assertEquals(200, server.adminPost("/rooms/no-metrics/messages", "{\"n\":1}").statusCode());
