@@ -220,22 +220,23 @@ class ExamplesTest {
   }
 
   @Test
-  void theReadmeExcerptsAreTheCompiledExampleCode() throws Exception {
-    String readme = Files.readString(Path.of("../README.md"));
+  void theDocumentedExcerptsAreTheCompiledExampleCode() throws Exception {
+    String readme = "README.md";
+    String embedding = "docs/EMBEDDING.md";
     String main = "src/main/java/io/github/lobby/examples/";
     String test = "src/test/java/io/github/lobby/examples/";
     for (String[] excerpt :
         new String[][] {
-          {main + "EmbeddedExample.java", "guardian"},
-          {main + "StatisticsPublisher.java", "publish"},
-          {main + "SessionCookieAuthenticator.java", "authenticator"},
-          {test + "StatisticsPublisherTest.java", "extension"},
-          {test + "StatisticsPublisherTest.java", "probe"}
+          {main + "EmbeddedExample.java", "guardian", embedding},
+          {main + "StatisticsPublisher.java", "publish", embedding},
+          {main + "SessionCookieAuthenticator.java", "authenticator", readme},
+          {test + "StatisticsPublisherTest.java", "extension", embedding},
+          {test + "StatisticsPublisherTest.java", "probe", embedding}
         }) {
       String code = region(Files.readAllLines(Path.of(excerpt[0])), excerpt[1]);
       assertTrue(
-          readme.contains("```java\n" + code + "```"),
-          "README.md must show this part of " + excerpt[0] + " unchanged:\n" + code);
+          Files.readString(Path.of("..", excerpt[2])).contains("```java\n" + code + "```"),
+          excerpt[2] + " must show this part of " + excerpt[0] + " unchanged:\n" + code);
     }
   }
 

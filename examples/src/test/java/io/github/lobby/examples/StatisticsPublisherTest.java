@@ -25,8 +25,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The embedding example's publisher tested the way an application tests its own code with
- * {@code lobby-testkit}: over a real server and socket, and against the actors alone. README's
- * testing section quotes both regions.
+ * {@code lobby-testkit}: over a real server and socket, and against the actors alone. The testing
+ * section of docs/EMBEDDING.md quotes both regions.
  */
 class StatisticsPublisherTest {
 

@@ -31,9 +31,13 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * hold up the others.
  *
  * <p>It watches each sequencer it knows: when one stops (its node was lost or left, or its shard
- * moved), each of its rooms subscribes again; sharding starts the sequencer elsewhere, with a new
- * epoch, and the room learns from that that its history was lost. Subscriptions that get no
- * answer are sent again every {@link #RETRY}, since delivery between nodes is at most once.
+ * moved), each of its rooms subscribes again and sharding starts the sequencer elsewhere. A
+ * sequencer stopped because its node left gracefully has first sent its state, marked as a
+ * hand-off ({@link State#handoff()}); the inbox keeps it as a {@link RoomSequencer.Handoff} and
+ * passes it on with the new subscription, so the successor goes on in the same epoch and the
+ * room's clients see nothing. One lost with its node sent nothing: its successor starts with a
+ * new epoch, and the room learns from that that its history was lost. Subscriptions that get no answer are sent again every {@link #RETRY}, since
+ * delivery between nodes is at most once.
  */
 final class SequenceInbox {
 

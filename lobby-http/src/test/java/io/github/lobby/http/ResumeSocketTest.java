@@ -51,8 +51,8 @@ class ResumeSocketTest {
 
   private static final TestServer LEAN = new TestServer(WITH_GRACE + PEKKO_DEBUG);
   /**
-   * Bound by hand with the error handler the README asks for, which keeps queries (and the keys in
-   * them) out of the log lines of unparsable requests.
+   * Bound by hand with the error handler docs/EMBEDDING.md asks for, which keeps queries (and the
+   * keys in them) out of the log lines of unparsable requests.
    */
   private static final RoutesTestServer ROUTES =
       new RoutesTestServer(

@@ -23,37 +23,39 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * README's configuration tables and the {@code reference.conf} files of the modules say the same:
- * every {@code lobby.*} key of a module's {@code reference.conf} has a row, every row names such a
- * key, and the row's default is the reference value. Reads the files of the source tree (README.md
- * and {@code <module>/src/main/resources/reference.conf} next to this module), whatever keys they
- * hold.
+ * The configuration tables of docs/CONFIGURATION.md and the {@code reference.conf} files of the
+ * modules say the same: every {@code lobby.*} key of a module's {@code reference.conf} has a row,
+ * every row names such a key, and the row's default is the reference value. Reads the files of the
+ * source tree (docs/CONFIGURATION.md and {@code <module>/src/main/resources/reference.conf} next
+ * to this module), whatever keys they hold.
  */
-class ReadmeConfigurationTest {
+class ConfigurationDocTest {
 
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
-  /** A README row: {@code | `lobby.key` (`ENV`) | `default` (note) | meaning |}. */
+  private static final String DOC = "docs/CONFIGURATION.md";
+
+  /** A table row: {@code | `lobby.key` (`ENV`) | `default` (note) | meaning |}. */
   private static final Pattern ROW = Pattern.compile("^\\|\\s*`(lobby\\.[^`]+)`[^|]*\\|([^|]*)\\|");
 
   private static final Pattern CODE = Pattern.compile("`([^`]*)`");
 
   @Test
-  void readmeTablesAndReferenceConfAgreeOnKeysAndDefaults() throws IOException {
-    Map<String, String> readme = readmeRows(Files.readAllLines(ROOT.resolve("README.md")));
+  void documentedTablesAndReferenceConfAgreeOnKeysAndDefaults() throws IOException {
+    Map<String, String> tables = tableRows(Files.readAllLines(ROOT.resolve(DOC)));
     Map<String, ConfigValue> reference = referenceKeys();
     assertTrue(reference.size() >= 20, "found the reference.conf files: " + reference.keySet());
 
     List<String> problems = new ArrayList<>();
     for (String key : reference.keySet()) {
-      if (!readme.containsKey(key)) {
-        problems.add(key + " is in a reference.conf but has no row in README.md");
+      if (!tables.containsKey(key)) {
+        problems.add(key + " is in a reference.conf but has no row in " + DOC);
       }
     }
-    for (Map.Entry<String, String> row : readme.entrySet()) {
+    for (Map.Entry<String, String> row : tables.entrySet()) {
       ConfigValue value = reference.get(row.getKey());
       if (value == null) {
-        problems.add(row.getKey() + " has a README row but is in no module's reference.conf");
+        problems.add(row.getKey() + " has a row in " + DOC + " but in no module's reference.conf");
         continue;
       }
       String expected = render(value);
@@ -63,7 +65,9 @@ class ReadmeConfigurationTest {
       if (!ok) {
         problems.add(
             row.getKey()
-                + ": README says default "
+                + ": "
+                + DOC
+                + " says default "
                 + row.getValue().strip()
                 + ", reference.conf says "
                 + (expected.isEmpty() ? "\"\" (describe it in words)" : "`" + expected + "`"));
@@ -75,7 +79,7 @@ class ReadmeConfigurationTest {
   @Test
   void theComparisonSeesADifferenceInAKeyAndInADefault() {
     Map<String, String> rows =
-        readmeRows(
+        tableRows(
             List.of(
                 "| key | default | meaning |",
                 "| `lobby.client-timeout` | `10s` | silence |",
@@ -100,7 +104,7 @@ class ReadmeConfigurationTest {
    * The rows of the tables whose header starts with {@code | key |}: the configuration tables, not
    * others that name {@code lobby.*} things (the meters).
    */
-  private static Map<String, String> readmeRows(List<String> lines) {
+  private static Map<String, String> tableRows(List<String> lines) {
     Map<String, String> rows = new TreeMap<>();
     boolean inKeyTable = false;
     for (String line : lines) {
@@ -115,7 +119,7 @@ class ReadmeConfigurationTest {
       Matcher m = ROW.matcher(line);
       if (inKeyTable && m.find()) {
         String previous = rows.put(m.group(1), m.group(2));
-        assertEquals(null, previous, "one README row per key: " + m.group(1));
+        assertEquals(null, previous, "one row per key: " + m.group(1));
       }
     }
     return rows;
