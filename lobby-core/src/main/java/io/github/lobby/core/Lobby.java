@@ -35,7 +35,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * leaves, admin requests and whispers to and from other nodes. A room exists while it has members;
  * the last one leaving stops it.
  *
- * <p>With {@code lobby.recovery.grace}, a JSON-mode session whose connection was lost stays in its
+ * <p>With {@code lobby.resumption.grace}, a JSON-mode session whose connection was lost stays in its
  * room, detached, for the grace: the Lobby decides whether its client resumes it (a {@link Connect}
  * with a {@link Resume}) or the grace ends first (it leaves, reason {@code timeout}), as it decides
  * every join, so the two can never both happen. A resumed session keeps its id and place in its
@@ -180,7 +180,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       implements Command {}
 
   /**
-   * A session lost its connection and waits for its client to resume it ({@code lobby.recovery});
+   * A session lost its connection and waits for its client to resume it ({@code lobby.resumption});
    * sent by the session, which from then on only waits for the Lobby to end it.
    */
   record Detached(SessionId id, ActorRef<Session.Command> session) implements Command {}
@@ -386,7 +386,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   private final LobbyMetrics metrics;
   private final SessionDirectory sessions;
   private final TimerScheduler<Command> timers;
-  /** Sessions waiting for their clients ({@code lobby.recovery}), the one detached first first. */
+  /** Sessions waiting for their clients ({@code lobby.resumption}), the one detached first first. */
   private final LinkedHashMap<SessionId, ActorRef<Session.Command>> detached =
       new LinkedHashMap<>();
   /** Where resume keys come from; null when sessions are not resumed. */

@@ -33,7 +33,7 @@ import java.util.UUID;
  * @param history what each room keeps of its broadcasts for clients that reconnect ({@code
  *     lobby.history}); {@link History#OFF} by default
  * @param resumption how long a session that lost its connection waits for its client to resume it
- *     ({@code lobby.recovery}); {@link Resumption#OFF} by default
+ *     ({@code lobby.resumption}); {@link Resumption#OFF} by default
  */
 public record LobbySettings(
     SessionId serverId,
@@ -92,7 +92,7 @@ public record LobbySettings(
 
   /**
    * How long a JSON-mode session whose connection was lost waits for its client to come back as
-   * the same session ({@code lobby.recovery}; PROTOCOL.md, resuming a session): for {@code grace},
+   * the same session ({@code lobby.resumption}; PROTOCOL.md, resuming a session): for {@code grace},
    * after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions wait at
    * once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
    *
@@ -101,7 +101,7 @@ public record LobbySettings(
    * answered again rather than broadcast twice; a resumed session keeps them.
    */
   public record Resumption(Duration grace, int maxDetached, int refWindow) {
-    /** The default {@code recovery.ref-window}. */
+    /** The default {@code resumption.ref-window}. */
     public static final int REF_WINDOW = 256;
 
     /** The longest grace accepted. */
@@ -117,14 +117,14 @@ public record LobbySettings(
 
     /** Checks every value. */
     public Resumption {
-      Objects.requireNonNull(grace, "recovery.grace");
+      Objects.requireNonNull(grace, "resumption.grace");
       if (grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
         throw new IllegalArgumentException(
-            "recovery.grace must be 0s (off) to 1h, was "
+            "resumption.grace must be 0s (off) to 1h, was "
                 + (grace.toMillis() % 1000 == 0 ? grace.toSeconds() + "s" : grace.toMillis() + "ms"));
       }
-      atLeast(maxDetached, 1, "recovery.max-detached");
-      atLeast(refWindow, 1, "recovery.ref-window");
+      atLeast(maxDetached, 1, "resumption.max-detached");
+      atLeast(refWindow, 1, "resumption.ref-window");
     }
 
     /** Whether a lost session waits for its client. */
@@ -133,7 +133,7 @@ public record LobbySettings(
     }
   }
 
-  /** Settings without resumption, as before {@code lobby.recovery} existed. */
+  /** Settings without resumption, as before {@code lobby.resumption} existed. */
   public LobbySettings(
       SessionId serverId,
       Duration heartbeatInterval,
@@ -226,12 +226,12 @@ public record LobbySettings(
     }
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
     Objects.requireNonNull(history, "history");
-    Objects.requireNonNull(resumption, "recovery");
+    Objects.requireNonNull(resumption, "resumption");
     if (resumption.refWindow() < inboundWindow) {
       // A reference still being worked on must not be forgotten: its client could send it again
       // and have it done twice. A session has at most inbound-window messages under way.
       throw new IllegalArgumentException(
-          "recovery.ref-window ("
+          "resumption.ref-window ("
               + resumption.refWindow()
               + ") must be at least inbound-window ("
               + inboundWindow
@@ -281,9 +281,9 @@ public record LobbySettings(
           rateExceeded(c),
           history(c),
           new Resumption(
-              c.getDuration("recovery.grace"),
-              c.getInt("recovery.max-detached"),
-              c.getInt("recovery.ref-window")));
+              c.getDuration("resumption.grace"),
+              c.getInt("resumption.max-detached"),
+              c.getInt("resumption.ref-window")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
@@ -398,7 +398,7 @@ public record LobbySettings(
         resumption);
   }
 
-  /** Returns a copy with another resumption ({@code lobby.recovery}). */
+  /** Returns a copy with another resumption ({@code lobby.resumption}). */
   public LobbySettings withResumption(Resumption resumption) {
     return new LobbySettings(
         serverId,

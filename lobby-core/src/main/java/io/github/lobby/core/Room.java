@@ -66,7 +66,7 @@ final class Room extends AbstractBehavior<Room.Command> {
    * A session joins: it gets the welcome, the others get a join notice.
    *
    * @param user its user, or null when it is not authenticated
-   * @param resumeKey for its welcome: the key to resume it with, or null ({@code lobby.recovery})
+   * @param resumeKey for its welcome: the key to resume it with, or null ({@code lobby.resumption})
    * @param resumed for its welcome: false when its client asked to resume a session and could not,
    *     null when it asked for none
    */
@@ -86,7 +86,7 @@ final class Room extends AbstractBehavior<Room.Command> {
   }
 
   /**
-   * A member's client resumed it on a new connection ({@code lobby.recovery}): the member keeps its
+   * A member's client resumed it on a new connection ({@code lobby.resumption}): the member keeps its
    * id and place, with the new transport and session actor. It alone is welcomed again (with a new
    * key, and the recovery it asked for); the others are told nothing.
    */

@@ -47,7 +47,7 @@ final class SentRefs {
   private LinkedHashMap<String, Entry> entries;
 
   /**
-   * @param capacity how many references are remembered ({@code lobby.recovery.ref-window})
+   * @param capacity how many references are remembered ({@code lobby.resumption.ref-window})
    */
   SentRefs(int capacity) {
     if (capacity < 1) {

@@ -42,7 +42,7 @@ import org.slf4j.MDC;
  * shutdown), it tells the Lobby why before it stops, and the Lobby tells the room; if it fails
  * instead, the Lobby's watch does.
  *
- * <p>With {@code lobby.recovery.grace}, a JSON-mode session whose connection was lost without a
+ * <p>With {@code lobby.resumption.grace}, a JSON-mode session whose connection was lost without a
  * close handshake, or that timed out, does not leave: it tells the Lobby it is detached and waits,
  * still a member, for the Lobby to end it (the grace ended) or to hand its place to a new session
  * actor on its client's new connection (a resume).
@@ -88,7 +88,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /**
    * The connection was lost without a close handshake: the client's end of stream without a Close
    * frame ({@code cause} null), or an I/O error such as a reset ({@code cause} says which). With
-   * {@code lobby.recovery.grace}, a JSON-mode session waits for its client to resume it; otherwise
+   * {@code lobby.resumption.grace}, a JSON-mode session waits for its client to resume it; otherwise
    * it leaves as after {@link TransportClosed} (end of stream) or {@link TransportFailed} (I/O
    * error).
    */
@@ -203,7 +203,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   /** Whether this session has closed, or learnt the end of, its transport. */
   private boolean transportDone;
   /**
-   * Whether a lost connection keeps the session for its client to resume ({@code lobby.recovery},
+   * Whether a lost connection keeps the session for its client to resume ({@code lobby.resumption},
    * JSON mode).
    */
   private final boolean resumable;
@@ -810,7 +810,7 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   }
 
   /**
-   * The connection is gone but the session stays in its room for {@code lobby.recovery.grace}, for
+   * The connection is gone but the session stays in its room for {@code lobby.resumption.grace}, for
    * its client to resume it: the Lobby decides when it ends. Meanwhile it holds no connection (what
    * its room offers it, its closed transport refuses), ignores heartbeats and acknowledgements, and
    * stops when the Lobby stops it (the grace ended) or tells it {@link Superseded} (its client

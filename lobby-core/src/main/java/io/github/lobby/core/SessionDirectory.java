@@ -18,7 +18,7 @@ final class SessionDirectory {
    * A session as others reach it.
    *
    * @param user its user, or null when it is not authenticated
-   * @param resumeKey the key its client may resume it with ({@code lobby.recovery}), or null when
+   * @param resumeKey the key its client may resume it with ({@code lobby.resumption}), or null when
    *     it cannot be resumed (resumption off, or classic mode)
    */
   record Entry(

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Resuming a session ({@code lobby.recovery}) on virtual time, grace 30 s: within the grace the
+ * Resuming a session ({@code lobby.resumption}) on virtual time, grace 30 s: within the grace the
  * client keeps its id and its room sees nothing; after it the room is told {@code timeout}; what
  * does not match gets a new session; a client's Close leaves at once; a still attached session is
  * taken over with 4002; the bounds on detached sessions and the shutdown.
