@@ -46,7 +46,7 @@ public final class HistoryFootprint {
   private static long measure(int rooms, int size, int chars, boolean replayed) {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     LobbySettings.History settings =
-        new LobbySettings.History(size, Duration.ofMinutes(5), 1 << 30);
+        new LobbySettings.History(size, Duration.ofMinutes(5), 1 << 30, 1_000);
     List<SessionId> senders = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       senders.add(SessionId.random()); // a room's few members, shared as they are in a room

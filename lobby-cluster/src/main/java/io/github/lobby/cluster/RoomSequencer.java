@@ -187,7 +187,10 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
       history =
           new RoomHistory(
               new LobbySettings.History(
-                  subscribe.size(), Duration.ofMillis(subscribe.ttlMillis()), subscribe.maxBytes()),
+                  subscribe.size(),
+                  Duration.ofMillis(subscribe.ttlMillis()),
+                  subscribe.maxBytes(),
+                  0), // max-kept-rooms bounds the Lobby's rooms, not a sequencer's history
               heartbeat);
       timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeat);
       if (subscribe.handoff() != null) {

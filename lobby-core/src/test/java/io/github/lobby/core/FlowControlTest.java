@@ -185,7 +185,10 @@ class FlowControlTest {
     ActorRef<Session.Command> session =
         session(
             transport,
-            settings().withInboundRate(10, LobbySettings.RateExceeded.THROTTLE),
+            settings().toBuilder()
+                .maxInboundPerSecond(10)
+                .inboundRateExceeded(LobbySettings.RateExceeded.THROTTLE)
+                .build(),
             false);
     long start = System.nanoTime();
 

@@ -49,7 +49,7 @@ class LobbySettingsTest {
     LobbySettings.Resumption on =
         LobbySettings.fromConfig(with("lobby.resumption { grace = 30s, max-detached = 5 }"))
             .resumption();
-    assertEquals(new LobbySettings.Resumption(Duration.ofSeconds(30), 5), on);
+    assertEquals(new LobbySettings.Resumption(Duration.ofSeconds(30), 5, 256), on);
     assertTrue(on.on());
     assertEquals(
         Duration.ofHours(1),
@@ -84,6 +84,21 @@ class LobbySettingsTest {
     assertThrows(
         ConfigException.class,
         () -> LobbySettings.fromConfig(with("lobby.resumption.grace = soon")));
+  }
+
+  @Test
+  void theBuilderStartsFromTheReferenceAndChecksWhatItBuilds() {
+    assertEquals(LobbySettings.fromConfig(with("")), LobbySettings.builder().build());
+    LobbySettings built =
+        LobbySettings.builder().clientTimeout(Duration.ofSeconds(7)).maxSessions(12).build();
+    assertEquals(
+        LobbySettings.fromConfig(with("lobby.client-timeout = 7s\nlobby.max-sessions = 12")), built);
+    assertEquals(built, built.toBuilder().build());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> LobbySettings.builder().inboundWindow(0).build());
+    assertTrue(e.getMessage().contains("inbound-window must be at least 1"), e.getMessage());
   }
 
   @Test

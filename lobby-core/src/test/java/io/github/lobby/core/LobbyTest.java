@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.github.lobby.core.ProbeTransport.Closed;
 import io.github.lobby.core.ProbeTransport.Sent;
 import io.github.lobby.core.ProbeTransport.SentBinary;
@@ -34,9 +33,11 @@ class LobbyTest {
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
   static final LobbySettings SETTINGS =
-      LobbySettings.fromConfig(ConfigFactory.load())
+      LobbySettings.builder()
           // Long enough that no heartbeat interferes with these tests; see HeartbeatTest.
-          .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+          .heartbeatInterval(Duration.ofHours(1))
+          .clientTimeout(Duration.ofHours(2))
+          .build();
 
   static final RoomId ROOM = new RoomId("room-1");
   static final RoomId OTHER = new RoomId("other");
@@ -444,7 +445,11 @@ class LobbyTest {
     lobby =
         testKit.spawn(
             Lobby.create(
-                SETTINGS.withInboundRate(2, LobbySettings.RateExceeded.CLOSE), TestCodec.CODECS));
+                SETTINGS.toBuilder()
+                    .maxInboundPerSecond(2)
+                    .inboundRateExceeded(LobbySettings.RateExceeded.CLOSE)
+                    .build(),
+                TestCodec.CODECS));
     Client witness = join(ROOM);
     Client flooder = join(ROOM);
     witness.next();

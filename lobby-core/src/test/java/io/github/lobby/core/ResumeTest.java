@@ -54,9 +54,11 @@ class ResumeTest {
   static final Duration GRACE = Duration.ofSeconds(30);
   /** No heartbeat within the tests' time, unless a test wants one. */
   static final LobbySettings SETTINGS =
-      LobbySettings.fromConfig(ConfigFactory.load())
-          .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2))
-          .withResumption(new LobbySettings.Resumption(GRACE, 10_000));
+      LobbySettings.builder()
+          .heartbeatInterval(Duration.ofHours(1))
+          .clientTimeout(Duration.ofHours(2))
+          .resumption(new LobbySettings.Resumption(GRACE, 10_000, 256))
+          .build();
 
   static final Authenticator AUTHENTICATOR =
       new Authenticator() {
@@ -298,8 +300,11 @@ class ResumeTest {
   @Test
   void aSilentClientWaitsForItsResumeToo() {
     start(
-        SETTINGS.withHeartbeat(Duration.ofSeconds(5), Duration.ofSeconds(10))
-            .withResumption(new LobbySettings.Resumption(Duration.ofMinutes(1), 10)));
+        SETTINGS.toBuilder()
+            .heartbeatInterval(Duration.ofSeconds(5))
+            .clientTimeout(Duration.ofSeconds(10))
+            .resumption(new LobbySettings.Resumption(Duration.ofMinutes(1), 10, 256))
+            .build());
     Client a = connect();
     Client b = connect();
     a.next();
@@ -429,7 +434,7 @@ class ResumeTest {
 
   @Test
   void atMostMaxDetachedWaitAndTheOneDetachedFirstLeavesFirst() {
-    start(SETTINGS.withResumption(new LobbySettings.Resumption(GRACE, 2)));
+    start(SETTINGS.toBuilder().resumption(new LobbySettings.Resumption(GRACE, 2, 256)).build());
     Client a = connect();
     Client b = connect();
     Client c = connect();
@@ -475,7 +480,10 @@ class ResumeTest {
 
   @Test
   void aResumeWithSinceAndEpochGetsWhatItMissedOnceThenLiveMessages() {
-    start(SETTINGS.withHistory(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024)));
+    start(
+        SETTINGS.toBuilder()
+            .history(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024, 1_000))
+            .build());
     Client a = connect();
     Client b = connect();
     a.next();
@@ -511,7 +519,7 @@ class ResumeTest {
 
   @Test
   void withoutAGraceWelcomesHaveNoKeyAndAResumeGetsANewSession() {
-    start(SETTINGS.withResumption(LobbySettings.Resumption.OFF));
+    start(SETTINGS.toBuilder().resumption(LobbySettings.Resumption.OFF).build());
     Client a = connect();
     assertNull(a.welcome().resumeKey());
     assertNull(a.welcome().resumed());

@@ -127,9 +127,11 @@ class SequencedRoomTest {
   void start() {
     sequencer = new FakeSequencer();
     LobbySettings settings =
-        LobbySettings.fromConfig(testKit.system().settings().config())
-            .withHeartbeat(Duration.ofSeconds(5), Duration.ofHours(1))
-            .withHistory(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024));
+        LobbySettings.builder()
+            .heartbeatInterval(Duration.ofSeconds(5))
+            .clientTimeout(Duration.ofHours(1))
+            .history(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024, 1_000))
+            .build();
     lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS, sequencer, LobbyMetrics.NONE));
   }
 
