@@ -334,8 +334,8 @@ class HistoryTest {
     assertEquals(3L, history.offset());
     assertEquals(
         List.of(
-            new Lobby.HistoryView.Kept(2, a.id(), new Payload.Text("q")),
-            new Lobby.HistoryView.Kept(3, a.id(), new Payload.Text("r"))),
+            new KeptMessage(2, a.id(), new Payload.Text("q"), Duration.ZERO),
+            new KeptMessage(3, a.id(), new Payload.Text("r"), Duration.ZERO)),
         history.kept());
     lobby.tell(new Lobby.GetHistory(new RoomId("nowhere"), 0, view.ref()));
     assertTrue(view.receiveMessage().isEmpty());

@@ -28,11 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
-class LobbyTest {
+public class LobbyTest {
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
-  static final LobbySettings SETTINGS =
+  /** Settings without heartbeats; public, like {@link Client}, for the internal package's tests. */
+  public static final LobbySettings SETTINGS =
       LobbySettings.builder()
           // Long enough that no heartbeat interferes with these tests; see HeartbeatTest.
           .heartbeatInterval(Duration.ofHours(1))
@@ -45,20 +46,20 @@ class LobbyTest {
   ActorRef<Lobby.Command> lobby;
 
   /** One connected client: its id, its transport probe and its session actor. */
-  record Client(SessionId id, ProbeTransport transport, ActorRef<Session.Command> session) {
-    void says(String text) {
+  public record Client(SessionId id, ProbeTransport transport, ActorRef<Session.Command> session) {
+    public void says(String text) {
       session.tell(new Session.ClientText(text));
     }
 
-    ClientEvent next() {
+    public ClientEvent next() {
       return transport.expectEvent();
     }
 
-    void expect(ClientEvent event) {
+    public void expect(ClientEvent event) {
       transport.expectEvent(event);
     }
 
-    void expectNothing() {
+    public void expectNothing() {
       transport.probe.expectNoMessage(Duration.ofMillis(100));
     }
   }

@@ -1,6 +1,6 @@
 package io.github.lobby.http;
 
-import io.github.lobby.core.LogText;
+import io.github.lobby.core.internal.LogText;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.ParsingErrorHandler;
 import org.apache.pekko.http.javadsl.model.HttpResponse;

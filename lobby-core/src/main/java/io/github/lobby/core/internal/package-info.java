@@ -1,0 +1,15 @@
+/**
+ * The inside of lobby-core: the actors behind {@link io.github.lobby.core.Lobby} and {@link
+ * io.github.lobby.core.Session} and the plain classes that do their work. Not API: a type here is
+ * public only where a sibling module needs it (lobby-http, lobby-cluster, lobby-testkit), and the
+ * module exports this package to those modules alone.
+ *
+ * <p>Three actors, each a thin message switch: {@link io.github.lobby.core.internal.LobbyActor}
+ * (one per server) over a {@code RoomDirectory}, a {@code SessionDirectory}, a {@code
+ * WhisperRouter} and the {@code Resumption} of detached sessions; {@code SessionActor} (one per
+ * connection) over its {@code InboundFlow}, its {@code Credential}, its {@code SentRefs} and the
+ * shared {@code WhisperDispatch}; {@code Room} (one per room with members or a history) over its
+ * {@code Members}, their {@code RemotePresence} on other nodes, its {@code RoomLog} and, when a
+ * sequencer numbers its broadcasts, a {@code SequencedDelivery}.
+ */
+package io.github.lobby.core.internal;
