@@ -14,9 +14,9 @@ import java.util.UUID;
 
 /**
  * The {@code lobby} configuration, read once at start and checked: bad values fail fast with the
- * offending key named. Read it from a configuration with {@link #fromConfig(Config)}, or build it in
- * code with {@link #builder()}, whose values start as this module's {@code reference.conf} gives
- * them.
+ * offending key named. Read it from a configuration with {@link #fromConfig(Config)}, or build it
+ * in code with {@link #builder()}, whose values start as this module's {@code reference.conf}
+ * gives them.
  *
  * @param serverId the sender id of admin broadcasts
  * @param heartbeatInterval how often every session is pinged
@@ -89,9 +89,9 @@ public record LobbySettings(
 
   /**
    * How long a JSON-mode session whose connection was lost waits for its client to come back as
-   * the same session ({@code lobby.resumption}; PROTOCOL.md, resuming a session): for {@code grace},
-   * after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions wait at
-   * once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
+   * the same session ({@code lobby.resumption}; PROTOCOL.md, resuming a session): for {@code
+   * grace}, after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions
+   * wait at once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
    *
    * <p>Each session remembers the answers to the last {@code refWindow} client messages that
    * carried a {@code ref}, so that a message its client sends again after a lost connection is

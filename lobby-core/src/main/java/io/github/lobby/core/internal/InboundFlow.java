@@ -113,18 +113,23 @@ final class InboundFlow {
    *
    * @return false when no message waited for that work
    */
-  boolean done(boolean byRoom, long now, SessionHost host) {
+  boolean done(boolean byRoom, SessionHost host) {
     DueTimes requests = byRoom ? withRoom : withLobby;
     if (requests == null || requests.size() == 0) {
       return false;
     }
-    acknowledgeAt(requests.poll(), now, host);
+    acknowledgeAt(requests.poll(), host);
     return true;
   }
 
   /** Acknowledges one client message now, or when the rate limit allows. */
-  void acknowledgeAt(long due, long now, SessionHost host) {
-    if (due == NOW || due - now <= 0) {
+  void acknowledgeAt(long due, SessionHost host) {
+    if (due == NOW) {
+      host.acknowledge();
+      return;
+    }
+    long now = messages.now(); // only for a throttled message: the clock is not free
+    if (due - now <= 0) {
       host.acknowledge();
       return;
     }
@@ -135,8 +140,9 @@ final class InboundFlow {
   }
 
   /** The wake-up came: acknowledges what is due, and wakes up again for the rest. */
-  void ackDue(long now, SessionHost host) {
+  void ackDue(SessionHost host) {
     ackTimer = null;
+    long now = messages.now();
     while (deferred.size() > 0 && deferred.first() - now <= 0) {
       deferred.poll();
       host.acknowledge();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -42,6 +43,7 @@ final class RemotePresence {
   private final RoomId room;
   private final Federation.Link peers;
   private final Logger log;
+  private final LongSupplier nanoClock;
 
   /** Members on other nodes, by node, each in join order, with their users (null: none). */
   private final Map<String, LinkedHashMap<SessionId, String>> nodes = new LinkedHashMap<>();
@@ -49,10 +51,14 @@ final class RemotePresence {
   /** When each other node last told this room anything (System.nanoTime), for the lease. */
   private final Map<String, Long> heardFrom = new HashMap<>();
 
-  RemotePresence(RoomId room, Federation.Link peers, Logger log) {
+  /**
+   * @param nanoClock a monotonic clock in nanoseconds, for the lease
+   */
+  RemotePresence(RoomId room, Federation.Link peers, Logger log, LongSupplier nanoClock) {
     this.room = room;
     this.peers = peers;
     this.log = log;
+    this.nanoClock = nanoClock;
   }
 
   /** Whether no other node has members here. */
@@ -65,9 +71,9 @@ final class RemotePresence {
     nodes.values().forEach(of -> of.forEach(member));
   }
 
-  /** Another node told this room something at {@code now} (System.nanoTime). */
-  void heard(String node, long now) {
-    heardFrom.put(node, now);
+  /** Another node told this room something, now. */
+  void heard(String node) {
+    heardFrom.put(node, nanoClock.getAsLong());
   }
 
   /**
@@ -98,11 +104,12 @@ final class RemotePresence {
    * The members of nodes that said nothing about this room for longer than the federation's lease
    * leave; called at every heartbeat.
    */
-  void expireSilent(long now, Changes changes) {
+  void expireSilent(Changes changes) {
     long lease = peers.memberLease().toNanos();
     if (lease <= 0 || nodes.isEmpty()) {
       return;
     }
+    long now = nanoClock.getAsLong();
     for (String node : List.copyOf(nodes.keySet())) {
       Long heard = heardFrom.get(node);
       if (heard == null || now - heard > lease) {

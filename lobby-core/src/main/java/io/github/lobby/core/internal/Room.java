@@ -247,7 +247,7 @@ final class Room extends AbstractBehavior<Room.Command> {
             ? federation.link(room, inbox, context, history, heartbeat)
             : federation.link(room, inbox, context);
     boolean sequenced = history.on() && peers.sequenced();
-    this.presence = new RemotePresence(room, peers, context.getLog());
+    this.presence = new RemotePresence(room, peers, context.getLog(), System::nanoTime);
     this.members = new Members(room, codecs, metrics, presence);
     this.log = history.on() ? new RoomLog(history, heartbeat, sequenced) : null;
     this.sequencer =
@@ -378,7 +378,7 @@ final class Room extends AbstractBehavior<Room.Command> {
         sequencer.onGap(gap);
       }
     } else if (!event.node().equals(peers.node())) { // else our own event, back from the topic
-      presence.heard(event.node(), System.nanoTime());
+      presence.heard(event.node());
       metrics.peerEvent(event.getClass().getSimpleName());
       if (event instanceof PeerEvent.Message m) {
         members.fanOut(new ClientEvent.Message(m.from(), room, m.msg()));
@@ -393,7 +393,7 @@ final class Room extends AbstractBehavior<Room.Command> {
 
   private Behavior<Command> onBeat() {
     members.beat();
-    presence.expireSilent(System.nanoTime(), members);
+    presence.expireSilent(members);
     beats++;
     if (log != null) {
       log.beat();

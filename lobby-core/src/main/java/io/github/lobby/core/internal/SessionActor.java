@@ -115,7 +115,7 @@ final class SessionActor extends AbstractMatchingBehavior<Object> implements Ses
       answer(answered.answer());
       return this;
     } else if (message == SessionControl.AckDue.INSTANCE) {
-      flow.ackDue(System.nanoTime(), this);
+      flow.ackDue(this);
       return this;
     } else if (message instanceof SessionControl.Refreshed refreshed) {
       return onRefreshed(refreshed);
@@ -265,11 +265,11 @@ final class SessionActor extends AbstractMatchingBehavior<Object> implements Ses
   // ---- Flow control ({@link InboundFlow}) ----
 
   private void acknowledgeAt(long due) {
-    flow.acknowledgeAt(due, System.nanoTime(), this);
+    flow.acknowledgeAt(due, this);
   }
 
   private Behavior<Object> onProcessed(SessionControl.Processed by) {
-    if (!flow.done(by == SessionControl.Processed.ROOM, System.nanoTime(), this)) {
+    if (!flow.done(by == SessionControl.Processed.ROOM, this)) {
       warn("Session {} was told of work it did not ask for", id);
     }
     return this;

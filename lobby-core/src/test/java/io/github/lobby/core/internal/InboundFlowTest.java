@@ -60,11 +60,11 @@ class InboundFlowTest {
     flow.waitForRoom(flow.admit(5, LobbyMetrics.NONE));
     flow.waitForLobby(flow.admit(5, LobbyMetrics.NONE));
     assertEquals(0, host.acknowledged);
-    assertTrue(flow.done(false, now.get(), host)); // the Lobby's work
+    assertTrue(flow.done(false, host)); // the Lobby's work
     assertEquals(1, host.acknowledged);
-    assertTrue(flow.done(true, now.get(), host));
+    assertTrue(flow.done(true, host));
     assertEquals(2, host.acknowledged);
-    assertFalse(flow.done(true, now.get(), host), "nothing else waited");
+    assertFalse(flow.done(true, host), "nothing else waited");
   }
 
   @Test
@@ -74,11 +74,11 @@ class InboundFlowTest {
     assertEquals(InboundFlow.NOW, flow.admit(1, LobbyMetrics.NONE));
     long due = flow.admit(1, LobbyMetrics.NONE);
     assertEquals(now.get() + 500_000_000L, due);
-    flow.acknowledgeAt(due, now.get(), host);
+    flow.acknowledgeAt(due, host);
     assertEquals(0, host.acknowledged);
     assertEquals(List.of(Duration.ofMillis(500)), host.wakeUps);
     now.addAndGet(500_000_000L);
-    flow.ackDue(now.get(), host);
+    flow.ackDue(host);
     assertEquals(1, host.acknowledged);
     assertEquals(1, host.wakeUps.size(), "nothing more to wake up for");
   }
@@ -94,14 +94,16 @@ class InboundFlowTest {
   void deferredAcknowledgementsGoOutEarliestFirstOneWakeUpAtATime() {
     InboundFlow flow = new InboundFlow(1000, 1 << 20, true, now::get);
     long start = now.get();
-    flow.acknowledgeAt(start + 300, start, host);
-    flow.acknowledgeAt(start + 100, start, host);
-    flow.acknowledgeAt(start + 200, start, host);
+    flow.acknowledgeAt(start + 300, host);
+    flow.acknowledgeAt(start + 100, host);
+    flow.acknowledgeAt(start + 200, host);
     assertEquals(List.of(Duration.ofNanos(300)), host.wakeUps, "one timer, as first asked");
-    flow.ackDue(start + 150, host);
+    now.set(start + 150);
+    flow.ackDue(host);
     assertEquals(1, host.acknowledged);
     assertEquals(Duration.ofNanos(50), host.wakeUps.get(1));
-    flow.ackDue(start + 300, host);
+    now.set(start + 300);
+    flow.ackDue(host);
     assertEquals(3, host.acknowledged);
   }
 

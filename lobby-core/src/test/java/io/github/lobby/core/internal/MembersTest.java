@@ -30,7 +30,7 @@ class MembersTest {
 
   final Federation.Link peers = event -> {};
   final RemotePresence remote =
-      new RemotePresence(ROOM, peers, LoggerFactory.getLogger(MembersTest.class));
+      new RemotePresence(ROOM, peers, LoggerFactory.getLogger(MembersTest.class), System::nanoTime);
   final Members members = new Members(ROOM, TestCodec.CODECS, LobbyMetrics.NONE, remote);
 
   record Joined(SessionId id, RecordingTransport transport, TestInbox<SessionControl> session) {}

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,7 @@ class RemotePresenceTest {
   static final SessionId A = SessionId.random();
   static final SessionId B = SessionId.random();
   static final SessionId C = SessionId.random();
+  static final AtomicLong CLOCK = new AtomicLong();
 
   /** What the local members would be told. */
   final List<String> told = new ArrayList<>();
@@ -55,7 +57,8 @@ class RemotePresenceTest {
             return lease;
           }
         };
-    return new RemotePresence(ROOM, peers, LoggerFactory.getLogger(RemotePresenceTest.class));
+    return new RemotePresence(
+        ROOM, peers, LoggerFactory.getLogger(RemotePresenceTest.class), CLOCK::get);
   }
 
   Map<SessionId, String> all(RemotePresence presence) {
@@ -91,13 +94,15 @@ class RemotePresenceTest {
   @Test
   void aNodeThatLeftOrSaidNothingForLongerThanTheLeaseTakesItsMembersAlong() {
     RemotePresence presence = presence(Duration.ofSeconds(10));
-    long now = 0;
-    presence.heard("n2", now);
+    long start = CLOCK.get();
+    presence.heard("n2");
     presence.onEvent(new PeerEvent.Joined("n2", A, null), changes);
-    presence.heard("n3", now);
+    presence.heard("n3");
     presence.onEvent(new PeerEvent.Joined("n3", B, null), changes);
-    presence.heard("n3", now + Duration.ofSeconds(8).toNanos());
-    presence.expireSilent(now + Duration.ofSeconds(11).toNanos(), changes);
+    CLOCK.set(start + Duration.ofSeconds(8).toNanos());
+    presence.heard("n3");
+    CLOCK.set(start + Duration.ofSeconds(11).toNanos());
+    presence.expireSilent(changes);
     assertEquals(List.of("joined A null", "joined B null", "left A error null"), told);
     presence.onEvent(new PeerEvent.NodeGone("n3"), changes);
     assertEquals("left B error null", told.get(3));

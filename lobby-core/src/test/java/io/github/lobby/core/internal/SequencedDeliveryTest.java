@@ -79,7 +79,8 @@ class SequencedDeliveryTest {
             Duration.ofSeconds(5),
             true);
     RemotePresence remote =
-        new RemotePresence(ROOM, peers, LoggerFactory.getLogger(SequencedDeliveryTest.class));
+        new RemotePresence(
+            ROOM, peers, LoggerFactory.getLogger(SequencedDeliveryTest.class), System::nanoTime);
     members = new Members(ROOM, TestCodec.CODECS, LobbyMetrics.NONE, remote);
     delivery =
         new SequencedDelivery(
