@@ -32,9 +32,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *
  * <p>Its mailbox takes its transport's {@link Session.Command}s and the {@link SessionControl} of
  * its room, the Lobby and itself. The work is in plain classes: {@link InboundFlow} (when a client
- * message is acknowledged: the window and the two rates), {@link Credential} (expiry and refresh,
- * authenticated sessions only), {@link SentRefs} (the answers to the client's refs, made on demand)
- * and the shared {@link WhisperDispatch}.
+ * message is acknowledged: the window, the two rates, the client's silence), {@link Credential}
+ * (expiry and refresh, authenticated sessions only), {@link SentRefs} (the answers to the client's
+ * refs, made on demand) and the shared {@link WhisperDispatch}.
  *
  * <p>With {@code lobby.resumption.grace}, a JSON-mode session whose connection was lost without a
  * close handshake, or that timed out, does not leave: it tells the Lobby it is detached and waits,
