@@ -15,7 +15,7 @@ let proxy;
 before(async () => {
   server = await startServer({
     'lobby.history.size': '500',
-    'lobby.recovery.grace': '30s',
+    'lobby.resumption.grace': '30s',
   });
   proxy = await new CutProxy(server.port).listen();
 });

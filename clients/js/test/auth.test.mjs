@@ -18,7 +18,7 @@ before(async () => {
     'lobby.auth.jwt.secret': JWT_SECRET,
     'lobby.auth.jwt.clock-skew': '0s',
     'lobby.history.size': '100',
-    'lobby.recovery.grace': '30s',
+    'lobby.resumption.grace': '30s',
   });
   proxy = await new CutProxy(server.port).listen();
 });

@@ -1,5 +1,5 @@
 // Conformance: a server that keeps a short history (5 messages) and does not resume sessions
-// (lobby.recovery.grace = 0s). A reconnect is a new session that recovers what the history still
+// (lobby.resumption.grace = 0s). A reconnect is a new session that recovers what the history still
 // holds, or is told (reset) that it cannot.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ let proxy;
 before(async () => {
   server = await startServer({
     'lobby.history.size': '5',
-    'lobby.recovery.grace': '0s',
+    'lobby.resumption.grace': '0s',
   });
   proxy = await new CutProxy(server.port).listen();
 });

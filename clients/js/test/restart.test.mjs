@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { LobbyClient } from '../src/index.js';
 import { adminPost, closeAll, countingWebSocket, next, record, room, sleep, startServer, waitFor } from '../test-support/helpers.mjs';
 
-const SETTINGS = { 'lobby.history.size': '100', 'lobby.recovery.grace': '30s' };
+const SETTINGS = { 'lobby.history.size': '100', 'lobby.resumption.grace': '30s' };
 let server;
 
 after(async () => {

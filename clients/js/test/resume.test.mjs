@@ -1,4 +1,4 @@
-// Conformance: a server that keeps a history and resumes sessions (lobby.recovery.grace on).
+// Conformance: a server that keeps a history and resumes sessions (lobby.resumption.grace on).
 // Connection cuts (no Close) are resumed as the same session, with what was missed replayed once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ let proxy;
 before(async () => {
   server = await startServer({
     'lobby.history.size': '500',
-    'lobby.recovery.grace': '30s',
+    'lobby.resumption.grace': '30s',
   });
   proxy = await new CutProxy(server.port).listen();
 });

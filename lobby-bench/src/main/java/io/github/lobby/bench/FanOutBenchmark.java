@@ -69,11 +69,14 @@ public class FanOutBenchmark {
             "bench",
             ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
     LobbySettings settings =
-        LobbySettings.fromConfig(system.settings().config())
-            .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2))
+        LobbySettings.fromConfig(system.settings().config()).toBuilder()
+            .heartbeatInterval(Duration.ofHours(1))
+            .clientTimeout(Duration.ofHours(2))
             // The sender broadcasts far faster than any client may: no inbound limit here.
-            .withInboundRate(Integer.MAX_VALUE, LobbySettings.RateExceeded.THROTTLE)
-            .withInboundBytesPerSecond(Integer.MAX_VALUE);
+            .maxInboundPerSecond(Integer.MAX_VALUE)
+            .inboundRateExceeded(LobbySettings.RateExceeded.THROTTLE)
+            .maxInboundBytesPerSecond(Integer.MAX_VALUE)
+            .build();
     ActorRef<Lobby.Command> lobby =
         system.systemActorOf(
             Lobby.create(

@@ -4,9 +4,9 @@ import io.github.lobby.core.ClientEvent;
 import io.github.lobby.core.Frame;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Payload;
-import io.github.lobby.core.RoomHistory;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
+import io.github.lobby.core.internal.RoomHistory;
 import io.github.lobby.http.codec.JsonModeCodec;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -46,7 +46,7 @@ public final class HistoryFootprint {
   private static long measure(int rooms, int size, int chars, boolean replayed) {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     LobbySettings.History settings =
-        new LobbySettings.History(size, Duration.ofMinutes(5), 1 << 30);
+        new LobbySettings.History(size, Duration.ofMinutes(5), 1 << 30, 1_000);
     List<SessionId> senders = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       senders.add(SessionId.random()); // a room's few members, shared as they are in a room
@@ -64,15 +64,13 @@ public final class HistoryFootprint {
         while (text.length() < chars) {
           text.append('x');
         }
-        RoomHistory.Entry entry =
-            new RoomHistory.Entry(
-                offset, senders.get(offset % senders.size()), new Payload.Text(text.toString()), 0);
-        history.add(entry);
+        SessionId from = senders.get(offset % senders.size());
+        Payload msg = new Payload.Text(text.toString());
+        history.add(offset, from, msg);
         if (replayed) { // what the entry keeps once a recovery rendered it
           frames.add(
               Frame.render(
-                  new ClientEvent.Message(entry.from(), room, entry.msg(), entry.offset()),
-                  JsonModeCodec.INSTANCE));
+                  new ClientEvent.Message(from, room, msg, (long) offset), JsonModeCodec.INSTANCE));
         }
       }
       histories.add(history);

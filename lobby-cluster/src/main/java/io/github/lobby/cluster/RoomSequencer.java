@@ -1,8 +1,8 @@
 package io.github.lobby.cluster;
 
+import io.github.lobby.core.KeptMessage;
 import io.github.lobby.core.LobbySettings;
-import io.github.lobby.core.PeerEvent;
-import io.github.lobby.core.RoomHistory;
+import io.github.lobby.core.internal.RoomHistory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -135,7 +135,6 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   /** Where each node's room stands: the last of its broadcasts numbered. */
   private final Map<String, Stream> streams = new java.util.HashMap<>();
   private RoomHistory history;
-  private long heartbeatMillis;
   private long offset;
 
   /** One room incarnation's broadcasts: the last numbered, and the gap already asked about. */
@@ -149,7 +148,6 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
       this.last = last;
     }
   }
-  private long beats;
 
   static Behavior<Command> create(String room, ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(
@@ -183,11 +181,13 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   private Behavior<Command> onSubscribe(Subscribe subscribe) {
     if (history == null) {
       Duration heartbeat = Duration.ofMillis(subscribe.heartbeatMillis());
-      heartbeatMillis = Math.max(1, subscribe.heartbeatMillis());
       history =
           new RoomHistory(
               new LobbySettings.History(
-                  subscribe.size(), Duration.ofMillis(subscribe.ttlMillis()), subscribe.maxBytes()),
+                  subscribe.size(),
+                  Duration.ofMillis(subscribe.ttlMillis()),
+                  subscribe.maxBytes(),
+                  0), // max-kept-rooms bounds the Lobby's rooms, not a sequencer's history
               heartbeat);
       timers.startTimerWithFixedDelay(Tick.INSTANCE, heartbeat);
       if (subscribe.handoff() != null) {
@@ -209,10 +209,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     epoch = handoff.epoch();
     offset = handoff.offset();
     for (SequenceInbox.Kept kept : handoff.kept()) {
-      PeerEvent.Kept k = kept.toKept();
-      history.add(
-          new RoomHistory.Entry(
-              k.offset(), k.from(), k.msg(), beats - kept.ageMillis() / heartbeatMillis));
+      history.add(kept.toKept());
     }
     for (StreamState stream : handoff.streams()) {
       streams.put(stream.node(), new Stream(stream.incarnation(), stream.last()));
@@ -241,8 +238,8 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     List<SequenceInbox.State> parts = new ArrayList<>();
     List<SequenceInbox.Kept> part = new ArrayList<>();
     long chars = 0;
-    for (RoomHistory.Entry entry : history.after(0)) {
-      SequenceInbox.Kept kept = SequenceInbox.Kept.of(entry, (beats - entry.beat()) * heartbeatMillis);
+    for (KeptMessage entry : history.after(0)) {
+      SequenceInbox.Kept kept = SequenceInbox.Kept.of(entry);
       long size = kept.chars();
       if (!part.isEmpty() && chars + size > PART_CHARS) {
         parts.add(
@@ -307,11 +304,9 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
     stream.last = sequence.seq();
     long next = ++offset;
     history.add(
-        new RoomHistory.Entry(
-            next,
-            Envelope.session(sequence.from()),
-            Envelope.payload(sequence.text(), sequence.json()),
-            beats));
+        next,
+        Envelope.session(sequence.from()),
+        Envelope.payload(sequence.text(), sequence.json()));
     SequenceInbox.Sequenced numbered =
         new SequenceInbox.Sequenced(
             room,
@@ -327,8 +322,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   }
 
   private Behavior<Command> onTick() {
-    beats++;
-    history.expire(beats);
+    history.beat();
     if (subscribers.isEmpty()) {
       // No node has the room any more (each node's room ended with its own copy).
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));

@@ -1,10 +1,10 @@
 package io.github.lobby.cluster;
 
+import io.github.lobby.core.KeptMessage;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.Payload;
 import io.github.lobby.core.PeerEvent;
-import io.github.lobby.core.RoomHistory;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.SessionId;
 import java.time.Duration;
@@ -69,26 +69,27 @@ final class SequenceInbox {
   record Resync(RoomId room) implements Command {}
 
   /**
-   * One kept broadcast, on the wire.
+   * One kept broadcast ({@link KeptMessage}) on the wire between nodes: the cluster's messages
+   * carry ids and payloads as strings and the age in milliseconds, as {@link Envelope} writes them.
    *
    * @param ageMillis how long ago the sequencer kept it
    */
   record Kept(long offset, String from, String text, String json, long ageMillis) {
-    static Kept of(RoomHistory.Entry entry, long ageMillis) {
+    static Kept of(KeptMessage kept) {
       return new Kept(
-          entry.offset(),
-          entry.from().toString(),
-          Envelope.text(entry.msg()),
-          Envelope.json(entry.msg()),
-          ageMillis);
+          kept.offset(),
+          kept.from().toString(),
+          Envelope.text(kept.msg()),
+          Envelope.json(kept.msg()),
+          kept.age().toMillis());
     }
 
     long chars() {
       return 64 + (text != null ? text.length() : json.length());
     }
 
-    PeerEvent.Kept toKept() {
-      return new PeerEvent.Kept(
+    KeptMessage toKept() {
+      return new KeptMessage(
           offset, Envelope.session(from), Envelope.payload(text, json), Duration.ofMillis(ageMillis));
     }
   }
@@ -295,7 +296,7 @@ final class SequenceInbox {
     }
     linked.awaiting = false;
     linked.handoff = null;
-    List<PeerEvent.Kept> kept = parts.stream().map(Kept::toKept).toList();
+    List<KeptMessage> kept = parts.stream().map(Kept::toKept).toList();
     boolean moved = linked.lastSequencer != null && !linked.lastSequencer.equals(state.sequencer());
     linked.lastSequencer = state.sequencer();
     setSequencer(linked, state.sequencer());

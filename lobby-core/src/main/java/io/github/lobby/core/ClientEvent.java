@@ -39,7 +39,7 @@ public sealed interface ClientEvent {
    * @param recovered whether the broadcasts the session asked for ({@code since}) follow, or null
    *     when it asked for none
    * @param resumeKey the key with which the client may resume this session ({@code
-   *     lobby.recovery}), or null when sessions are not resumed
+   *     lobby.resumption}), or null when sessions are not resumed
    * @param resumed whether the client resumed the session it asked for ({@code resume}), or null
    *     when it asked for none
    */

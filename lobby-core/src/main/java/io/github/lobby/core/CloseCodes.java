@@ -27,7 +27,7 @@ public final class CloseCodes {
   public static final int TOKEN_EXPIRED = 4001;
 
   /**
-   * The session was resumed on another connection ({@code lobby.recovery}): its client came back
+   * The session was resumed on another connection ({@code lobby.resumption}): its client came back
    * while the server still held this connection (half-open), which is closed with this code.
    */
   public static final int SESSION_RESUMED = 4002;

@@ -96,7 +96,7 @@ public interface LobbyMetrics {
   default void adminPush() {}
 
   /**
-   * A client asked to resume a session ({@code lobby.recovery}).
+   * A client asked to resume a session ({@code lobby.resumption}).
    *
    * @param outcome {@code resumed}, or {@code refused} (it got a new session)
    */

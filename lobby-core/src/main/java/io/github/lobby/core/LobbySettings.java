@@ -14,7 +14,9 @@ import java.util.UUID;
 
 /**
  * The {@code lobby} configuration, read once at start and checked: bad values fail fast with the
- * offending key named.
+ * offending key named. Read it from a configuration with {@link #fromConfig(Config)}, or build it
+ * in code with {@link #builder()}, whose values start as this module's {@code reference.conf}
+ * gives them.
  *
  * @param serverId the sender id of admin broadcasts
  * @param heartbeatInterval how often every session is pinged
@@ -33,7 +35,7 @@ import java.util.UUID;
  * @param history what each room keeps of its broadcasts for clients that reconnect ({@code
  *     lobby.history}); {@link History#OFF} by default
  * @param resumption how long a session that lost its connection waits for its client to resume it
- *     ({@code lobby.recovery}); {@link Resumption#OFF} by default
+ *     ({@code lobby.resumption}); {@link Resumption#OFF} by default
  */
 public record LobbySettings(
     SessionId serverId,
@@ -58,7 +60,7 @@ public record LobbySettings(
    */
   public record History(int size, Duration ttl, long maxBytes, int maxKeptRooms) {
     /** No history: broadcasts carry no offset, and rooms end with their last member. */
-    public static final History OFF = new History(0, Duration.ofMinutes(5), 128 * 1024);
+    public static final History OFF = new History(0, Duration.ofMinutes(5), 128 * 1024, 1_000);
 
     /**
      * The most bytes the frames of a replay of {@code size} messages of {@code maxBytes}
@@ -79,11 +81,6 @@ public record LobbySettings(
       atLeast(maxKeptRooms, 0, "history.max-kept-rooms");
     }
 
-    /** A history with the default bound on kept rooms (1,000). */
-    public History(int size, Duration ttl, long maxBytes) {
-      this(size, ttl, maxBytes, 1_000);
-    }
-
     /** Whether rooms keep a history. */
     public boolean on() {
       return size > 0;
@@ -92,103 +89,37 @@ public record LobbySettings(
 
   /**
    * How long a JSON-mode session whose connection was lost waits for its client to come back as
-   * the same session ({@code lobby.recovery}; PROTOCOL.md, resuming a session): for {@code grace},
-   * after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions wait at
-   * once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
+   * the same session ({@code lobby.resumption}; PROTOCOL.md, resuming a session): for {@code
+   * grace}, after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions
+   * wait at once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
    *
    * <p>Each session remembers the answers to the last {@code refWindow} client messages that
    * carried a {@code ref}, so that a message its client sends again after a lost connection is
    * answered again rather than broadcast twice; a resumed session keeps them.
    */
   public record Resumption(Duration grace, int maxDetached, int refWindow) {
-    /** The default {@code recovery.ref-window}. */
-    public static final int REF_WINDOW = 256;
-
     /** The longest grace accepted. */
     public static final Duration MAX_GRACE = Duration.ofHours(1);
 
     /** No resumption: a lost connection leaves its room at once. */
-    public static final Resumption OFF = new Resumption(Duration.ZERO, 10_000);
-
-    /** Resumption with the default {@code ref-window}. */
-    public Resumption(Duration grace, int maxDetached) {
-      this(grace, maxDetached, REF_WINDOW);
-    }
+    public static final Resumption OFF = new Resumption(Duration.ZERO, 10_000, 256);
 
     /** Checks every value. */
     public Resumption {
-      Objects.requireNonNull(grace, "recovery.grace");
+      Objects.requireNonNull(grace, "resumption.grace");
       if (grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
         throw new IllegalArgumentException(
-            "recovery.grace must be 0s (off) to 1h, was "
+            "resumption.grace must be 0s (off) to 1h, was "
                 + (grace.toMillis() % 1000 == 0 ? grace.toSeconds() + "s" : grace.toMillis() + "ms"));
       }
-      atLeast(maxDetached, 1, "recovery.max-detached");
-      atLeast(refWindow, 1, "recovery.ref-window");
+      atLeast(maxDetached, 1, "resumption.max-detached");
+      atLeast(refWindow, 1, "resumption.ref-window");
     }
 
     /** Whether a lost session waits for its client. */
     public boolean on() {
       return !grace.isZero();
     }
-  }
-
-  /** Settings without resumption, as before {@code lobby.recovery} existed. */
-  public LobbySettings(
-      SessionId serverId,
-      Duration heartbeatInterval,
-      Duration clientTimeout,
-      int maxMessageBytes,
-      int outboundBuffer,
-      int outboundBufferBytes,
-      int maxSessions,
-      int inboundWindow,
-      int maxInboundPerSecond,
-      int maxInboundBytesPerSecond,
-      RateExceeded inboundRateExceeded,
-      History history) {
-    this(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        maxInboundBytesPerSecond,
-        inboundRateExceeded,
-        history,
-        Resumption.OFF);
-  }
-
-  /** Settings without a history, as before {@code lobby.history} existed. */
-  public LobbySettings(
-      SessionId serverId,
-      Duration heartbeatInterval,
-      Duration clientTimeout,
-      int maxMessageBytes,
-      int outboundBuffer,
-      int outboundBufferBytes,
-      int maxSessions,
-      int inboundWindow,
-      int maxInboundPerSecond,
-      int maxInboundBytesPerSecond,
-      RateExceeded inboundRateExceeded) {
-    this(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        maxInboundBytesPerSecond,
-        inboundRateExceeded,
-        History.OFF);
   }
 
   /** What happens to a client that sends faster than {@code max-inbound-per-second}. */
@@ -226,12 +157,12 @@ public record LobbySettings(
     }
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
     Objects.requireNonNull(history, "history");
-    Objects.requireNonNull(resumption, "recovery");
+    Objects.requireNonNull(resumption, "resumption");
     if (resumption.refWindow() < inboundWindow) {
       // A reference still being worked on must not be forgotten: its client could send it again
       // and have it done twice. A session has at most inbound-window messages under way.
       throw new IllegalArgumentException(
-          "recovery.ref-window ("
+          "resumption.ref-window ("
               + resumption.refWindow()
               + ") must be at least inbound-window ("
               + inboundWindow
@@ -265,7 +196,30 @@ public record LobbySettings(
    */
   public static LobbySettings fromConfig(Config config) {
     checkKeys(config);
-    Config c = config.getConfig("lobby");
+    return read(config.getConfig("lobby"));
+  }
+
+  /**
+   * A builder of settings in code, every value starting as this module's {@code reference.conf}
+   * gives it (the system properties do not count).
+   */
+  public static Builder builder() {
+    return read(reference().getConfig("lobby")).toBuilder();
+  }
+
+  /** A builder that starts from these settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The {@code reference.conf} files on the class path, without the system properties. */
+  private static Config reference() {
+    // Not defaultReference(): it folds in the system properties.
+    return ConfigFactory.defaultReferenceUnresolved(LobbySettings.class.getClassLoader())
+        .resolve(ConfigResolveOptions.noSystem());
+  }
+
+  private static LobbySettings read(Config c) {
     try {
       return new LobbySettings(
           serverId(c),
@@ -281,9 +235,9 @@ public record LobbySettings(
           rateExceeded(c),
           history(c),
           new Resumption(
-              c.getDuration("recovery.grace"),
-              c.getInt("recovery.max-detached"),
-              c.getInt("recovery.ref-window")));
+              c.getDuration("resumption.grace"),
+              c.getInt("resumption.max-detached"),
+              c.getInt("resumption.ref-window")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }
@@ -300,10 +254,8 @@ public record LobbySettings(
    * @throws ConfigException.ValidationFailed naming each unknown or mistyped key
    */
   public static void checkKeys(Config config) {
-    // Not defaultReference(): it folds in the system properties, so -Dlobby.<typo> would pass.
-    Config reference =
-        ConfigFactory.defaultReferenceUnresolved(LobbySettings.class.getClassLoader())
-            .resolve(ConfigResolveOptions.noSystem());
+    // Without the system properties, or -Dlobby.<typo> would pass.
+    Config reference = reference();
     List<ConfigException.ValidationProblem> problems = new ArrayList<>();
     if (config.hasPath("lobby")) {
       for (Map.Entry<String, ConfigValue> entry : config.getConfig("lobby").entrySet()) {
@@ -324,96 +276,6 @@ public record LobbySettings(
       throw new ConfigException.ValidationFailed(problems);
     }
     config.checkValid(reference, "lobby");
-  }
-
-  /** Returns a copy with another heartbeat interval and client timeout. */
-  public LobbySettings withHeartbeat(Duration interval, Duration timeout) {
-    return new LobbySettings(
-        serverId,
-        interval,
-        timeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        maxInboundBytesPerSecond,
-        inboundRateExceeded,
-        history,
-        resumption);
-  }
-
-  /** Returns a copy with another inbound rate limit and what happens to a client over it. */
-  public LobbySettings withInboundRate(int limit, RateExceeded exceeded) {
-    return new LobbySettings(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        limit,
-        maxInboundBytesPerSecond,
-        exceeded,
-        history,
-        resumption);
-  }
-
-  /** Returns a copy with another inbound byte rate limit. */
-  public LobbySettings withInboundBytesPerSecond(int limit) {
-    return new LobbySettings(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        limit,
-        inboundRateExceeded,
-        history,
-        resumption);
-  }
-
-  /** Returns a copy with another history. */
-  public LobbySettings withHistory(History history) {
-    return new LobbySettings(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        maxInboundBytesPerSecond,
-        inboundRateExceeded,
-        history,
-        resumption);
-  }
-
-  /** Returns a copy with another resumption ({@code lobby.recovery}). */
-  public LobbySettings withResumption(Resumption resumption) {
-    return new LobbySettings(
-        serverId,
-        heartbeatInterval,
-        clientTimeout,
-        maxMessageBytes,
-        outboundBuffer,
-        outboundBufferBytes,
-        maxSessions,
-        inboundWindow,
-        maxInboundPerSecond,
-        maxInboundBytesPerSecond,
-        inboundRateExceeded,
-        history,
-        resumption);
   }
 
   private static History history(Config c) {
@@ -478,6 +340,148 @@ public record LobbySettings(
   private static void atLeast(int value, int min, String key) {
     if (value < min) {
       throw new IllegalArgumentException(key + " must be at least " + min + ", was " + value);
+    }
+  }
+
+  /**
+   * Builds {@link LobbySettings} in code, one value at a time; {@link #build()} checks them all as
+   * {@link #fromConfig(Config)} does. Not thread-safe.
+   */
+  public static final class Builder {
+    private SessionId serverId;
+    private Duration heartbeatInterval;
+    private Duration clientTimeout;
+    private int maxMessageBytes;
+    private int outboundBuffer;
+    private int outboundBufferBytes;
+    private int maxSessions;
+    private int inboundWindow;
+    private int maxInboundPerSecond;
+    private int maxInboundBytesPerSecond;
+    private RateExceeded inboundRateExceeded;
+    private History history;
+    private Resumption resumption;
+
+    private Builder(LobbySettings from) {
+      serverId = from.serverId;
+      heartbeatInterval = from.heartbeatInterval;
+      clientTimeout = from.clientTimeout;
+      maxMessageBytes = from.maxMessageBytes;
+      outboundBuffer = from.outboundBuffer;
+      outboundBufferBytes = from.outboundBufferBytes;
+      maxSessions = from.maxSessions;
+      inboundWindow = from.inboundWindow;
+      maxInboundPerSecond = from.maxInboundPerSecond;
+      maxInboundBytesPerSecond = from.maxInboundBytesPerSecond;
+      inboundRateExceeded = from.inboundRateExceeded;
+      history = from.history;
+      resumption = from.resumption;
+    }
+
+    /** {@code server-id}: the sender id of admin broadcasts. */
+    public Builder serverId(SessionId serverId) {
+      this.serverId = serverId;
+      return this;
+    }
+
+    /** {@code heartbeat-interval}: how often every session is pinged. */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /** {@code client-timeout}: how long a session may stay silent before it is closed. */
+    public Builder clientTimeout(Duration clientTimeout) {
+      this.clientTimeout = clientTimeout;
+      return this;
+    }
+
+    /** {@code max-message-bytes}: the largest client message accepted. */
+    public Builder maxMessageBytes(int maxMessageBytes) {
+      this.maxMessageBytes = maxMessageBytes;
+      return this;
+    }
+
+    /** {@code outbound-buffer}: frames that may wait for one client. */
+    public Builder outboundBuffer(int outboundBuffer) {
+      this.outboundBuffer = outboundBuffer;
+      return this;
+    }
+
+    /** {@code outbound-buffer-bytes}: bytes of frames that may wait for one client. */
+    public Builder outboundBufferBytes(int outboundBufferBytes) {
+      this.outboundBufferBytes = outboundBufferBytes;
+      return this;
+    }
+
+    /** {@code max-sessions}: the connection limit ({@link Integer#MAX_VALUE}: unlimited). */
+    public Builder maxSessions(int maxSessions) {
+      this.maxSessions = maxSessions;
+      return this;
+    }
+
+    /** {@code inbound-window}: client messages that may wait for their session at once. */
+    public Builder inboundWindow(int inboundWindow) {
+      this.inboundWindow = inboundWindow;
+      return this;
+    }
+
+    /**
+     * {@code max-inbound-per-second}: frames a client may send per second ({@link
+     * Integer#MAX_VALUE}: unlimited).
+     */
+    public Builder maxInboundPerSecond(int maxInboundPerSecond) {
+      this.maxInboundPerSecond = maxInboundPerSecond;
+      return this;
+    }
+
+    /**
+     * {@code max-inbound-bytes-per-second}: payload bytes a client may send per second ({@link
+     * Integer#MAX_VALUE}: unlimited).
+     */
+    public Builder maxInboundBytesPerSecond(int maxInboundBytesPerSecond) {
+      this.maxInboundBytesPerSecond = maxInboundBytesPerSecond;
+      return this;
+    }
+
+    /** {@code inbound-rate-exceeded}: what happens to a client over either rate. */
+    public Builder inboundRateExceeded(RateExceeded inboundRateExceeded) {
+      this.inboundRateExceeded = inboundRateExceeded;
+      return this;
+    }
+
+    /** {@code history}: what each room keeps of its broadcasts. */
+    public Builder history(History history) {
+      this.history = history;
+      return this;
+    }
+
+    /** {@code resumption}: how long a session that lost its connection waits for its client. */
+    public Builder resumption(Resumption resumption) {
+      this.resumption = resumption;
+      return this;
+    }
+
+    /**
+     * The settings, checked.
+     *
+     * @throws IllegalArgumentException naming the first value out of range
+     */
+    public LobbySettings build() {
+      return new LobbySettings(
+          serverId,
+          heartbeatInterval,
+          clientTimeout,
+          maxMessageBytes,
+          outboundBuffer,
+          outboundBufferBytes,
+          maxSessions,
+          inboundWindow,
+          maxInboundPerSecond,
+          maxInboundBytesPerSecond,
+          inboundRateExceeded,
+          history,
+          resumption);
     }
   }
 }

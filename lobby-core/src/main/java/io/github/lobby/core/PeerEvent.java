@@ -76,13 +76,6 @@ public sealed interface PeerEvent {
       implements PeerEvent {}
 
   /**
-   * One broadcast of a sequencer's {@link History}.
-   *
-   * @param age how long ago it was kept, so that it expires at the same time on every node
-   */
-  record Kept(long offset, SessionId from, Payload msg, java.time.Duration age) {}
-
-  /**
    * The sequencer missed this node's broadcasts from {@code from} on (lost between the nodes): the
    * room sends again those it still has pending, in order.
    *
@@ -98,12 +91,13 @@ public sealed interface PeerEvent {
    * @param epoch the sequencer's epoch: a new one whenever a sequencer starts, so a room that sees
    *     another epoch knows that the history it had was lost
    * @param offset the offset of the sequencer's latest broadcast (0 before any)
-   * @param kept the broadcasts it keeps, oldest first, each with its age
+   * @param kept the broadcasts it keeps, oldest first, each with its age, so that it expires at the
+   *     same time on every node
    * @param moved whether another sequencer answered than before: one in the same epoch took over
    *     from a predecessor whose shard moved, and the room sends it what had not come back
    */
   record History(
-      String node, String epoch, long offset, List<Kept> kept, boolean moved)
+      String node, String epoch, long offset, List<KeptMessage> kept, boolean moved)
       implements PeerEvent {
     /** Copies the list. */
     public History {
@@ -111,7 +105,7 @@ public sealed interface PeerEvent {
     }
 
     /** A history from the sequencer that answered before (or the first). */
-    public History(String node, String epoch, long offset, List<Kept> kept) {
+    public History(String node, String epoch, long offset, List<KeptMessage> kept) {
       this(node, epoch, offset, kept, false);
     }
   }

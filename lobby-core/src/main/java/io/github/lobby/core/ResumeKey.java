@@ -7,7 +7,7 @@ import java.util.Base64;
 import java.util.Objects;
 
 /**
- * The secret with which a client resumes its session ({@code lobby.recovery}; PROTOCOL.md,
+ * The secret with which a client resumes its session ({@code lobby.resumption}; PROTOCOL.md,
  * resuming a session): random per session, new on every resume, told only to the session's own
  * client in its {@code welcome}. Whoever knows it and the session id may take the session over, so
  * it never reaches a log line: {@link #toString()} hides it, and so does every record that holds

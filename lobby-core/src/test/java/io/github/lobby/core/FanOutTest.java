@@ -56,8 +56,10 @@ class FanOutTest {
   @Test
   void everyMemberGetsEveryBroadcastOfItsRoomOnceInEachSendersOrder() {
     LobbySettings settings =
-        LobbySettings.fromConfig(ConfigFactory.load())
-            .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+        LobbySettings.builder()
+            .heartbeatInterval(Duration.ofHours(1))
+            .clientTimeout(Duration.ofHours(2))
+            .build();
     ActorRef<Lobby.Command> lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS));
     TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
     List<Member> members = new ArrayList<>();

@@ -3,7 +3,6 @@ package io.github.lobby.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +69,10 @@ class FederationTest {
           }
         };
     LobbySettings settings =
-        LobbySettings.fromConfig(ConfigFactory.load())
-            .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+        LobbySettings.builder()
+            .heartbeatInterval(Duration.ofHours(1))
+            .clientTimeout(Duration.ofHours(2))
+            .build();
     lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS, federation));
   }
 
@@ -260,8 +261,10 @@ class FederationTest {
     LossyFederation federation = new LossyFederation(Duration.ofMillis(600));
     // Rooms check the lease at each heartbeat; the clients here never answer Pings.
     LobbySettings settings =
-        LobbySettings.fromConfig(ConfigFactory.load())
-            .withHeartbeat(Duration.ofMillis(100), Duration.ofHours(1));
+        LobbySettings.builder()
+            .heartbeatInterval(Duration.ofMillis(100))
+            .clientTimeout(Duration.ofHours(1))
+            .build();
     ActorRef<Lobby.Command> here =
         testKit.spawn(Lobby.create(settings, TestCodec.CODECS, federation.node(HERE)));
     ActorRef<Lobby.Command> there =

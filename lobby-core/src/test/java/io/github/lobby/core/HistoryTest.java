@@ -58,9 +58,11 @@ class HistoryTest {
   void start(int size, Duration ttl, long maxBytes) {
     time = ManualTime.get(testKit.system());
     LobbySettings settings =
-        LobbySettings.fromConfig(testKit.system().settings().config())
-            .withHeartbeat(BEAT, Duration.ofHours(1))
-            .withHistory(new LobbySettings.History(size, ttl, maxBytes));
+        LobbySettings.builder()
+            .heartbeatInterval(BEAT)
+            .clientTimeout(Duration.ofHours(1))
+            .history(new LobbySettings.History(size, ttl, maxBytes, 1_000))
+            .build();
     lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS));
   }
 
@@ -332,8 +334,8 @@ class HistoryTest {
     assertEquals(3L, history.offset());
     assertEquals(
         List.of(
-            new Lobby.HistoryView.Kept(2, a.id(), new Payload.Text("q")),
-            new Lobby.HistoryView.Kept(3, a.id(), new Payload.Text("r"))),
+            new KeptMessage(2, a.id(), new Payload.Text("q"), Duration.ZERO),
+            new KeptMessage(3, a.id(), new Payload.Text("r"), Duration.ZERO)),
         history.kept());
     lobby.tell(new Lobby.GetHistory(new RoomId("nowhere"), 0, view.ref()));
     assertTrue(view.receiveMessage().isEmpty());
@@ -343,9 +345,11 @@ class HistoryTest {
   void atMostMaxKeptRoomsWithoutMembersAreKeptTheFirstEmptiedEndsFirst() {
     time = ManualTime.get(testKit.system());
     LobbySettings settings =
-        LobbySettings.fromConfig(testKit.system().settings().config())
-            .withHeartbeat(BEAT, Duration.ofHours(1))
-            .withHistory(new LobbySettings.History(10, Duration.ofMinutes(5), 1024, 2));
+        LobbySettings.builder()
+            .heartbeatInterval(BEAT)
+            .clientTimeout(Duration.ofHours(1))
+            .history(new LobbySettings.History(10, Duration.ofMinutes(5), 1024, 2))
+            .build();
     lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS));
     List<String> epochs = new ArrayList<>();
     for (String name : List.of("k1", "k2", "k3")) {
@@ -381,23 +385,26 @@ class HistoryTest {
         assertThrows(
             IllegalArgumentException.class,
             () ->
-                LobbySettings.fromConfig(ConfigFactory.load())
-                    .withHistory(new LobbySettings.History(1024, Duration.ofMinutes(1), 1024)));
+                LobbySettings.builder()
+                    .history(new LobbySettings.History(1024, Duration.ofMinutes(1), 1024, 1_000))
+                    .build());
     assertTrue(e.getMessage().contains("outbound-buffer"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,
         () ->
-            LobbySettings.fromConfig(ConfigFactory.load())
-                .withHistory(
-                    new LobbySettings.History(10, Duration.ofMinutes(1), 2L * 1024 * 1024)));
+            LobbySettings.builder()
+                .history(
+                    new LobbySettings.History(10, Duration.ofMinutes(1), 2L * 1024 * 1024, 1_000))
+                .build());
   }
 
   @Test
   void historyWithAFederationGivenInCodeIsRefused() {
     Federation elsewhere = (room, inbox, context) -> event -> {};
     LobbySettings settings =
-        LobbySettings.fromConfig(ConfigFactory.load())
-            .withHistory(new LobbySettings.History(10, Duration.ofMinutes(1), 1024));
+        LobbySettings.builder()
+            .history(new LobbySettings.History(10, Duration.ofMinutes(1), 1024, 1_000))
+            .build();
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,

@@ -41,35 +41,35 @@ class LobbySettingsTest {
   }
 
   @Test
-  void theRecoveryGraceIsOffByDefaultAndReadWhenSet() {
+  void theResumptionGraceIsOffByDefaultAndReadWhenSet() {
     LobbySettings.Resumption off = LobbySettings.fromConfig(with("")).resumption();
     assertEquals(Duration.ZERO, off.grace());
     assertEquals(10_000, off.maxDetached());
     assertFalse(off.on());
     LobbySettings.Resumption on =
-        LobbySettings.fromConfig(with("lobby.recovery { grace = 30s, max-detached = 5 }"))
+        LobbySettings.fromConfig(with("lobby.resumption { grace = 30s, max-detached = 5 }"))
             .resumption();
-    assertEquals(new LobbySettings.Resumption(Duration.ofSeconds(30), 5), on);
+    assertEquals(new LobbySettings.Resumption(Duration.ofSeconds(30), 5, 256), on);
     assertTrue(on.on());
     assertEquals(
         Duration.ofHours(1),
-        LobbySettings.fromConfig(with("lobby.recovery.grace = 1h")).resumption().grace());
+        LobbySettings.fromConfig(with("lobby.resumption.grace = 1h")).resumption().grace());
   }
 
   @Test
-  void aRecoveryGraceOutOfRangeOrNoDetachedSessionsFailsNamingTheKey() {
+  void aResumptionGraceOutOfRangeOrNoDetachedSessionsFailsNamingTheKey() {
     for (String bad : new String[] {"-1s", "61m", "2h"}) {
       ConfigException e =
           assertThrows(
               ConfigException.class,
-              () -> LobbySettings.fromConfig(with("lobby.recovery.grace = " + bad)));
+              () -> LobbySettings.fromConfig(with("lobby.resumption.grace = " + bad)));
       assertTrue(
-          e.getMessage().contains("recovery.grace must be 0s (off) to 1h, was "), e.getMessage());
+          e.getMessage().contains("resumption.grace must be 0s (off) to 1h, was "), e.getMessage());
     }
     assertTrue(
         assertThrows(
                 ConfigException.class,
-                () -> LobbySettings.fromConfig(with("lobby.recovery.grace = 2h")))
+                () -> LobbySettings.fromConfig(with("lobby.resumption.grace = 2h")))
             .getMessage()
             .endsWith("was 7200s"));
     ConfigException none =
@@ -77,13 +77,28 @@ class LobbySettingsTest {
             ConfigException.class,
             () ->
                 LobbySettings.fromConfig(
-                    with("lobby.recovery { grace = 10s, max-detached = 0 }")));
+                    with("lobby.resumption { grace = 10s, max-detached = 0 }")));
     assertTrue(
-        none.getMessage().contains("recovery.max-detached must be at least 1, was 0"),
+        none.getMessage().contains("resumption.max-detached must be at least 1, was 0"),
         none.getMessage());
     assertThrows(
         ConfigException.class,
-        () -> LobbySettings.fromConfig(with("lobby.recovery.grace = soon")));
+        () -> LobbySettings.fromConfig(with("lobby.resumption.grace = soon")));
+  }
+
+  @Test
+  void theBuilderStartsFromTheReferenceAndChecksWhatItBuilds() {
+    assertEquals(LobbySettings.fromConfig(with("")), LobbySettings.builder().build());
+    LobbySettings built =
+        LobbySettings.builder().clientTimeout(Duration.ofSeconds(7)).maxSessions(12).build();
+    assertEquals(
+        LobbySettings.fromConfig(with("lobby.client-timeout = 7s\nlobby.max-sessions = 12")), built);
+    assertEquals(built, built.toBuilder().build());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> LobbySettings.builder().inboundWindow(0).build());
+    assertTrue(e.getMessage().contains("inbound-window must be at least 1"), e.getMessage());
   }
 
   @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.github.lobby.core.ProbeTransport.Closed;
 import io.github.lobby.core.ProbeTransport.Sent;
 import io.github.lobby.core.ProbeTransport.SentBinary;
@@ -29,14 +28,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
-class LobbyTest {
+public class LobbyTest {
 
   @JUnit5TestKit ActorTestKit testKit = new JUnit5TestKitBuilder().build();
 
-  static final LobbySettings SETTINGS =
-      LobbySettings.fromConfig(ConfigFactory.load())
+  /** Settings without heartbeats; public, like {@link Client}, for the internal package's tests. */
+  public static final LobbySettings SETTINGS =
+      LobbySettings.builder()
           // Long enough that no heartbeat interferes with these tests; see HeartbeatTest.
-          .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2));
+          .heartbeatInterval(Duration.ofHours(1))
+          .clientTimeout(Duration.ofHours(2))
+          .build();
 
   static final RoomId ROOM = new RoomId("room-1");
   static final RoomId OTHER = new RoomId("other");
@@ -44,20 +46,20 @@ class LobbyTest {
   ActorRef<Lobby.Command> lobby;
 
   /** One connected client: its id, its transport probe and its session actor. */
-  record Client(SessionId id, ProbeTransport transport, ActorRef<Session.Command> session) {
-    void says(String text) {
+  public record Client(SessionId id, ProbeTransport transport, ActorRef<Session.Command> session) {
+    public void says(String text) {
       session.tell(new Session.ClientText(text));
     }
 
-    ClientEvent next() {
+    public ClientEvent next() {
       return transport.expectEvent();
     }
 
-    void expect(ClientEvent event) {
+    public void expect(ClientEvent event) {
       transport.expectEvent(event);
     }
 
-    void expectNothing() {
+    public void expectNothing() {
       transport.probe.expectNoMessage(Duration.ofMillis(100));
     }
   }
@@ -444,7 +446,11 @@ class LobbyTest {
     lobby =
         testKit.spawn(
             Lobby.create(
-                SETTINGS.withInboundRate(2, LobbySettings.RateExceeded.CLOSE), TestCodec.CODECS));
+                SETTINGS.toBuilder()
+                    .maxInboundPerSecond(2)
+                    .inboundRateExceeded(LobbySettings.RateExceeded.CLOSE)
+                    .build(),
+                TestCodec.CODECS));
     Client witness = join(ROOM);
     Client flooder = join(ROOM);
     witness.next();

@@ -6,41 +6,44 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.util.ByteString;
 
-/** A transport that reports everything the actors do with it to a probe. */
-final class ProbeTransport implements Transport {
+/**
+ * A transport that reports everything the actors do with it to a probe; public for the tests of
+ * the internal package.
+ */
+public final class ProbeTransport implements Transport {
 
   /** What the actors did with the transport. */
-  sealed interface Out {}
+  public sealed interface Out {}
 
   /** A text frame was queued. */
-  record Sent(Frame frame) implements Out {
-    ClientEvent event() {
+  public record Sent(Frame frame) implements Out {
+    public ClientEvent event() {
       return frame.event();
     }
   }
 
   /** A binary frame was queued. */
-  record SentBinary(ByteString data) implements Out {}
+  public record SentBinary(ByteString data) implements Out {}
 
   /** A Ping was requested. */
-  enum Pinged implements Out {
+  public enum Pinged implements Out {
     INSTANCE
   }
 
   /** The connection was closed. */
-  record Closed(int code, String reason) implements Out {}
+  public record Closed(int code, String reason) implements Out {}
 
-  final TestProbe<Out> probe;
-  final AtomicInteger acknowledged = new AtomicInteger();
+  public final TestProbe<Out> probe;
+  public final AtomicInteger acknowledged = new AtomicInteger();
   /** When set, text and binary offers answer FULL. */
-  final AtomicBoolean full = new AtomicBoolean();
+  public final AtomicBoolean full = new AtomicBoolean();
   /**
    * When set, text and binary offers answer CLOSED and nothing is reported: the connection is gone,
    * as a real transport answers once its connection has ended.
    */
-  final AtomicBoolean closed = new AtomicBoolean();
+  public final AtomicBoolean closed = new AtomicBoolean();
 
-  ProbeTransport(ActorTestKit testKit) {
+  public ProbeTransport(ActorTestKit testKit) {
     this.probe = testKit.createTestProbe(Out.class);
   }
 
@@ -84,12 +87,12 @@ final class ProbeTransport implements Transport {
   }
 
   /** Expects the next thing done to be a text frame and returns its event. */
-  ClientEvent expectEvent() {
+  public ClientEvent expectEvent() {
     return probe.expectMessageClass(Sent.class).event();
   }
 
   /** Expects the next thing done to be a text frame carrying this event. */
-  void expectEvent(ClientEvent event) {
+  public void expectEvent(ClientEvent event) {
     org.junit.jupiter.api.Assertions.assertEquals(event, expectEvent());
   }
 }

@@ -4,11 +4,12 @@ package io.github.lobby.core;
  * A codec for actor tests, which assert on events rather than wire text (the HTTP module tests the
  * real wire codecs). Client syntax: {@code members}; {@code w <to> <text>}; {@code json <value>};
  * {@code bad} (an invalid frame); {@code crash} (the codec throws an exception, a bug); {@code fail}
- * (the codec throws an Error, which stops the session); anything else is broadcast as text.
+ * (the codec throws an Error, which stops the session); anything else is broadcast as text. Public
+ * for the tests of the internal package.
  */
-final class TestCodec implements WireCodec {
+public final class TestCodec implements WireCodec {
 
-  static final Codecs CODECS = new Codecs(new TestCodec(), new TestCodec());
+  public static final Codecs CODECS = new Codecs(new TestCodec(), new TestCodec());
 
   @Override
   public String render(ClientEvent event) {

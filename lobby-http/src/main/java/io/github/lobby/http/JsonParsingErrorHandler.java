@@ -1,6 +1,6 @@
 package io.github.lobby.http;
 
-import io.github.lobby.core.LogText;
+import io.github.lobby.core.internal.LogText;
 import io.github.lobby.http.internal.routes.HttpErrors;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.ParsingErrorHandler;

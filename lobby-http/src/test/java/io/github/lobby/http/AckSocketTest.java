@@ -28,7 +28,7 @@ class AckSocketTest {
 
   private static final String SUBPROTOCOL = "Sec-WebSocket-Protocol: lobby.v1.json\r\n";
   private static final String WITH_GRACE =
-      "lobby.history { size = 200 }\nlobby.recovery.grace = 30s\n";
+      "lobby.history { size = 200 }\nlobby.resumption.grace = 30s\n";
 
   private static final TestServer LEAN = new TestServer(WITH_GRACE);
   private static final RoutesTestServer ROUTES = new RoutesTestServer(WITH_GRACE);

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Resuming a session ({@code lobby.recovery}; PROTOCOL.md, resuming a session) over real sockets,
+ * Resuming a session ({@code lobby.resumption}; PROTOCOL.md, resuming a session) over real sockets,
  * on both connection paths: a JSON client whose connection is reset comes back with {@code
  * ?resume=&key=&since=&epoch=} as the same session, its room seeing nothing, and gets exactly what
  * it missed; after the grace its room was told {@code timeout} and it gets a new session; a still
@@ -37,9 +37,9 @@ class ResumeSocketTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String SUBPROTOCOL = "Sec-WebSocket-Protocol: lobby.v1.json\r\n";
   private static final String WITH_GRACE =
-      "lobby.history { size = 200 }\nlobby.recovery.grace = 30s\n";
+      "lobby.history { size = 200 }\nlobby.resumption.grace = 30s\n";
   private static final String SHORT_GRACE =
-      "lobby.history { size = 200 }\nlobby.recovery.grace = 1s\n";
+      "lobby.history { size = 200 }\nlobby.resumption.grace = 1s\n";
 
   /**
    * Pekko's own debug lines reach SLF4J, whose levels decide (INFO but while {@link

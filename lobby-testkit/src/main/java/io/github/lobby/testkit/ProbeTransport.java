@@ -79,7 +79,7 @@ public final class ProbeTransport implements Transport {
     /**
      * The connection is gone: offers answer {@link Offer#CLOSED} and nothing is reported. With
      * {@link Session.TransportLost}, it plays a lost connection that a session survives with
-     * {@code lobby.recovery.grace}.
+     * {@code lobby.resumption.grace}.
      */
     CLOSED
   }
@@ -123,7 +123,7 @@ public final class ProbeTransport implements Transport {
 
   /**
    * Connects through this transport a client that asks to resume a session ({@code
-   * lobby.recovery}), as the network layer would for {@code ?resume=<id>&key=<key>}, and returns
+   * lobby.resumption}), as the network layer would for {@code ?resume=<id>&key=<key>}, and returns
    * the session actor. Its welcome says whether it was resumed ({@link
    * ClientEvent.Welcome#resumed()}) and under which id.
    */

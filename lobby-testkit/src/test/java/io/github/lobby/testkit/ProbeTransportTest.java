@@ -71,7 +71,7 @@ class ProbeTransportTest {
         testKit.spawn(
             Lobby.create(
                 LobbySettings.fromConfig(
-                    ConfigFactory.parseString("lobby.recovery.grace = 1m")
+                    ConfigFactory.parseString("lobby.resumption.grace = 1m")
                         .withFallback(ConfigFactory.load())),
                 LobbyRoutes.codecs()));
     RoomId room = new RoomId("flap");

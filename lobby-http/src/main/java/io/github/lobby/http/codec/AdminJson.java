@@ -130,7 +130,9 @@ public final class AdminJson {
 
   /**
    * One kept broadcast: its offset, its sender and its content, written as a {@code message}
-   * frame writes it (a JSON value as it was sent, client text as a JSON string).
+   * frame writes it (a JSON value as it was sent, client text as a JSON string). The wire form of a
+   * {@link io.github.lobby.core.KeptMessage}: the admin API names the sender {@code id} and shows
+   * no age.
    */
   @JsonPropertyOrder({"offset", "id", "msg"})
   public record Kept(long offset, String id, Payload msg) {}

@@ -1,10 +1,10 @@
 package io.github.lobby.http.internal.routes;
 
 import io.github.lobby.core.RoomId;
-import io.github.lobby.core.auth.AuthCalls;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.core.auth.ConnectRequest;
+import io.github.lobby.core.internal.AuthCalls;
 import io.github.lobby.http.codec.AdminJson;
 import io.github.lobby.http.codec.WireJson;
 import java.net.InetAddress;

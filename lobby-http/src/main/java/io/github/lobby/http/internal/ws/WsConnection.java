@@ -197,7 +197,7 @@ public final class WsConnection implements FrameDecoder.Handler {
   /**
    * How the connection ended, for its session: the client closed it (its valid Close frame), it
    * broke the protocol, or the connection was lost without a close handshake (an end of stream
-   * without a Close, an I/O error), which a session with {@code lobby.recovery.grace} survives.
+   * without a Close, an I/O error), which a session with {@code lobby.resumption.grace} survives.
    */
   private Session.Command ending(String ioFailure) {
     if (clientClosed) {

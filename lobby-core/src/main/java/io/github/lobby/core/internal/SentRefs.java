@@ -1,5 +1,6 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
+import io.github.lobby.core.ClientEvent;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -10,11 +11,11 @@ import org.apache.pekko.actor.typed.ActorRef;
  * message its client sends again (after a lost connection, not knowing whether it arrived) is
  * answered again instead of being broadcast or whispered twice: exactly once within a session.
  *
- * <p>A resumed session keeps them: the Lobby hands them from a session actor to the one that
- * serves the client's new connection. The predecessor may still be waiting for the answers to
- * what it sent when the client sends those messages again, so both actors use this at once; its
- * methods are synchronized, and the client's repeat of a message still under way waits for the
- * predecessor's answer ({@link #begin}, {@link #finish}).
+ * <p>A resumed session keeps them: the Lobby hands them from a session actor to the one that serves
+ * the client's new connection. The predecessor may still be waiting for the answers to what it sent
+ * when the client sends those messages again, so both actors use this at once; its methods are
+ * synchronized, and the client's repeat of a message still under way waits for the predecessor's
+ * answer ({@link #begin}, {@link #finish}).
  *
  * <p>Bounded: the last {@code capacity} references, the oldest forgotten first. No map is held
  * until the first reference, so sessions whose clients use none pay one small object.
@@ -40,14 +41,14 @@ final class SentRefs {
   /** One reference: its answer once done, and who waits for it meanwhile. */
   private static final class Entry {
     ClientEvent answer;
-    ActorRef<Session.Command> waiting;
+    ActorRef<SessionControl> waiting;
   }
 
   private final int capacity;
   private LinkedHashMap<String, Entry> entries;
 
   /**
-   * @param capacity how many references are remembered ({@code lobby.recovery.ref-window})
+   * @param capacity how many references are remembered ({@code lobby.resumption.ref-window})
    */
   SentRefs(int capacity) {
     if (capacity < 1) {
@@ -60,7 +61,7 @@ final class SentRefs {
    * Looks a reference up and, when it is new, records it as under way; when it is under way,
    * records {@code asker} as waiting for its answer.
    */
-  synchronized Seen begin(String ref, ActorRef<Session.Command> asker) {
+  synchronized Seen begin(String ref, ActorRef<SessionControl> asker) {
     Objects.requireNonNull(ref, "ref");
     if (entries == null) {
       entries =
@@ -88,7 +89,7 @@ final class SentRefs {
    *
    * @return the actor that waits for it (a successor whose client sent it again), or null
    */
-  synchronized ActorRef<Session.Command> finish(String ref, ClientEvent answer) {
+  synchronized ActorRef<SessionControl> finish(String ref, ClientEvent answer) {
     Objects.requireNonNull(answer, "answer");
     if (entries == null) {
       return null;
@@ -100,9 +101,21 @@ final class SentRefs {
       entries.put(ref, entry);
     }
     entry.answer = answer;
-    ActorRef<Session.Command> waiting = entry.waiting;
+    ActorRef<SessionControl> waiting = entry.waiting;
     entry.waiting = null;
     return waiting;
+  }
+
+  /**
+   * Records the answer to a reference that was under way, and sends it ({@link
+   * SessionControl.RefAnswered}) to the session actor that waits for it, unless that is {@code
+   * self}.
+   */
+  void finish(String ref, ClientEvent answer, ActorRef<SessionControl> self) {
+    ActorRef<SessionControl> waiting = finish(ref, answer);
+    if (waiting != null && !waiting.equals(self)) {
+      waiting.tell(new SessionControl.RefAnswered(answer));
+    }
   }
 
   /** How many references are remembered. */

@@ -1,4 +1,4 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

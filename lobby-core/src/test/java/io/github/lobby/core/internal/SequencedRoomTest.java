@@ -1,10 +1,25 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.github.lobby.core.ClientEvent;
+import io.github.lobby.core.Federation;
+import io.github.lobby.core.KeptMessage;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbyMetrics;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.PeerEvent;
+import io.github.lobby.core.ProbeTransport;
+import io.github.lobby.core.Recovery;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.Session;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.TestCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -12,13 +27,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,9 +142,11 @@ class SequencedRoomTest {
   void start() {
     sequencer = new FakeSequencer();
     LobbySettings settings =
-        LobbySettings.fromConfig(testKit.system().settings().config())
-            .withHeartbeat(Duration.ofSeconds(5), Duration.ofHours(1))
-            .withHistory(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024));
+        LobbySettings.builder()
+            .heartbeatInterval(Duration.ofSeconds(5))
+            .clientTimeout(Duration.ofHours(1))
+            .history(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024, 1_000))
+            .build();
     lobby = testKit.spawn(Lobby.create(settings, TestCodec.CODECS, sequencer, LobbyMetrics.NONE));
   }
 
@@ -142,15 +159,15 @@ class SequencedRoomTest {
     return new Client(id, transport, reply.receiveMessage());
   }
 
-  static PeerEvent.Kept kept(long offset, String text) {
+  static KeptMessage kept(long offset, String text) {
     return kept(offset, text, Duration.ZERO);
   }
 
-  static PeerEvent.Kept kept(long offset, String text, Duration age) {
-    return new PeerEvent.Kept(offset, OTHER, new Payload.Text(text), age);
+  static KeptMessage kept(long offset, String text, Duration age) {
+    return new KeptMessage(offset, OTHER, new Payload.Text(text), age);
   }
 
-  void history(String epoch, long offset, PeerEvent.Kept... kept) {
+  void history(String epoch, long offset, KeptMessage... kept) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     while (sequencer.inbox == null) { // the room starts on the Lobby's thread
       assertTrue(System.nanoTime() < deadline, "the room linked to its sequencer");
@@ -227,7 +244,14 @@ class SequencedRoomTest {
     a.expectNothing();
     assertEquals(1, sequencer.resyncs.get());
     sequenced(THERE, "e1", 9, 2, OTHER, "nine"); // still waiting: one request is enough
-    history("e1", 9, kept(5, "five"), kept(6, "six"), kept(7, "seven"), kept(8, "eight"), kept(9, "nine"));
+    history(
+        "e1",
+        9,
+        kept(5, "five"),
+        kept(6, "six"),
+        kept(7, "seven"),
+        kept(8, "eight"),
+        kept(9, "nine"));
     expectMessage(a, "six", 6);
     expectMessage(a, "seven", 7);
     expectMessage(a, "eight", 8);
@@ -325,7 +349,7 @@ class SequencedRoomTest {
   void joinsThatWaitForAHistoryThatNeverComesAreClosedAfterSixHeartbeats() {
     Client a = connect(Optional.empty());
     ManualTime time = ManualTime.get(testKit.system());
-    for (int i = 0; i < Room.WAIT_BEATS - 1; i++) {
+    for (int i = 0; i < AwaitingHistory.WAIT_BEATS - 1; i++) {
       time.timePasses(Duration.ofSeconds(5));
     }
     a.expectNothing();

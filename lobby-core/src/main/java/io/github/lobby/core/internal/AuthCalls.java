@@ -1,5 +1,7 @@
-package io.github.lobby.core.auth;
+package io.github.lobby.core.internal;
 
+import io.github.lobby.core.auth.AuthResult;
+import io.github.lobby.core.auth.Authenticator;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -9,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * Calls into an {@link Authenticator} as the server makes them, whoever implemented it: a call that
  * throws or returns a null stage fails the result instead of the caller, and a stage that never
- * completes fails it after a bound. The upgrade and the session's refresh both call through here.
+ * completes fails it after a bound. The upgrade (lobby-http) and the session's refresh both call
+ * through here.
  */
 public final class AuthCalls {
 

@@ -1,4 +1,4 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,24 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.github.lobby.core.ClientEvent;
+import io.github.lobby.core.Federation;
+import io.github.lobby.core.Frame;
+import io.github.lobby.core.LeaveReason;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbyMetrics;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.PeerEvent;
+import io.github.lobby.core.ProbeTransport;
+import io.github.lobby.core.Recovery;
+import io.github.lobby.core.Resume;
+import io.github.lobby.core.ResumeKey;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.Session;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.TestCodec;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
@@ -20,6 +38,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -27,7 +46,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.util.ByteString;
@@ -36,7 +54,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Resuming a session ({@code lobby.recovery}) on virtual time, grace 30 s: within the grace the
+ * Resuming a session ({@code lobby.resumption}) on virtual time, grace 30 s: within the grace the
  * client keeps its id and its room sees nothing; after it the room is told {@code timeout}; what
  * does not match gets a new session; a client's Close leaves at once; a still attached session is
  * taken over with 4002; the bounds on detached sessions and the shutdown.
@@ -52,11 +70,14 @@ class ResumeTest {
 
   static final RoomId ROOM = new RoomId("resume");
   static final Duration GRACE = Duration.ofSeconds(30);
+
   /** No heartbeat within the tests' time, unless a test wants one. */
   static final LobbySettings SETTINGS =
-      LobbySettings.fromConfig(ConfigFactory.load())
-          .withHeartbeat(Duration.ofHours(1), Duration.ofHours(2))
-          .withResumption(new LobbySettings.Resumption(GRACE, 10_000));
+      LobbySettings.builder()
+          .heartbeatInterval(Duration.ofHours(1))
+          .clientTimeout(Duration.ofHours(2))
+          .resumption(new LobbySettings.Resumption(GRACE, 10_000, 256))
+          .build();
 
   static final Authenticator AUTHENTICATOR =
       new Authenticator() {
@@ -67,9 +88,11 @@ class ResumeTest {
       };
 
   ManualTime time;
-  ActorRef<Lobby.Command> lobby;
+  ActorRef<Object> lobby;
+
   /** Every message the Lobby receives, to know when it has heard of a detached session. */
-  TestProbe<Lobby.Command> lobbyHears;
+  TestProbe<Object> lobbyHears;
+
   SimpleMeterRegistry registry;
 
   record Client(
@@ -104,6 +127,11 @@ class ResumeTest {
     }
   }
 
+  /** A session actor as its room and the Lobby address it: it takes both protocols. */
+  static ActorRef<SessionControl> control(ActorRef<Session.Command> session) {
+    return session.unsafeUpcast();
+  }
+
   void start(LobbySettings settings) {
     start(settings, Federation.NONE);
   }
@@ -115,9 +143,10 @@ class ResumeTest {
     lobby =
         testKit.spawn(
             Behaviors.monitor(
-                Lobby.Command.class,
+                Object.class,
                 lobbyHears.ref(),
-                Lobby.create(settings, TestCodec.CODECS, federation, LobbyMetrics.of(registry))));
+                LobbyActor.create(
+                    settings, TestCodec.CODECS, federation, LobbyMetrics.of(registry))));
   }
 
   @BeforeEach
@@ -154,7 +183,7 @@ class ResumeTest {
     lobbyHears.fishForMessage(
         Duration.ofSeconds(3),
         m ->
-            m instanceof Lobby.Detached d && d.id().equals(client.id())
+            m instanceof LobbyControl.Detached d && d.id().equals(client.id())
                 ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());
     stats(); // a round trip: the Lobby has finished with it
@@ -298,8 +327,11 @@ class ResumeTest {
   @Test
   void aSilentClientWaitsForItsResumeToo() {
     start(
-        SETTINGS.withHeartbeat(Duration.ofSeconds(5), Duration.ofSeconds(10))
-            .withResumption(new LobbySettings.Resumption(Duration.ofMinutes(1), 10)));
+        SETTINGS.toBuilder()
+            .heartbeatInterval(Duration.ofSeconds(5))
+            .clientTimeout(Duration.ofSeconds(10))
+            .resumption(new LobbySettings.Resumption(Duration.ofMinutes(1), 10, 256))
+            .build());
     Client a = connect();
     Client b = connect();
     a.next();
@@ -335,7 +367,7 @@ class ResumeTest {
     // The old connection's end reaches nobody that matters, nor would a departure the old session
     // had sent just before it was superseded.
     b.session().tell(new Session.TransportLost(null));
-    lobby.tell(new Lobby.Leave(b.id(), LeaveReason.ERROR, b.session()));
+    lobby.tell(new LobbyControl.Leave(b.id(), LeaveReason.ERROR, control(b.session())));
     a.says("still here");
     a.next();
     back.next();
@@ -351,12 +383,12 @@ class ResumeTest {
                 ROOM, TestCodec.CODECS, Federation.NONE, Duration.ofHours(1), LobbyMetrics.NONE));
     ProbeTransport oldConnection = new ProbeTransport(testKit);
     ProbeTransport newConnection = new ProbeTransport(testKit);
-    TestProbe<Session.Command> predecessor = testKit.createTestProbe();
-    TestProbe<Session.Command> successor = testKit.createTestProbe();
+    TestProbe<SessionControl> predecessor = testKit.createTestProbe();
+    TestProbe<SessionControl> successor = testKit.createTestProbe();
     SessionId id = SessionId.random();
     room.tell(new Room.Join(id, Mode.JSON, oldConnection, predecessor.ref()));
     oldConnection.expectEvent();
-    room.tell(new Room.Resume(id, newConnection, successor.ref(), new ResumeKey("k2"), null));
+    room.tell(new Room.Reattach(id, newConnection, successor.ref(), new ResumeKey("k2"), null));
     assertEquals(
         Boolean.TRUE,
         assertInstanceOf(ClientEvent.Welcome.class, newConnection.expectEvent()).resumed());
@@ -364,14 +396,14 @@ class ResumeTest {
     // What the predecessor sent before it was superseded, still in the room's mailbox.
     room.tell(new Room.Broadcast(id, new Payload.Text("late"), 0, predecessor.ref()));
     room.tell(new Room.ListMembers(id, predecessor.ref()));
-    predecessor.expectMessage(Session.Processed.ROOM);
-    predecessor.expectMessage(Session.Processed.ROOM);
+    predecessor.expectMessage(SessionControl.Processed.ROOM);
+    predecessor.expectMessage(SessionControl.Processed.ROOM);
     assertInstanceOf(ClientEvent.Message.class, newConnection.expectEvent());
     assertInstanceOf(ClientEvent.Members.class, newConnection.expectEvent());
     successor.expectNoMessage(Duration.ofMillis(100));
     // Its own requests are acknowledged to it.
     room.tell(new Room.Broadcast(id, new Payload.Text("mine"), 0, successor.ref()));
-    successor.expectMessage(Session.Processed.ROOM);
+    successor.expectMessage(SessionControl.Processed.ROOM);
     oldConnection.probe.expectNoMessage(Duration.ofMillis(100));
   }
 
@@ -399,16 +431,17 @@ class ResumeTest {
     testKit.stop(lobby);
     start(SETTINGS, elsewhere);
     Client a = connect();
-    TestProbe<Session.Command> asking = testKit.createTestProbe();
+    TestProbe<SessionControl> asking = testKit.createTestProbe();
     lobby.tell(
-        new Lobby.Whisper(a.id(), SessionId.random().toString(), new Payload.Text("x"), asking.ref()));
+        new LobbyControl.Whisper(
+            a.id(), SessionId.random().toString(), new Payload.Text("x"), asking.ref()));
     Lobby.WhisperSearch search = searches.poll(3, java.util.concurrent.TimeUnit.SECONDS);
     assertEquals(asking.ref(), search.session());
     a.lose();
     awaitDetached(a);
     Client back = resume(a);
     lobby.tell(new Lobby.WhisperSearched(search, true));
-    asking.expectMessage(Session.Processed.LOBBY);
+    asking.expectMessage(SessionControl.Processed.LOBBY);
     back.expectNothing(); // found elsewhere: no answer, and no acknowledgement for its window
     assertEquals(0, back.transport().acknowledged.get());
   }
@@ -429,7 +462,7 @@ class ResumeTest {
 
   @Test
   void atMostMaxDetachedWaitAndTheOneDetachedFirstLeavesFirst() {
-    start(SETTINGS.withResumption(new LobbySettings.Resumption(GRACE, 2)));
+    start(SETTINGS.toBuilder().resumption(new LobbySettings.Resumption(GRACE, 2, 256)).build());
     Client a = connect();
     Client b = connect();
     Client c = connect();
@@ -462,12 +495,14 @@ class ResumeTest {
 
     TestProbe<Done> done = testKit.createTestProbe();
     lobby.tell(new Lobby.CloseAll(1001, "server shutting down", done.ref()));
-    a.transport().probe.fishForMessage(
-        Duration.ofSeconds(3),
-        m ->
-            m.equals(new ProbeTransport.Closed(1001, "server shutting down"))
-                ? FishingOutcomes.complete()
-                : FishingOutcomes.continueAndIgnore());
+    a.transport()
+        .probe
+        .fishForMessage(
+            Duration.ofSeconds(3),
+            m ->
+                m.equals(new ProbeTransport.Closed(1001, "server shutting down"))
+                    ? FishingOutcomes.complete()
+                    : FishingOutcomes.continueAndIgnore());
     done.expectMessage(Done.getInstance());
     testKit.createTestProbe().expectTerminated(b.session());
     assertEquals(0, stats().sessions());
@@ -475,7 +510,10 @@ class ResumeTest {
 
   @Test
   void aResumeWithSinceAndEpochGetsWhatItMissedOnceThenLiveMessages() {
-    start(SETTINGS.withHistory(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024)));
+    start(
+        SETTINGS.toBuilder()
+            .history(new LobbySettings.History(100, Duration.ofMinutes(5), 64 * 1024, 1_000))
+            .build());
     Client a = connect();
     Client b = connect();
     a.next();
@@ -511,7 +549,7 @@ class ResumeTest {
 
   @Test
   void withoutAGraceWelcomesHaveNoKeyAndAResumeGetsANewSession() {
-    start(SETTINGS.withResumption(LobbySettings.Resumption.OFF));
+    start(SETTINGS.toBuilder().resumption(LobbySettings.Resumption.OFF).build());
     Client a = connect();
     assertNull(a.welcome().resumeKey());
     assertNull(a.welcome().resumed());
@@ -543,9 +581,11 @@ class ResumeTest {
             held,
             a.resume(),
             new Frame(a.welcome(), text, ByteString.fromString(text)),
-            new Room.Join(a.id(), Mode.JSON, a.transport(), a.session(), null, null, held, null),
-            new Room.Resume(a.id(), a.transport(), a.session(), held, null),
-            new SessionDirectory.Entry(a.session(), ROOM, Mode.JSON, a.transport(), null, held))) {
+            new Room.Join(
+                a.id(), Mode.JSON, a.transport(), control(a.session()), null, null, held, null),
+            new Room.Reattach(a.id(), a.transport(), control(a.session()), held, null),
+            new SessionDirectory.Entry(
+                control(a.session()), ROOM, Mode.JSON, a.transport(), null, held))) {
       assertFalse(holder.toString().contains(key), holder.toString());
     }
     Frame plain = Frame.render(new ClientEvent.Joined(a.id(), ROOM), TestCodec.CODECS.json());

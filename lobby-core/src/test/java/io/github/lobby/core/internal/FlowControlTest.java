@@ -1,4 +1,4 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -6,16 +6,30 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.lobby.core.ClientEvent;
+import io.github.lobby.core.Federation;
+import io.github.lobby.core.Lobby;
+import io.github.lobby.core.LobbyMetrics;
+import io.github.lobby.core.LobbySettings;
+import io.github.lobby.core.LobbyTest;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.PeerEvent;
+import io.github.lobby.core.ProbeTransport;
 import io.github.lobby.core.ProbeTransport.Sent;
 import io.github.lobby.core.ProbeTransport.SentBinary;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.Session;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.TestCodec;
 import java.time.Duration;
 import java.util.List;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.util.ByteString;
@@ -23,8 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Inbound flow control: when a client message is acknowledged to its transport (which reads no
- * more than {@code inbound-window} unacknowledged messages), and the rate limit's throttle.
+ * Inbound flow control: when a client message is acknowledged to its transport (which reads no more
+ * than {@code inbound-window} unacknowledged messages), and the rate limit's throttle.
  */
 @ExtendWith({TestKitJUnit5Extension.class, LogCapturingExtension.class})
 class FlowControlTest {
@@ -35,25 +49,22 @@ class FlowControlTest {
   static final Duration QUIET = Duration.ofMillis(300);
 
   final TestProbe<Room.Command> room = testKit.createTestProbe();
-  final TestProbe<Lobby.Command> lobby = testKit.createTestProbe();
+  final TestProbe<LobbyControl> lobby = testKit.createTestProbe();
   final SessionDirectory directory = new SessionDirectory(TestCodec.CODECS);
 
   /** A session on its own, with probes for its room and the Lobby. */
-  ActorRef<Session.Command> session(ProbeTransport transport, LobbySettings settings, boolean federated) {
+  ActorRef<Object> session(ProbeTransport transport, LobbySettings settings, boolean federated) {
+    Sessions sessions =
+        new Sessions(
+            settings, TestCodec.CODECS, directory, federated, lobby.ref(), LobbyMetrics.NONE);
     return testKit.spawn(
-        Session.create(
+        sessions.create(
             SessionId.random(),
             ROOM,
             transport,
             java.util.Optional.empty(),
             room.ref(),
-            lobby.ref(),
-            directory,
-            federated,
             Mode.CLASSIC,
-            TestCodec.CODECS.classic(),
-            settings,
-            LobbyMetrics.NONE,
             null));
   }
 
@@ -81,7 +92,7 @@ class FlowControlTest {
   @Test
   void aBroadcastIsAcknowledgedOnlyOnceItsRoomHasHandledIt() {
     ProbeTransport transport = new ProbeTransport(testKit);
-    ActorRef<Session.Command> session = session(transport, settings(), false);
+    ActorRef<Object> session = session(transport, settings(), false);
 
     session.tell(new Session.ClientText("one"));
     session.tell(new Session.ClientText("two"));
@@ -89,23 +100,23 @@ class FlowControlTest {
     assertInstanceOf(Room.Broadcast.class, room.receiveMessage());
     assertInstanceOf(Room.Broadcast.class, room.receiveMessage());
     acknowledgedStays(transport, 0); // the work is still with the room
-    session.tell(Session.Processed.ROOM);
+    session.tell(SessionControl.Processed.ROOM);
     awaitAcknowledged(transport, 1);
     acknowledgedStays(transport, 1);
-    session.tell(Session.Processed.ROOM);
+    session.tell(SessionControl.Processed.ROOM);
     awaitAcknowledged(transport, 2);
   }
 
   @Test
   void aMembersRequestIsAcknowledgedOnlyOnceItsRoomHasAnsweredIt() {
     ProbeTransport transport = new ProbeTransport(testKit);
-    ActorRef<Session.Command> session = session(transport, settings(), false);
+    ActorRef<Object> session = session(transport, settings(), false);
 
     session.tell(new Session.ClientText("members"));
 
     assertInstanceOf(Room.ListMembers.class, room.receiveMessage());
     acknowledgedStays(transport, 0);
-    session.tell(Session.Processed.ROOM);
+    session.tell(SessionControl.Processed.ROOM);
     awaitAcknowledged(transport, 1);
   }
 
@@ -114,10 +125,10 @@ class FlowControlTest {
     ProbeTransport sender = new ProbeTransport(testKit);
     ProbeTransport target = new ProbeTransport(testKit);
     SessionId targetId = SessionId.random();
-    TestProbe<Session.Command> targetSession = testKit.createTestProbe();
+    TestProbe<SessionControl> targetSession = testKit.createTestProbe();
     directory.put(
         targetId, new SessionDirectory.Entry(targetSession.ref(), ROOM, Mode.CLASSIC, target));
-    ActorRef<Session.Command> session = session(sender, settings(), true);
+    ActorRef<Object> session = session(sender, settings(), true);
 
     session.tell(new Session.ClientText("w " + targetId + " psst"));
 
@@ -132,7 +143,7 @@ class FlowControlTest {
   @Test
   void onASingleNodeAWhisperToNobodyIsAnsweredByTheSessionItself() {
     ProbeTransport sender = new ProbeTransport(testKit);
-    ActorRef<Session.Command> session = session(sender, settings(), false);
+    ActorRef<Object> session = session(sender, settings(), false);
     String nobody = SessionId.random().toString();
 
     session.tell(new Session.ClientText("w " + nobody + " hello?"));
@@ -163,7 +174,8 @@ class FlowControlTest {
         testKit.spawn(Lobby.create(settings(), TestCodec.CODECS, federation));
     ProbeTransport transport = new ProbeTransport(testKit);
     TestProbe<ActorRef<Session.Command>> reply = testKit.createTestProbe();
-    realLobby.tell(new Lobby.Connect(SessionId.random(), ROOM, Mode.CLASSIC, transport, reply.ref()));
+    realLobby.tell(
+        new Lobby.Connect(SessionId.random(), ROOM, Mode.CLASSIC, transport, reply.ref()));
     ActorRef<Session.Command> session = reply.receiveMessage();
     assertInstanceOf(ClientEvent.Welcome.class, transport.expectEvent());
     String elsewhere = SessionId.random().toString();
@@ -182,10 +194,13 @@ class FlowControlTest {
   void aClientOverTheRateIsThrottledNotClosedAndNothingItSentIsLost() {
     ProbeTransport transport = new ProbeTransport(testKit);
     // 10 per second: a burst of 10, then one every 100 ms.
-    ActorRef<Session.Command> session =
+    ActorRef<Object> session =
         session(
             transport,
-            settings().withInboundRate(10, LobbySettings.RateExceeded.THROTTLE),
+            settings().toBuilder()
+                .maxInboundPerSecond(10)
+                .inboundRateExceeded(LobbySettings.RateExceeded.THROTTLE)
+                .build(),
             false);
     long start = System.nanoTime();
 

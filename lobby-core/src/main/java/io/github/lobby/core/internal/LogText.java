@@ -1,4 +1,4 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
 /**
  * Text that a client chose (or that may quote what a client sent, like a parser's message), made

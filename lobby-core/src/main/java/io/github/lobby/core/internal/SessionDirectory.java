@@ -1,5 +1,15 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
+import io.github.lobby.core.ClientEvent;
+import io.github.lobby.core.Codecs;
+import io.github.lobby.core.Frame;
+import io.github.lobby.core.LobbyMetrics;
+import io.github.lobby.core.Mode;
+import io.github.lobby.core.Payload;
+import io.github.lobby.core.ResumeKey;
+import io.github.lobby.core.RoomId;
+import io.github.lobby.core.SessionId;
+import io.github.lobby.core.Transport;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
@@ -7,10 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The sessions of one node by id: written only by the {@link Lobby} (as sessions join and leave),
- * read by every session, so that a whisper goes from its sender straight to its target's queue
- * instead of through the Lobby's single mailbox, which stays free for joins, leaves and the admin
- * API.
+ * The sessions of one node by id: written only by the {@link LobbyActor} (as sessions join and
+ * leave), read by every session, so that a whisper goes from its sender straight to its target's
+ * queue instead of through the Lobby's single mailbox, which stays free for joins, leaves and the
+ * admin API.
  */
 final class SessionDirectory {
 
@@ -18,11 +28,11 @@ final class SessionDirectory {
    * A session as others reach it.
    *
    * @param user its user, or null when it is not authenticated
-   * @param resumeKey the key its client may resume it with ({@code lobby.recovery}), or null when
+   * @param resumeKey the key its client may resume it with ({@code lobby.resumption}), or null when
    *     it cannot be resumed (resumption off, or classic mode)
    */
   record Entry(
-      ActorRef<Session.Command> ref,
+      ActorRef<SessionControl> ref,
       RoomId room,
       Mode mode,
       Transport transport,
@@ -30,7 +40,7 @@ final class SessionDirectory {
       ResumeKey resumeKey,
       SentRefs refs) {
     Entry(
-        ActorRef<Session.Command> ref,
+        ActorRef<SessionControl> ref,
         RoomId room,
         Mode mode,
         Transport transport,
@@ -39,18 +49,20 @@ final class SessionDirectory {
       this(ref, room, mode, transport, user, resumeKey, null);
     }
 
-    Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport, String user) {
+    Entry(ActorRef<SessionControl> ref, RoomId room, Mode mode, Transport transport, String user) {
       this(ref, room, mode, transport, user, null);
     }
 
-    Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport) {
+    Entry(ActorRef<SessionControl> ref, RoomId room, Mode mode, Transport transport) {
       this(ref, room, mode, transport, null);
     }
   }
 
   private final ConcurrentHashMap<SessionId, Entry> entries = new ConcurrentHashMap<>();
+
   /** The sessions of each authenticated user; a user's set is replaced, never changed in place. */
   private final ConcurrentHashMap<String, Set<SessionId>> byUser = new ConcurrentHashMap<>();
+
   private final Codecs codecs;
   private final LobbyMetrics metrics;
 
@@ -79,11 +91,7 @@ final class SessionDirectory {
     if (target == null) {
       return false;
     }
-    ClientEvent event = new ClientEvent.Whisper(from, to, room, msg);
-    Frame frame = Frame.render(event, codecs.of(target.mode()));
-    if (Session.offer(target.transport(), target.ref(), frame)) {
-      metrics.delivered(1, frame.utf8().length());
-    }
+    tell(target, new ClientEvent.Whisper(from, to, room, msg));
     return true;
   }
 
@@ -105,6 +113,12 @@ final class SessionDirectory {
       }
     }
     return reached;
+  }
+
+  /** Tells one session an event, rendered in its mode; any thread. */
+  void tell(Entry session, ClientEvent event) {
+    Frame frame = Frame.render(event, codecs.of(session.mode()));
+    Frames.deliver(session.transport(), session.ref(), frame, metrics);
   }
 
   // ---- the Lobby's side ----

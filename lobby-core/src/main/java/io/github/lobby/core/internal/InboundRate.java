@@ -1,4 +1,4 @@
-package io.github.lobby.core;
+package io.github.lobby.core.internal;
 
 import java.util.function.LongSupplier;
 
@@ -15,12 +15,16 @@ final class InboundRate {
 
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-  private final boolean unlimited;
-  /** Nanoseconds per message at the sustained rate. */
+  /**
+   * Nanoseconds per message at the sustained rate; 0 when unlimited (no flag: a smaller object).
+   */
   private final long interval;
+
   /** How far ahead of the sustained rate a burst may run, in nanoseconds. */
   private final long tolerance;
+
   private final LongSupplier nanoClock;
+
   /** When the next message would be due at the sustained rate, if no burst had happened. */
   private long theoretical;
 
@@ -29,8 +33,7 @@ final class InboundRate {
    * @param nanoClock a monotonic clock in nanoseconds
    */
   InboundRate(int perSecond, LongSupplier nanoClock) {
-    this.unlimited = perSecond == Integer.MAX_VALUE;
-    this.interval = Math.max(1, NANOS_PER_SECOND / perSecond);
+    this.interval = perSecond == Integer.MAX_VALUE ? 0 : Math.max(1, NANOS_PER_SECOND / perSecond);
     this.tolerance = (perSecond - 1L) * interval;
     this.nanoClock = nanoClock;
     this.theoretical = nanoClock.getAsLong();
@@ -72,16 +75,21 @@ final class InboundRate {
 
   /** How long {@code cost} more units would have to wait, taking nothing. */
   long delay(long cost) {
-    if (unlimited || cost <= 0) {
+    if (interval == 0 || cost <= 0) {
       return 0;
     }
     long now = nanoClock.getAsLong();
     return Math.max(0, Math.max(now, theoretical) + (cost - 1) * interval - tolerance - now);
   }
 
+  /** The time on this limit's clock. */
+  long now() {
+    return nanoClock.getAsLong();
+  }
+
   /** Takes {@code cost} units. */
   void take(long cost) {
-    if (unlimited || cost <= 0) {
+    if (interval == 0 || cost <= 0) {
       return;
     }
     theoretical = Math.max(nanoClock.getAsLong(), theoretical) + cost * interval;
