@@ -214,6 +214,12 @@ export declare class LobbyClient {
   whisperUser(user: string, value: unknown): Promise<Ack>;
   /** Resolves with the next members answer. */
   members(): Promise<MembersFrame>;
+  /**
+   * Extends the session now with a new token (or one from getToken); resolves with the refreshed
+   * frame, rejects with the server's error code (the session keeps its token), not_connected, or
+   * outcome_unknown when the connection was lost first. The token is used for reconnects too.
+   */
+  refresh(token?: string): Promise<RefreshedFrame>;
   /** Closes (the session leaves) and stops reconnecting; resolves once closed. */
   close(): Promise<void>;
 }

@@ -139,6 +139,7 @@ export class LobbyClient {
     this._refreshTimer = null;
     this._expiresAt = null;
     this._refreshPending = false;
+    this._refreshWaiters = [];    // refresh() calls waiting for the server's answer, in order
     this._refPrefix = randomId();
     this._refCounter = 0;
   }
@@ -252,6 +253,32 @@ export class LobbyClient {
       this._membersWaiters.push(waiter);
       const conn = this._conn;
       if (conn && conn.welcomed && this._write(conn, '{"type":"members"}')) waiter.sentOn = conn;
+    });
+  }
+
+  /**
+   * Extends the session now with a new token (the protocol's refresh frame), rather than waiting
+   * for the client to refresh ahead of expiry: for a token the application got by itself, a user
+   * who signed in again, say. Without a token, asks getToken for one. Resolves with the
+   * refreshed frame ({type, expires_at}); rejects with a LobbyError carrying the server's code
+   * (unauthorized, forbidden, unavailable, bad_request) when the server refuses it (the session
+   * keeps its current token), or not_connected when there is no session to refresh now.
+   * The token is also used for the next reconnects.
+   * @param {string} [token]
+   * @returns {Promise<object>}
+   */
+  async refresh(token) {
+    if (this._stopped) throw closedError();
+    if (token === undefined && this._getToken) token = await this._getToken({ reason: 'refresh' });
+    if (typeof token !== 'string' || token === '') throw new TypeError('refresh: a token is needed');
+    const conn = this._conn;
+    if (!conn || !conn.welcomed || !this._write(conn, JSON.stringify({ type: 'refresh', token }))) {
+      throw new LobbyError('not_connected', 'not connected: nothing to refresh now');
+    }
+    this._token = token;
+    this._refreshPending = true;
+    return new Promise((resolve, reject) => {
+      this._refreshWaiters.push({ resolve, reject });
     });
   }
 
@@ -420,6 +447,11 @@ export class LobbyClient {
     clearTimeout(this._refreshTimer);
     this._refreshTimer = null;
     this._refreshPending = false;
+    // A refresh whose answer was lost with the connection: its token is the one the next
+    // connection uses, so the application need not send it again.
+    for (const w of this._refreshWaiters.splice(0)) {
+      w.reject(new LobbyError('outcome_unknown', 'the connection was lost before the server answered the refresh'));
+    }
     for (const w of this._membersWaiters) if (w.sentOn === conn) w.sentOn = null;
     // Detach, so that late events of this socket do nothing.
     conn.ws.onopen = conn.ws.onmessage = conn.ws.onclose = null;
@@ -651,6 +683,7 @@ export class LobbyClient {
     }
     if (this._refreshPending && frame.ref === undefined && REFRESH_ERRORS.has(frame.code)) {
       this._refreshPending = false;
+      this._settleRefresh(new LobbyError(String(frame.code), String(frame.message ?? frame.code), { frame }), null);
       this._emit('error', frame);
       // The session keeps its expiry. The server could not check the token now: try again later;
       // a token refused stays refused, and the session ends at expiry (4001, then getToken).
@@ -665,6 +698,7 @@ export class LobbyClient {
 
   _refreshed(conn, frame) {
     this._refreshPending = false;
+    this._settleRefresh(null, frame);
     const at = typeof frame.expires_at === 'string' ? Date.parse(frame.expires_at) : NaN;
     const previous = this._expiresAt;
     this._expiresAt = Number.isFinite(at) ? at : null;
@@ -673,6 +707,14 @@ export class LobbyClient {
     // the session ends at expiry and the reconnect asks getToken again.
     if (this._expiresAt !== null && previous !== null && this._expiresAt <= previous) return;
     this._scheduleRefresh();
+  }
+
+  /** Answers the oldest refresh() waiting: the server answers refreshes in order. */
+  _settleRefresh(error, frame) {
+    const waiter = this._refreshWaiters.shift();
+    if (!waiter) return;
+    if (error) waiter.reject(error);
+    else waiter.resolve(frame);
   }
 
   _scheduleRefresh(share = REFRESH_AT) {

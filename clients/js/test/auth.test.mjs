@@ -131,6 +131,21 @@ describe('authentication', () => {
     await a.client.close();
   });
 
+  test('refresh(token) extends the session at once; a token of another user is refused and changes nothing', { timeout: 30000 }, async () => {
+    const a = client(room('refresh-now'), { token: token('alice', 600) });
+    const first = await a.client.connect();
+    const exp = nowSeconds() + 3600;
+    const refreshed = await a.client.refresh(jwt({ sub: 'alice', exp }));
+    assert.equal(refreshed.type, 'refreshed');
+    assert.equal(Date.parse(refreshed.expires_at), exp * 1000, 'the new token\'s expiry');
+    await assert.rejects(a.client.refresh(token('mallory', 600)), (e) => e.code === 'forbidden');
+    assert.equal(a.client.id, first.id);
+    assert.equal(a.client.state, 'open');
+    assert.equal(a.stats.attempts, 1);
+    await a.client.close();
+    await assert.rejects(a.client.refresh(token('alice', 600)), (e) => e.code === 'closed');
+  });
+
   test('whisperUser is acknowledged, or rejected with no_user; a forbidden broadcast is rejected', { timeout: 30000 }, async () => {
     const r = room('users');
     const alice = client(r, { token: token('alice', 600, { publish: [] }) });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createServer } from 'node:net';
+import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -45,7 +45,7 @@ async function startServer({ at = port, env = {}, jvm = [] } = {}) {
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 30000;
+  const deadline = Date.now() + 60000;
   for (;;) {
     if (child.exitCode !== null) throw new Error('server exited:\n' + output);
     try {
@@ -56,10 +56,68 @@ async function startServer({ at = port, env = {}, jvm = [] } = {}) {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error('server did not start within 30 s:\n' + output);
+      throw new Error('server did not start within 60 s:\n' + output);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+// A TCP proxy from a free port to `target`, for a page whose connection the test cuts: cut()
+// resets every connection through it (no Close frame, as when a network drops: the server keeps
+// the session for its client to resume it); hold() makes new connections wait, unforwarded, until
+// release().
+async function startProxy(target) {
+  const sockets = new Set();
+  let held = null;
+  const server = createServer((down) => {
+    down.on('error', () => {});
+    const forward = () => {
+      if (down.destroyed) return;
+      const up = connect(target, '127.0.0.1');
+      up.on('error', () => {});
+      sockets.add(down);
+      sockets.add(up);
+      const drop = () => {
+        sockets.delete(down);
+        sockets.delete(up);
+        down.destroy();
+        up.destroy();
+      };
+      down.on('close', drop);
+      up.on('close', drop);
+      down.pipe(up);
+      up.pipe(down);
+    };
+    if (held !== null) held.push(forward);
+    else forward();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    cut() {
+      for (const socket of [...sockets]) {
+        try {
+          socket.resetAndDestroy();
+        } catch (e) {
+          socket.destroy();
+        }
+      }
+      sockets.clear();
+    },
+    hold() {
+      held = [];
+    },
+    release() {
+      const waiting = held ?? [];
+      held = null;
+      for (const forward of waiting) forward();
+    },
+    async close() {
+      this.release();
+      this.cut();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 async function stopServer(child) {
@@ -91,6 +149,7 @@ async function openPage(hash, at = base) {
 const state = (page, s) => page.waitForSelector(`#state[data-state="${s}"]`);
 const logEntry = (page, kind, text) => page.locator(`#log li.${kind}`, { hasText: text }).first().waitFor();
 const myId = async (page) => (await page.textContent('#me')).trim();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const memberCount = (page, n) => page.waitForFunction(
   (expected) => document.querySelectorAll('#members li').length === expected, n);
 
@@ -284,11 +343,12 @@ test('a server that wants tokens: the page asks for one, keeps it to itself and 
     assert.equal(await page_state(a), 'connected');
 
     // A token that expires closes the session with 4001; the page asks for a new one.
-    const briefToken = await mint('--sub', 'dave', '--ttl', '5s');
+    // (The page is opened first: on a busy machine the 5 s could pass before the Join.)
     const d = await openPage(undefined, jwtBase);
     pages.push(d);
     await d.waitForSelector('body[data-auth="jwt"]');
     await d.fill('#room', 'team-1');
+    const briefToken = await mint('--sub', 'dave', '--ttl', '5s');
     await d.fill('#token', briefToken);
     await d.click('#join');
     await state(d, 'connected');
@@ -301,5 +361,103 @@ test('a server that wants tokens: the page asks for one, keeps it to itself and 
   } finally {
     for (const page of pages) await page.context().close();
     await stopServer(jwtServer);
+  }
+});
+
+test('a connection cut mid-stream: the page resumes its session and shows every message once, in order', async () => {
+  const resumePort = await freePort();
+  const resumeServer = await startServer({
+    at: resumePort,
+    jvm: ['-Dlobby.recovery.grace=30s', '-Dlobby.history.size=100'],
+  });
+  const proxy = await startProxy(resumePort);
+  const pages = [];
+  try {
+    const room = 'browser-resume';
+    // Carol's page goes through the proxy, which the test cuts; Dan's talks to the server.
+    const carol = await openPage('?debug#' + room, 'http://127.0.0.1:' + proxy.port);
+    pages.push(carol);
+    const sockets = [];
+    carol.on('websocket', (ws) => sockets.push(ws.url()));
+    await state(carol, 'connected');
+    const dan = await openPage('?debug#' + room, 'http://127.0.0.1:' + resumePort);
+    pages.push(dan);
+    await state(dan, 'connected');
+    await memberCount(carol, 2);
+    await memberCount(dan, 2);
+    const carolId = await myId(carol);
+    assert.equal(await carol.evaluate(() => window.lobbyDebug.client.id), carolId);
+
+    // A sent message is pending until the server acknowledges it.
+    await send(carol, 'before the cut');
+    await carol.waitForSelector('#log li.message.mine[data-status="acked"]:has-text("before the cut")');
+    assert.equal(await carol.textContent('#log li.message.mine:has-text("before the cut") .status'), '✓');
+
+    // Dan publishes 30 messages. Once Carol shows the 10th, her connection is cut (right after she
+    // sent one more) and stays cut until Dan's 20th is acknowledged.
+    const texts = Array.from({ length: 30 }, (_, i) => 'tick ' + String(i + 1).padStart(2, '0'));
+    const publishing = (async () => {
+      for (const text of texts) {
+        await send(dan, text);
+        await sleep(30);
+      }
+    })();
+    publishing.catch(() => {}); // awaited below; a failure before that is the one to report
+    await logEntry(carol, 'message', texts[9]);
+    await send(carol, 'said at the cut');
+    proxy.hold();
+    proxy.cut();
+    await state(carol, 'reconnecting');
+    await logEntry(carol, 'notice', 'Disconnected: connection lost.');
+    assert.ok(await carol.evaluate(() => window.lobbyDebug.client.state !== 'open'));
+    await send(carol, 'said while cut');
+    const whileCut = '#log li.message.mine:has-text("said while cut")';
+    assert.equal(await carol.getAttribute(whileCut, 'data-status'), 'pending');
+    await dan.waitForSelector('#log li.message.mine[data-status="acked"]:has-text("' + texts[19] + '")');
+    assert.equal(await carol.getAttribute(whileCut, 'data-status'), 'pending');
+    proxy.release();
+    await publishing;
+
+    // The same session: same id, asked with resume, since and epoch; what was said meanwhile was
+    // recovered; what Carol sent is acknowledged.
+    await state(carol, 'connected');
+    assert.equal(await myId(carol), carolId, 'the same session id');
+    assert.equal(await carol.evaluate(() => window.lobbyDebug.client.id), carolId);
+    await logEntry(carol, 'notice', 'Resumed the same session: the room did not see you leave.');
+    await logEntry(carol, 'notice', 'Reconnected: recovered ');
+    await logEntry(carol, 'message', texts[29]);
+    await carol.waitForSelector(whileCut + '[data-status="acked"]');
+    await carol.waitForSelector('#log li.message.mine[data-status="acked"]:has-text("said at the cut")');
+    const resumeUrl = new URL(sockets.at(-1));
+    assert.equal(resumeUrl.searchParams.get('resume'), carolId);
+    assert.match(resumeUrl.searchParams.get('since') ?? '', /^\d+$/);
+    assert.ok(resumeUrl.searchParams.get('epoch'));
+    const recovered = Number(/recovered (\d+) message/.exec(
+      await carol.locator('#log li.notice', { hasText: 'Reconnected: recovered ' }).first().textContent())[1]);
+    assert.ok(recovered >= 1, 'messages were published while the connection was cut: ' + recovered);
+
+    // Every message of Dan once, in order; no gap told; Carol's own messages once each.
+    const danLabel = (await myId(dan)).slice(0, 8);
+    const shown = await carol.$$eval('#log li.message:not(.mine)', (lis) => lis.map(
+      (li) => li.querySelector('.sender').textContent + ' ' + li.childNodes[1].textContent));
+    assert.deepEqual(shown, texts.map((text) => danLabel + ' ' + text));
+    assert.equal(await carol.locator('#log li.error').count(), 0, 'no reset and no error on the page');
+    for (const text of ['before the cut', 'said at the cut', 'said while cut']) {
+      assert.equal(await carol.locator('#log li.message', { hasText: text }).count(), 1, text + ' shown once');
+      await logEntry(dan, 'message', text);
+      assert.equal(await dan.locator('#log li.message', { hasText: text }).count(), 1, text + ' delivered once');
+    }
+
+    // Dan saw neither a leave nor a join, and Carol is still a member.
+    await memberCount(dan, 2);
+    assert.deepEqual(
+      await dan.$$eval('#members li', (lis) => lis.map((li) => li.dataset.id)).then((ids) => ids.includes(carolId)),
+      true);
+    assert.equal(await dan.locator('#log li.notice', { hasText: carolId }).count(), 0, 'no left or joined of Carol');
+    for (const page of pages) assert.deepEqual(page.problems, [], 'no script errors in the page');
+  } finally {
+    for (const page of pages) await page.context().close();
+    await proxy.close();
+    await stopServer(resumeServer);
   }
 });

@@ -1,15 +1,22 @@
-// Browser client of the Lobby example server, in JSON mode (subprotocol lobby.v1.json).
+// Browser client of the Lobby example server, in JSON mode (subprotocol lobby.v1.json), built on
+// the JavaScript client library (clients/js), which the jar serves as /assets/lobby-client/.
+// This script is the page only: what it shows and what the user does. Connecting, reconnecting
+// with backoff, resuming the session, recovering missed messages, acknowledged sends and token
+// refresh are the library's (LobbyClient); the page listens to its events.
 // No framework and no build step; every text from the network is inserted with textContent.
 // A token, when the server wants one (GET /client-config.json), lives in this script's variables
-// only: never in storage or cookies, never in the page's address. It goes to the server as
-// ?token= on the WebSocket URL, since a browser's WebSocket cannot set headers.
+// and the library's only: never in storage or cookies, never in the page's address. The library
+// asks for it through getToken (at each connection and before it expires); when the page has no
+// usable token it asks the user, and the library waits for the answer.
+// A classic script (index.html loads it with <script src>) that imports the library, an ES module,
+// relative to itself.
 (function () {
   'use strict';
 
-  const SUBPROTOCOL = 'lobby.v1.json';
   const ROOM_PATTERN = /^[A-Za-z0-9\-_.~:]{1,128}$/;
-  const BACKOFF_FIRST_MS = 500;
-  const BACKOFF_MAX_MS = 15000;
+  const BACKOFF = { initialMs: 500, maxMs: 15000 };
+  // The errors without ref that answer a refresh (docs/PROTOCOL.md, Authentication).
+  const REFRESH_ERRORS = ['unauthorized', 'forbidden', 'unavailable', 'bad_request'];
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -20,32 +27,61 @@
     me: $('me'), meUser: $('me-user'), members: $('members'), count: $('count'), userHint: $('user-hint'),
   };
 
-  let socket = null;       // the open or opening WebSocket
-  let room = null;         // the room we want to be in; null once the user left
-  let myId = null;         // our session id, from the welcome frame
+  let LobbyClient = null;  // the library's class, once imported
+  let client = null;       // the LobbyClient of the room we are in; null once the user left
+  let room = null;         // its room
+  let lastSocket = null;   // the WebSocket the client opened last (did the attempt ever open?)
+  let connected = false;   // whether the client's current connection was welcomed
+  let myId = null;         // our session id, from the last welcome
   let members = [];        // member ids in join order
   let users = new Map();   // member id -> user id, for members the server named a user of
   let whisperTo = null;    // { to: member id } or { user: user id }, or null to talk to the room
   let authMode = 'none';   // the server's lobby.auth.mode: none, jwt or custom
-  let token = null;        // the token in use; in this variable only
+  let token = null;        // the token in use; in this variable (and the client) only
   let pendingToken = null; // the token of the last refresh sent, in use once it is `refreshed`
-  let attempt = 0;         // failed connection attempts since the last welcome
-  let epoch = null;        // the room's history epoch, when the server keeps a history
-  let lastOffset = null;   // the offset of the last message received in that epoch
-  let sinceAsked = null;   // the offset this connection asked to recover from, or null
-  let session = null;      // { id, key } to resume this session with, when the server allows it
-  let resumeAsked = false; // whether this connection asked to resume the session
-  let retryTimer = null;
+  let tokenWaiters = [];   // getToken calls of the client waiting for the user's token
+  let asking = null;       // why the page waits for a token to connect again ('refused', ...), or null
+  let lastLoss = null;     // { code, opened } of the client's last connection that ended
+  let awaitingEcho = [];   // our broadcasts whose own copy has not come back yet, in order
+  let reconnectDue = null; // when the next attempt starts (Date.now() based), while reconnecting
   let countdownTimer = null;
+
+  // ---------------------------------------------------------------------------------------------
+  // Display
 
   function setState(state, label) {
     ui.state.className = 'state ' + state;
     ui.state.dataset.state = state;
     ui.state.textContent = label || state;
-    const live = state === 'connected';
+    // While the client is (re)connecting, a message waits in its queue and goes once it is in.
+    const live = state === 'connected' || state === 'connecting' || state === 'reconnecting';
     ui.text.disabled = !live;
     ui.send.disabled = !live;
-    ui.leave.disabled = state === 'disconnected';
+    ui.leave.disabled = client === null;
+  }
+
+  // The state shown: the client's, unless the page waits for the user's token.
+  function renderState() {
+    clearInterval(countdownTimer);
+    countdownTimer = null;
+    if (client === null) {
+      setState('disconnected');
+    } else if (asking !== null) {
+      setState('disconnected', asking);
+    } else if (client.state === 'open') {
+      setState('connected');
+    } else if (client.state === 'connecting') {
+      setState('connecting');
+    } else if (client.state === 'reconnecting') {
+      const show = () => {
+        const left = reconnectDue === null ? 0 : reconnectDue - Date.now();
+        setState('reconnecting', left > 0 ? 'reconnecting in ' + Math.ceil(left / 1000) + ' s' : 'reconnecting…');
+      };
+      show();
+      if (reconnectDue !== null && reconnectDue > Date.now()) countdownTimer = setInterval(show, 250);
+    } else {
+      setState('disconnected');
+    }
   }
 
   function entry(kind) {
@@ -78,10 +114,10 @@
   // A message's msg is any JSON value: strings are shown as text, anything else as JSON.
   function message(kind, senderLabel, msg) {
     const li = entry(kind);
-    const who = document.createElement('span');
-    who.className = 'sender';
-    who.textContent = senderLabel;
-    li.appendChild(who);
+    const sender = document.createElement('span');
+    sender.className = 'sender';
+    sender.textContent = senderLabel;
+    li.appendChild(sender);
     if (typeof msg === 'string') {
       li.appendChild(document.createTextNode(msg));
     } else {
@@ -89,6 +125,25 @@
       pre.textContent = JSON.stringify(msg, null, 2);
       li.appendChild(pre);
     }
+    return li;
+  }
+
+  // Something we sent: pending (…) until the server acknowledges it (✓), or refused (✗), or
+  // of unknown outcome (?) when the session it went on ended first.
+  function outgoing(kind, senderLabel, msg) {
+    const li = message(kind + ' mine', senderLabel, msg);
+    const status = document.createElement('span');
+    status.className = 'status';
+    li.appendChild(status);
+    setStatus(li, 'pending', '…', 'sending: not acknowledged yet');
+    return li;
+  }
+
+  function setStatus(li, status, mark, title) {
+    li.dataset.status = status;
+    const span = li.querySelector('.status');
+    span.textContent = mark;
+    span.title = title;
   }
 
   function renderMembers() {
@@ -129,6 +184,23 @@
     }
   }
 
+  // While the connection is lost, the members and our id are the last ones known: shown faded.
+  function setStale(stale) {
+    ui.members.classList.toggle('stale', stale);
+    ui.me.classList.toggle('stale', stale);
+  }
+
+  function clearSession() {
+    connected = false;
+    myId = null;
+    members = [];
+    users = new Map();
+    renderMembers();
+    setStale(false);
+    ui.me.textContent = '–';
+    ui.meUser.hidden = true;
+  }
+
   function setWhisperTarget(target) {
     whisperTo = target;
     ui.target.hidden = target === null;
@@ -157,6 +229,7 @@
       case 'forbidden':
         return 'Not allowed: ' + frame.message + '.';
       case 'no_user':
+      case 'no_session':
         return 'Whisper not delivered: ' + frame.message + '.';
       case 'unauthorized':
       case 'unavailable':
@@ -166,224 +239,321 @@
     }
   }
 
-  function handle(frame) {
-    switch (frame.type) {
-      case 'welcome':
-        attempt = 0;
-        if (resumeAsked) {
-          notice(frame.resumed === true
-            ? 'Resumed the same session: the room did not see you leave.'
-            : 'Could not resume the session: you joined again as a new one.',
-          frame.resumed === true ? 'notice' : 'error');
-        }
-        // A new key with every welcome; a server that does not resume sessions gives none.
-        session = frame.resume_key !== undefined ? { id: frame.id, key: frame.resume_key } : null;
-        if (frame.epoch !== undefined) {
-          if (sinceAsked !== null) {
-            if (frame.recovered === true) {
-              const n = frame.offset - sinceAsked;
-              notice('Reconnected: recovered ' + n + (n === 1 ? ' message.' : ' messages.'));
-            } else {
-              notice('Reconnected: some messages may be missing.', 'error');
-            }
-          }
-          epoch = frame.epoch;
-          // What it missed follows a recovered welcome and moves lastOffset on as it arrives.
-          lastOffset = frame.recovered === true ? sinceAsked : frame.offset;
-        }
-        myId = frame.id;
-        members = frame.members.slice();
-        users = new Map(Object.entries(frame.users || {}));
-        ui.me.textContent = myId;
-        ui.meUser.textContent = frame.user || '';
-        ui.meUser.hidden = frame.user === undefined;
-        renderMembers();
-        setState('connected');
-        notice('You joined ' + frame.room_id + ' as ' + withUser(myId, frame.user) + '.');
-        break;
-      case 'joined':
-        if (!members.includes(frame.id)) members.push(frame.id);
-        if (frame.user !== undefined) users.set(frame.id, frame.user);
-        renderMembers();
-        notice(withUser(frame.id, frame.user) + ' joined.');
-        break;
-      case 'left':
-        members = members.filter((m) => m !== frame.id);
-        users.delete(frame.id);
-        renderMembers();
-        notice(withUser(frame.id, frame.user) + ' left (' + frame.reason + ').');
-        break;
-      case 'message':
-        if (frame.offset !== undefined) lastOffset = frame.offset;
-        message('message', who(frame.id), frame.msg);
-        break;
-      case 'whisper':
-        message('whisper', 'whisper from ' + who(frame.id), frame.msg);
-        break;
-      case 'members':
-        members = frame.members.slice();
-        users = new Map(Object.entries(frame.users || {}));
-        renderMembers();
-        break;
-      case 'refreshed':
-        if (pendingToken !== null) token = pendingToken;
-        pendingToken = null;
-        showToken();
-        notice(frame.expires_at
-          ? 'Token refreshed: the session now lasts until ' + new Date(frame.expires_at).toLocaleString() + '.'
-          : 'Token refreshed: the session does not expire.');
-        break;
-      case 'error':
-        if (frame.code === 'history_reset') {
-          // The room's history was lost (a cluster node left): offsets count in a new epoch.
-          epoch = frame.epoch;
-          lastOffset = frame.offset;
-          notice('The room\'s history was reset: some messages may be missing.', 'error');
-          break;
-        }
-        notice(errorText(frame), 'error');
-        break;
-      default:
-        // Future event types are ignored, as the protocol allows.
-        break;
+  function resetText(reason) {
+    switch (reason) {
+      case 'history_reset':
+        return 'The room\'s history was reset: messages may have been missed.';
+      case 'gap':
+        return 'Messages may have been missed: the room skipped some.';
+      default: // not_recovered, new_epoch, no_history
+        return 'Reconnected: messages may have been missed meanwhile.';
     }
   }
 
-  function connect() {
-    clearTimers();
-    // Reconnecting to the same room with a history: ask for what was missed meanwhile.
-    sinceAsked = epoch !== null && lastOffset !== null ? lastOffset : null;
-    const query = [];
-    if (token !== null) query.push('token=' + encodeURIComponent(token));
-    if (sinceAsked !== null) {
-      query.push('since=' + sinceAsked, 'epoch=' + encodeURIComponent(epoch));
+  // ---------------------------------------------------------------------------------------------
+  // Tokens: the client asks for one at each connection and before the token expires.
+
+  function waitForToken() {
+    return new Promise((resolve) => tokenWaiters.push(resolve));
+  }
+
+  function giveToken(value) {
+    const waiters = tokenWaiters;
+    tokenWaiters = [];
+    for (const resolve of waiters) resolve(value);
+  }
+
+  // The client cannot connect with the token it has: stop showing progress and ask the user.
+  function askForToken(c, label, text) {
+    if (c !== client) return null;
+    asking = label;
+    renderState();
+    showToken();
+    notice(text, 'error');
+    ui.token.focus();
+    return waitForToken();
+  }
+
+  function getToken(c, context) {
+    if (c !== client) return null;
+    if (context.reason === 'connect') return token;
+    if (context.reason === 'refresh') {
+      // The token expires soon: ask for a new one; the session goes on meanwhile, and ends at
+      // expiry if none comes (4001, then the page asks again).
+      const expiresAt = expiryOf(token);
+      notice('Your token expires' + (expiresAt === null ? ' soon' : ' at ' + expiresAt.toLocaleTimeString())
+          + ': paste a new one and press Join to stay in the room.');
+      ui.token.placeholder = 'token expires soon: paste a new one';
+      return waitForToken().then((value) => {
+        if (c === client) pendingToken = value;
+        return value;
+      });
     }
-    // Back in the same room: ask to be the same session, so that the others see no leave or join.
-    resumeAsked = session !== null;
-    if (resumeAsked) {
-      query.push('resume=' + encodeURIComponent(session.id), 'key=' + encodeURIComponent(session.key));
+    // reconnect
+    if (lastLoss !== null && lastLoss.code === 4001) {
+      return askForToken(c, 'token expired', 'Token expired: enter a new token and press Join.');
     }
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/' + room
-        + (query.length === 0 ? '' : '?' + query.join('&'));
-    setState(attempt === 0 ? 'connecting' : 'reconnecting', attempt === 0 ? 'connecting' : 'reconnecting…');
-    const ws = new WebSocket(url, SUBPROTOCOL);
-    socket = ws;
-    let opened = false;
-    ws.onopen = () => { opened = true; };
-    ws.onmessage = (event) => {
-      if (ws !== socket || typeof event.data !== 'string') return;
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch (e) {
-        notice('Unreadable frame from the server.', 'error');
-        return;
-      }
-      handle(frame);
+    if (lastLoss !== null && !lastLoss.opened && authMode !== 'none') {
+      // The upgrade failed, and a browser is not told why. A server that answers plain HTTP is
+      // up, so it refused the upgrade (most likely the token); one that does not is down: retry.
+      return fetch('/health', { cache: 'no-store' }).then(() => true, () => false).then((up) => {
+        if (c !== client) return null;
+        if (!up) return token;
+        return askForToken(c, 'refused', 'The server refused to let you in to ' + room + ': the token is'
+            + ' missing, not valid or expired, or it does not allow this room. Enter a token and press Join.');
+      });
+    }
+    return token;
+  }
+
+  // A JWT's expiry, for the notice; null for other tokens.
+  function expiryOf(value) {
+    const parts = typeof value === 'string' ? value.split('.') : [];
+    if (parts.length !== 3) return null;
+    try {
+      const claims = JSON.parse(atob(parts[1].replace(/-/g, '+').replace(/_/g, '/')));
+      return typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // A new token while in the room extends the session instead of starting another.
+  function refresh(entered) {
+    pendingToken = entered;
+    if (tokenWaiters.length > 0) {
+      giveToken(entered); // the client asked for it ahead of expiry: it sends the refresh
+      return;
+    }
+    // The client refreshes by itself only ahead of expiry; the user's token goes now. Its answer
+    // (refreshed, or an error frame) is shown by the handlers of those events.
+    if (client !== null) client.refresh(entered).catch(() => {});
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The client
+
+  function start(wanted) {
+    const options = {
+      url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host,
+      room: wanted,
+      backoff: BACKOFF,
     };
-    ws.onclose = (event) => {
-      if (ws !== socket) return;
-      socket = null;
-      myId = null;
-      members = [];
-      users = new Map();
-      pendingToken = null;
+    // The client's WebSockets, so that the page sees whether an attempt ever opened (a refused
+    // upgrade does not).
+    options.WebSocket = class PageSocket extends WebSocket {
+      constructor(url, protocols) {
+        super(url, protocols);
+        this.opened = false;
+        this.addEventListener('open', () => { this.opened = true; });
+        if (c === client) lastSocket = this;
+      }
+    };
+    if (authMode !== 'none') options.getToken = (context) => getToken(c, context);
+    const c = new LobbyClient(options);
+    client = c;
+    room = wanted;
+    asking = null;
+    lastLoss = null;
+    lastSocket = null;
+    awaitingEcho = [];
+    reconnectDue = null;
+
+    c.on('state', () => { if (c === client) renderState(); });
+
+    c.on('welcome', (frame) => {
+      if (c !== client) return;
+      connected = true;
+      reconnectDue = null;
+      if (frame.resumed === true) {
+        notice('Resumed the same session: the room did not see you leave.');
+      } else if (frame.resumed === false) {
+        notice('Could not resume the session: you joined again as a new one.', 'error');
+      }
+      if (frame.recovered === true) {
+        // The client's offset is where the replay starts; it follows this welcome.
+        const n = frame.offset - c.offset;
+        notice('Reconnected: recovered ' + n + (n === 1 ? ' message.' : ' messages.'));
+      }
+      // recovered: false is told by the reset event that follows.
+      myId = frame.id;
+      members = frame.members.slice();
+      users = new Map(Object.entries(frame.users || {}));
+      ui.me.textContent = myId;
+      ui.meUser.textContent = frame.user || '';
+      ui.meUser.hidden = frame.user === undefined;
+      setStale(false);
       renderMembers();
-      ui.me.textContent = '–';
-      ui.meUser.hidden = true;
-      if (room === null) {
-        setState('disconnected');
+      renderState();
+      if (frame.resumed !== true) {
+        notice('You joined ' + frame.room_id + ' as ' + withUser(myId, frame.user) + '.');
+      }
+    });
+
+    c.on('close', (event) => {
+      if (c !== client) return;
+      const wasConnected = connected;
+      connected = false;
+      lastLoss = { code: event.code, opened: lastSocket !== null && lastSocket.opened };
+      pendingToken = null;
+      if (event.final) {
+        // The client stopped: 4002, or a refusal no retry fixes.
+        stop();
+        const reason = event.error && event.error.message ? event.error.message : 'closed with ' + event.code;
+        notice('Disconnected for good: ' + reason + '. Press Join to come back.', 'error');
+        renderState();
         return;
       }
-      if (event.code === 4002) {
-        session = null; // the session went on another connection: this page starts a new one
+      if (wasConnected && event.code !== 4001) {
+        const why = event.code === 1006 ? 'connection lost' : 'closed with ' + event.code
+            + (event.reason ? ' (' + event.reason + ')' : '');
+        notice('Disconnected: ' + why + '.');
       }
-      if (event.code === 4001) {
-        // The same token would be refused: wait for a new one.
-        stopWithToken('token expired', 'Token expired: enter a new token and press Join.');
-        return;
+      if (wasConnected) setStale(true);
+      reconnectDue = Date.now() + (event.retryInMs || 0);
+      renderState();
+    });
+
+    c.on('message', (m) => {
+      if (c !== client) return;
+      if (m.id === myId) {
+        // Our own broadcast coming back: it is already in the log, as sent.
+        const key = JSON.stringify(m.msg);
+        const i = awaitingEcho.findIndex((li) => li.echoKey === key);
+        if (i >= 0) {
+          awaitingEcho.splice(i, 1);
+          return;
+        }
       }
-      if (!opened && authMode !== 'none') {
-        checkRefused();
-        return;
-      }
-      const why = event.code === 1006 ? 'connection lost' : 'closed with ' + event.code
-          + (event.reason ? ' (' + event.reason + ')' : '');
-      notice('Disconnected: ' + why + '.');
-      scheduleReconnect();
-    };
+      message('message', who(m.id), m.msg);
+    });
+
+    c.on('joined', (frame) => {
+      if (c !== client) return;
+      if (!members.includes(frame.id)) members.push(frame.id);
+      if (frame.user !== undefined) users.set(frame.id, frame.user);
+      renderMembers();
+      notice(withUser(frame.id, frame.user) + ' joined.');
+    });
+
+    c.on('left', (frame) => {
+      if (c !== client) return;
+      members = members.filter((m) => m !== frame.id);
+      users.delete(frame.id);
+      renderMembers();
+      notice(withUser(frame.id, frame.user) + ' left (' + frame.reason + ').');
+    });
+
+    c.on('whisper', (frame) => {
+      if (c !== client) return;
+      message('whisper', 'whisper from ' + who(frame.id), frame.msg);
+    });
+
+    c.on('members', (frame) => {
+      if (c !== client) return;
+      members = frame.members.slice();
+      users = new Map(Object.entries(frame.users || {}));
+      renderMembers();
+    });
+
+    c.on('refreshed', (frame) => {
+      if (c !== client) return;
+      if (pendingToken !== null) token = pendingToken;
+      pendingToken = null;
+      showToken();
+      notice(frame.expires_at
+        ? 'Token refreshed: the session now lasts until ' + new Date(frame.expires_at).toLocaleString() + '.'
+        : 'Token refreshed: the session does not expire.');
+    });
+
+    c.on('error', (frame) => {
+      if (c !== client) return;
+      // A refused send is shown on the send (its ref); a history reset by the reset event.
+      if (frame.ref !== undefined || frame.code === 'history_reset') return;
+      if (REFRESH_ERRORS.includes(frame.code)) pendingToken = null;
+      notice(errorText(frame), 'error');
+    });
+
+    c.on('reset', (event) => {
+      if (c !== client) return;
+      notice(resetText(event.reason), 'error');
+    });
+
+    renderState();
+    c.connect().catch(() => {
+      // A refusal no retry fixes is told by the close event; Leave or Join rejects it too.
+    });
   }
 
-  // The upgrade failed, and a browser is not told why. A server that answers plain HTTP is up, so
-  // it refused the upgrade (most likely the token); a server that does not is down: retry later.
-  function checkRefused() {
-    const wanted = room;
-    fetch('/health', { cache: 'no-store' }).then(() => true, () => false).then((up) => {
-      if (room !== wanted || socket !== null) return; // Leave or Join in the meantime
-      if (up) {
-        stopWithToken('refused', 'The server refused to let you in to ' + wanted + ': the token is missing, not'
-            + ' valid or expired, or it does not allow this room. Enter a token and press Join.');
+  // Forgets the client (it closed by itself, or is being closed).
+  function stop() {
+    client = null;
+    room = null;
+    asking = null;
+    reconnectDue = null;
+    giveToken(null);
+    clearSession();
+  }
+
+  // Sends what the user typed; it shows as pending until the server acknowledges it.
+  function send(text) {
+    const c = client;
+    let li;
+    let sent;
+    if (whisperTo !== null && whisperTo.user !== undefined) {
+      li = outgoing('whisper', 'you to user ' + whisperTo.user, text);
+      sent = c.whisperUser(whisperTo.user, text);
+    } else if (whisperTo !== null) {
+      li = outgoing('whisper', 'you to ' + whisperTo.to.slice(0, 8), text);
+      sent = c.whisper(whisperTo.to, text);
+    } else {
+      li = outgoing('message', 'you', text);
+      li.echoKey = JSON.stringify(text);
+      awaitingEcho.push(li);
+      sent = c.send(text);
+    }
+    sent.then((ack) => {
+      setStatus(li, 'acked', '✓', ack.offset === undefined ? 'delivered' : 'delivered, offset ' + ack.offset);
+    }, (error) => {
+      if (c === client) awaitingEcho = awaitingEcho.filter((other) => other !== li);
+      if (error.code === 'outcome_unknown') {
+        setStatus(li, 'unknown', '?', error.message);
+        if (c === client) notice('Not confirmed: a message may or may not have been delivered (' + error.message + ').', 'error');
       } else {
-        notice('Disconnected: connection lost.');
-        scheduleReconnect();
+        setStatus(li, 'failed', '✗', error.message);
+        if (c !== client) return;
+        notice(error.frame !== undefined ? errorText(error.frame) : 'Not sent: ' + error.message + '.', 'error');
       }
     });
   }
 
-  function stopWithToken(label, text) {
-    room = null;
-    token = null;
-    clearTimers();
-    setState('disconnected', label);
-    showToken();
-    notice(text, 'error');
-    ui.token.focus();
-  }
+  // ---------------------------------------------------------------------------------------------
+  // The user
 
-  // Exponential backoff with full jitter, reset by the next welcome.
-  function scheduleReconnect() {
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, attempt));
-    const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
-    attempt++;
-    let due = Date.now() + delay;
-    const show = () => setState('reconnecting',
-        'reconnecting in ' + Math.max(0, Math.ceil((due - Date.now()) / 1000)) + ' s');
-    show();
-    countdownTimer = setInterval(show, 250);
-    retryTimer = setTimeout(connect, delay);
-  }
-
-  function clearTimers() {
-    clearTimeout(retryTimer);
-    clearInterval(countdownTimer);
-    retryTimer = countdownTimer = null;
-  }
-
-  function leave() {
-    room = null;
-    clearTimers();
-    if (socket) {
-      socket.close(1000, 'left');
-    } else {
-      setState('disconnected');
-    }
-    history.replaceState(null, '', location.pathname);
-  }
-
-  ui.joinForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const wanted = ui.room.value.trim();
+  function join(wanted, entered) {
     if (!ROOM_PATTERN.test(wanted)) {
       notice('A room name is 1 to 128 of A-Z a-z 0-9 - _ . ~ :', 'error');
       return;
     }
-    const entered = ui.token.value.trim();
-    ui.token.value = '';
-    if (entered !== '' && wanted === room && myId !== null) {
-      // A new token in the room we are in extends this session instead of starting another.
-      pendingToken = entered;
-      socket.send(JSON.stringify({ type: 'refresh', token: entered }));
-      return;
+    if (client !== null && wanted === room) {
+      if (asking !== null) {
+        // The client waits for a token to connect again (refused, or expired): here it is.
+        if (entered === '' && authMode === 'jwt') {
+          notice('This server needs a token: enter one and press Join.', 'error');
+          ui.token.focus();
+          return;
+        }
+        token = entered === '' ? null : entered;
+        asking = null;
+        showToken();
+        renderState();
+        giveToken(token);
+        return;
+      }
+      if (entered !== '' && client.state === 'open') {
+        refresh(entered);
+        return;
+      }
     }
     if (entered !== '') token = entered;
     showToken();
@@ -392,20 +562,44 @@
       ui.token.focus();
       return;
     }
-    if (socket) {
-      const old = socket;
-      socket = null;
-      old.close(1000, 'changing room');
-    }
-    room = wanted;
-    attempt = 0;
-    epoch = null; // another room, or the same one joined afresh: nothing to recover
-    lastOffset = null;
-    session = null;
+    const old = client;
+    stop();
+    if (old !== null) old.close();
     setWhisperTarget(null);
     ui.log.replaceChildren();
-    history.replaceState(null, '', '#' + room);
-    connect();
+    history.replaceState(null, '', location.pathname + location.search + '#' + wanted);
+    start(wanted);
+  }
+
+  function leave() {
+    const old = client;
+    stop();
+    renderState();
+    history.replaceState(null, '', location.pathname + location.search);
+    if (old !== null) old.close();
+  }
+
+  setState('disconnected');
+
+  const ready = Promise.all([
+    import('./lobby-client/index.js').then((library) => { LobbyClient = library.LobbyClient; }),
+    // Whether the server wants a token; a server without this resource wants none.
+    fetch('/client-config.json', { cache: 'no-store' })
+      .then((response) => (response.ok ? response.json() : {}))
+      .catch(() => ({}))
+      .then((config) => {
+        authMode = config.auth === 'jwt' || config.auth === 'custom' ? config.auth : 'none';
+        showToken();
+        document.body.dataset.auth = authMode;
+      }),
+  ]);
+
+  ui.joinForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const wanted = ui.room.value.trim();
+    const entered = ui.token.value.trim();
+    ui.token.value = '';
+    ready.then(() => join(wanted, entered));
   });
 
   ui.leave.addEventListener('click', leave);
@@ -414,38 +608,33 @@
   ui.sendForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = ui.text.value;
-    if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
-    if (whisperTo !== null && whisperTo.user !== undefined) {
-      socket.send(JSON.stringify({ type: 'whisper', user: whisperTo.user, msg: text }));
-      message('whisper', 'you to user ' + whisperTo.user, text);
-    } else if (whisperTo !== null) {
-      socket.send(JSON.stringify({ type: 'whisper', to: whisperTo.to, msg: text }));
-      message('whisper', 'you to ' + whisperTo.to.slice(0, 8), text);
-    } else {
-      socket.send(JSON.stringify({ type: 'message', msg: text }));
-    }
+    if (!text || client === null || ui.text.disabled) return;
+    send(text);
     ui.text.value = '';
   });
 
-  setState('disconnected');
-  // Whether the server wants a token; a server without this resource wants none.
-  fetch('/client-config.json', { cache: 'no-store' })
-    .then((response) => (response.ok ? response.json() : {}))
-    .catch(() => ({}))
-    .then((config) => {
-      authMode = config.auth === 'jwt' || config.auth === 'custom' ? config.auth : 'none';
-      showToken();
-      document.body.dataset.auth = authMode;
-      // A room in the address (http://127.0.0.1:8081/#myroom) is joined at once, with a token
-      // when one is needed: it never comes in the address.
-      if (location.hash.length > 1) {
-        ui.room.value = decodeURIComponent(location.hash.slice(1));
-        if (authMode === 'jwt') {
-          notice('This server needs a token: enter one and press Join.');
-          ui.token.focus();
-        } else {
-          ui.joinForm.requestSubmit();
-        }
+  ready.then(() => {
+    // For tests and debugging, with ?debug in the page's address: the client (its id, state,
+    // epoch, offset) and the WebSocket it opened last. Off by default: the client holds the token.
+    if (new URLSearchParams(location.search).has('debug')) {
+      window.lobbyDebug = {
+        get client() { return client; },
+        get socket() { return lastSocket; },
+      };
+    }
+    // A room in the address (http://127.0.0.1:8081/#myroom) is joined at once, with a token
+    // when one is needed: it never comes in the address.
+    if (location.hash.length > 1) {
+      ui.room.value = decodeURIComponent(location.hash.slice(1));
+      if (authMode === 'jwt') {
+        notice('This server needs a token: enter one and press Join.');
+        ui.token.focus();
+      } else {
+        ui.joinForm.requestSubmit();
       }
-    });
+    }
+  }, (e) => {
+    notice('The page could not load the client library: ' + (e && e.message) + '.', 'error');
+    ui.join.disabled = true;
+  });
 })();
