@@ -368,7 +368,7 @@ test('a connection cut mid-stream: the page resumes its session and shows every 
   const resumePort = await freePort();
   const resumeServer = await startServer({
     at: resumePort,
-    jvm: ['-Dlobby.recovery.grace=30s', '-Dlobby.history.size=100'],
+    jvm: ['-Dlobby.resumption.grace=30s', '-Dlobby.history.size=100'],
   });
   const proxy = await startProxy(resumePort);
   const pages = [];
