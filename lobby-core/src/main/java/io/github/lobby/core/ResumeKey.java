@@ -8,10 +8,10 @@ import java.util.Objects;
 
 /**
  * The secret with which a client resumes its session ({@code lobby.resumption}; PROTOCOL.md,
- * resuming a session): random per session, new on every resume, told only to the session's own
- * client in its {@code welcome}. Whoever knows it and the session id may take the session over, so
- * it never reaches a log line: {@link #toString()} hides it, and so does every record that holds
- * one.
+ * resuming a session): random per session, new on every resume (the key resumed with stays valid
+ * until the new one is used), told only to the session's own client in its {@code welcome}.
+ * Whoever knows it and the session id may take the session over, so it never reaches a log line:
+ * {@link #toString()} hides it, and so does every record that holds one.
  *
  * @param value the key as the client sends it back, 1 to {@value #MAX_LENGTH} characters
  */

@@ -205,6 +205,46 @@ class ResumeSocketTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("paths")
+  void aWelcomeLostWithItsConnectionDoesNotLoseTheSessionButOlderKeysNoLongerWork(
+      String path, int port) throws Exception {
+    String room = room("lost-welcome-" + path);
+    JdkClient witness = json(port, "/" + room);
+    next(witness, "welcome");
+    RawClient victim = raw(port, "/" + room);
+    JsonNode first = next(victim);
+    String id = first.get("id").asText();
+    next(witness, "joined");
+    victim.reset();
+
+    // The client resumes with its key; the server's welcome (with a new key) is lost with the
+    // connection, so the client knows only the key it resumed with.
+    RawClient lost = raw(port, "/" + room + "?" + resumeQuery(first));
+    JsonNode unseen = next(lost);
+    assertTrue(unseen.get("resumed").booleanValue(), unseen.toString());
+    lost.reset();
+    RawClient back = raw(port, "/" + room + "?" + resumeQuery(first));
+    JsonNode again = next(back);
+    assertTrue(again.get("resumed").booleanValue(), "the key resumed with still works: " + again);
+    assertEquals(id, again.get("id").asText());
+    back.reset();
+
+    // Now the key of the lost welcome is one resume old: it no longer works.
+    RawClient stale = raw(port, "/" + room + "?" + resumeQuery(unseen));
+    JsonNode refused = next(stale);
+    assertFalse(refused.get("resumed").booleanValue(), refused.toString());
+    assertNotEquals(id, refused.get("id").asText(), "a new session");
+    // The witness saw nobody leave or join but that new session.
+    JsonNode joined = parse(witness.next());
+    assertEquals("joined", joined.get("type").asText(), joined.toString());
+    assertEquals(refused.get("id").asText(), joined.get("id").asText());
+    witness.expectNothing();
+    stale.sendClose(1000);
+    stale.close();
+    witness.close();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("paths")
   void resumingAConnectionThatLooksOpenClosesItWith4002(String path, int port) throws Exception {
     String room = room("takeover-" + path);
     JdkClient witness = json(port, "/" + room);

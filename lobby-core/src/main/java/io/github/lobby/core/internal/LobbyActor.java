@@ -217,7 +217,8 @@ public final class LobbyActor extends AbstractBehavior<Object> {
             connect.transport(),
             user,
             key,
-            entry.refs()));
+            entry.refs(),
+            asked.key()));
     room.tell(
         new Room.Reattach(
             id, connect.transport(), session.narrow(), key, connect.recovery().orElse(null)));

@@ -57,7 +57,8 @@ final class Resumption {
   /**
    * Whether a connection may take over the session its client asks for: the session is on this node
    * and resumable, the connection asks for its room in JSON mode, for the same user (or both
-   * anonymous), with its key.
+   * anonymous), with its key, or with the key it was last resumed with (whose welcome, carrying
+   * the new key, may have been lost with its connection).
    *
    * @param session the session of that id here, or null
    * @param user the connection's user, or null
@@ -69,7 +70,14 @@ final class Resumption {
         && connect.mode() == Mode.JSON
         && session.room().equals(connect.room())
         && Objects.equals(session.user(), user)
-        && session.resumeKey().matches(asked.key());
+        && matchesEither(session, asked.key());
+  }
+
+  /** Compares with both keys, always both, so that the time taken tells nothing. */
+  private static boolean matchesEither(SessionDirectory.Entry session, ResumeKey asked) {
+    boolean current = session.resumeKey().matches(asked);
+    boolean previous = session.previousKey() != null && session.previousKey().matches(asked);
+    return current | previous;
   }
 
   /**

@@ -30,6 +30,10 @@ final class SessionDirectory {
    * @param user its user, or null when it is not authenticated
    * @param resumeKey the key its client may resume it with ({@code lobby.resumption}), or null when
    *     it cannot be resumed (resumption off, or classic mode)
+   * @param refs the answers to its client's refs, kept across resumes; null when not resumable
+   * @param previousKey the key its client last resumed it with, which also resumes it until the
+   *     client comes back with {@code resumeKey} (the welcome that carried {@code resumeKey} may
+   *     have been lost with its connection); null before the first resume
    */
   record Entry(
       ActorRef<SessionControl> ref,
@@ -38,7 +42,19 @@ final class SessionDirectory {
       Transport transport,
       String user,
       ResumeKey resumeKey,
-      SentRefs refs) {
+      SentRefs refs,
+      ResumeKey previousKey) {
+    Entry(
+        ActorRef<SessionControl> ref,
+        RoomId room,
+        Mode mode,
+        Transport transport,
+        String user,
+        ResumeKey resumeKey,
+        SentRefs refs) {
+      this(ref, room, mode, transport, user, resumeKey, refs, null);
+    }
+
     Entry(
         ActorRef<SessionControl> ref,
         RoomId room,
