@@ -165,15 +165,27 @@ public sealed interface ClientEvent {
    * A whisper named no live session.
    *
    * @param target the target exactly as the client wrote it
+   * @param ref the whisper's reference, or null when it had none
    */
-  record NoSession(String target) implements ClientEvent {}
+  record NoSession(String target, String ref) implements ClientEvent {
+    /** The answer to a whisper without a reference. */
+    public NoSession(String target) {
+      this(target, null);
+    }
+  }
 
   /**
    * A whisper to a user reached none of that user's sessions: the user has none, on any node.
    *
    * @param user the user id exactly as the client wrote it
+   * @param ref the whisper's reference, or null when it had none
    */
-  record NoUser(String user) implements ClientEvent {}
+  record NoUser(String user, String ref) implements ClientEvent {
+    /** The answer to a whisper without a reference. */
+    public NoUser(String user) {
+      this(user, null);
+    }
+  }
 
   /**
    * The client's new credential was accepted ({@link ClientRequest.Refresh}).
@@ -187,8 +199,28 @@ public sealed interface ClientEvent {
    *
    * @param code a stable machine-readable code, e.g. {@code bad_request}
    * @param message a human-readable description of the problem
+   * @param ref the reference of the client message this refuses, or null
    */
-  record Error(String code, String message) implements ClientEvent {}
+  record Error(String code, String message, String ref) implements ClientEvent {
+    /** An error that answers no reference. */
+    public Error(String code, String message) {
+      this(code, message, null);
+    }
+  }
+
+  /**
+   * A client message that carried a reference was done: its broadcast was handed to every member
+   * of the room (the sender's own copy before this), or its whisper was delivered. JSON mode only.
+   *
+   * @param ref the client's reference
+   * @param offset the broadcast's offset in the room's history, or null (no history, a whisper)
+   */
+  record Ack(String ref, Long offset) implements ClientEvent {
+    /** Rejects a null reference. */
+    public Ack {
+      Objects.requireNonNull(ref, "ref");
+    }
+  }
 
   /**
    * The room's history was lost (its sequencer's node left the cluster) or this node missed

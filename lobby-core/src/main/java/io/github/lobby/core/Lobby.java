@@ -196,8 +196,14 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    * nodes, answers {@code no_session} if none has it, and tells the sender {@link
    * Session.Processed#LOBBY} once the search has ended.
    */
-  record Whisper(SessionId from, String to, Payload msg, ActorRef<Session.Command> session)
-      implements Command {}
+  record Whisper(
+      SessionId from, String to, Payload msg, ActorRef<Session.Command> session, String ref)
+      implements Command {
+    /** A whisper without a client reference. */
+    Whisper(SessionId from, String to, Payload msg, ActorRef<Session.Command> session) {
+      this(from, to, msg, session, null);
+    }
+  }
 
   /**
    * A session whispers to a user while rooms span nodes: the Lobby has the federation deliver it to
@@ -206,9 +212,16 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    *
    * @param local how many of the user's sessions on this node the sender already reached
    * @param session the session actor that asks, to be told when done (not a successor of it)
+   * @param ref the client's reference, or null: with one, the session is told {@link
+   *     Session.Answered} with the answer instead
    */
   record WhisperUser(
-      SessionId from, String user, Payload msg, int local, ActorRef<Session.Command> session)
+      SessionId from,
+      String user,
+      Payload msg,
+      int local,
+      ActorRef<Session.Command> session,
+      String ref)
       implements Command {}
 
   private record SessionStopped(SessionId id, ActorRef<Session.Command> session)
@@ -229,6 +242,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    *
    * @param target the target as the sender wrote it, for the "no session" answer
    * @param session the session actor that asks, told when the search has ended
+   * @param ref the client's reference for its answer, or null; stays on this node
    */
   public record WhisperSearch(
       SessionId from,
@@ -236,7 +250,19 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       String target,
       RoomId room,
       Payload msg,
-      ActorRef<Session.Command> session) {}
+      ActorRef<Session.Command> session,
+      String ref) {
+    /** A search for a whisper without a client reference. */
+    public WhisperSearch(
+        SessionId from,
+        SessionId to,
+        String target,
+        RoomId room,
+        Payload msg,
+        ActorRef<Session.Command> session) {
+      this(from, to, target, room, msg, session, null);
+    }
+  }
 
   /** How a {@link WhisperSearch} ended; the {@link Federation} tells the Lobby. */
   public record WhisperSearched(WhisperSearch search, boolean found) implements PeerCommand {}
@@ -247,6 +273,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
    *
    * @param local how many of the user's sessions on this node got it
    * @param session the session actor that asks, told when the whisper is done
+   * @param ref the client's reference for its answer, or null; stays on this node
    */
   public record UserWhisper(
       SessionId from,
@@ -254,7 +281,19 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
       RoomId room,
       Payload msg,
       int local,
-      ActorRef<Session.Command> session) {}
+      ActorRef<Session.Command> session,
+      String ref) {
+    /** A whisper to a user without a client reference. */
+    public UserWhisper(
+        SessionId from,
+        String user,
+        RoomId room,
+        Payload msg,
+        int local,
+        ActorRef<Session.Command> session) {
+      this(from, user, room, msg, local, session, null);
+    }
+  }
 
   /**
    * How a {@link UserWhisper} ended: how many of the user's sessions on other nodes got it. The
@@ -458,13 +497,15 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     if (kept.remove(connect.room())) {
       metrics.roomAdded(); // a kept room has a member again
     }
-    ActorRef<Session.Command> session = spawnSession(id, connect, room.ref());
-    String user = userOf(connect);
     ResumeKey key = random != null && connect.mode() == Mode.JSON ? ResumeKey.random(random) : null;
+    // A resumable session's refs outlive its session actor; others' are the actor's own.
+    SentRefs refs = key != null ? new SentRefs(settings.resumption().refWindow()) : null;
+    ActorRef<Session.Command> session = spawnSession(id, connect, room.ref(), refs);
+    String user = userOf(connect);
     sessions.put(
         id,
         new SessionDirectory.Entry(
-            session, connect.room(), connect.mode(), connect.transport(), user, key));
+            session, connect.room(), connect.mode(), connect.transport(), user, key, refs));
     room.members().add(id);
     metrics.sessionAdded();
     // The room hears of the join before the session can send anything to it.
@@ -489,7 +530,7 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   /** Spawns and watches the session actor of a connection. */
   private ActorRef<Session.Command> spawnSession(
-      SessionId id, Connect connect, ActorRef<Room.Command> room) {
+      SessionId id, Connect connect, ActorRef<Room.Command> room, SentRefs refs) {
     ActorRef<Session.Command> session =
         // Anonymous: a named child costs a name string and longer name comparisons in the
         // children's tree on every spawn; the session id is in every log line instead.
@@ -507,7 +548,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
                     connect.mode(),
                     codecs.of(connect.mode()),
                     settings,
-                    metrics));
+                    metrics,
+                    refs));
     getContext().watchWith(session, new SessionStopped(id, session));
     return session;
   }
@@ -545,12 +587,12 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     getContext().unwatch(entry.ref());
     entry.ref().tell(Session.Superseded.INSTANCE);
     RoomEntry room = rooms.get(entry.room());
-    ActorRef<Session.Command> session = spawnSession(id, connect, room.ref());
+    ActorRef<Session.Command> session = spawnSession(id, connect, room.ref(), entry.refs());
     ResumeKey key = ResumeKey.random(random);
     sessions.put(
         id,
         new SessionDirectory.Entry(
-            session, entry.room(), Mode.JSON, connect.transport(), user, key));
+            session, entry.room(), Mode.JSON, connect.transport(), user, key, entry.refs()));
     room.ref()
         .tell(
             new Room.Resume(
@@ -714,11 +756,11 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
     Optional<SessionId> targetId = SessionId.parse(whisper.to());
     if (targetId.isEmpty()) {
       metrics.whisper("no_session");
-      noSession(whisper.from(), whisper.to());
-      whisper.session().tell(Session.Processed.LOBBY);
+      answerWhisper(whisper.from(), whisper.session(), whisper.ref(), false, whisper.to(), null);
     } else if (sessions.whisper(whisper.from(), targetId.get(), sender.room(), whisper.msg())) {
       metrics.whisper("delivered");
-      whisper.session().tell(Session.Processed.LOBBY); // it joined here meanwhile
+      // it joined here meanwhile
+      answerWhisper(whisper.from(), whisper.session(), whisper.ref(), true, whisper.to(), null);
     } else {
       metrics.whisper("remote");
       // Perhaps on another node. The answer carries the search, so that searches under way at the
@@ -731,7 +773,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
               whisper.to(),
               sender.room(),
               whisper.msg(),
-              whisper.session()));
+              whisper.session(),
+              whisper.ref()));
     }
     return this;
   }
@@ -744,12 +787,38 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
   }
 
   private Behavior<Command> onWhisperSearched(WhisperSearched searched) {
-    if (!searched.found()) {
-      noSession(searched.search().from(), searched.search().target());
-    }
+    WhisperSearch search = searched.search();
     // The session that asked, not one that resumed it since: its window is its own.
-    searched.search().session().tell(Session.Processed.LOBBY);
+    answerWhisper(
+        search.from(), search.session(), search.ref(), searched.found(), search.target(), null);
     return this;
+  }
+
+  /**
+   * Answers a whisper that the Lobby handled: {@code no_session} (or {@code no_user} when {@code
+   * user} is given) to the sender's client when nobody got it, and {@link Session.Processed#LOBBY}
+   * to the session actor that asked; with a client reference, both as one {@link
+   * Session.Answered}, which that session actor remembers and sends on.
+   */
+  private void answerWhisper(
+      SessionId from,
+      ActorRef<Session.Command> session,
+      String ref,
+      boolean delivered,
+      String target,
+      String user) {
+    if (ref == null) {
+      if (!delivered) {
+        tell(from, user != null ? new ClientEvent.NoUser(user) : new ClientEvent.NoSession(target));
+      }
+      session.tell(Session.Processed.LOBBY);
+      return;
+    }
+    ClientEvent answer =
+        delivered
+            ? new ClientEvent.Ack(ref, null)
+            : user != null ? new ClientEvent.NoUser(user, ref) : new ClientEvent.NoSession(target, ref);
+    session.tell(new Session.Answered(Session.Processed.LOBBY, ref, answer));
   }
 
   private Behavior<Command> onWhisperUser(WhisperUser whisper) {
@@ -764,7 +833,8 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
             sender.room(),
             whisper.msg(),
             whisper.local(),
-            whisper.session());
+            whisper.session(),
+            whisper.ref());
     if (!whispers.findUser(search)) {
       onUserWhispered(new UserWhispered(search, 0));
     }
@@ -773,13 +843,10 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
 
   private Behavior<Command> onUserWhispered(UserWhispered done) {
     UserWhisper whisper = done.whisper();
-    if (whisper.local() + done.delivered() == 0) {
-      metrics.whisper("no_session");
-      tell(whisper.from(), new ClientEvent.NoUser(whisper.user()));
-    } else {
-      metrics.whisper("delivered");
-    }
-    whisper.session().tell(Session.Processed.LOBBY);
+    boolean delivered = whisper.local() + done.delivered() > 0;
+    metrics.whisper(delivered ? "delivered" : "no_session");
+    answerWhisper(
+        whisper.from(), whisper.session(), whisper.ref(), delivered, null, whisper.user());
     return this;
   }
 
@@ -788,10 +855,6 @@ public final class Lobby extends AbstractBehavior<Lobby.Command> {
         .replyTo()
         .tell(sessions.whisperUser(whisper.from(), whisper.user(), whisper.room(), whisper.msg()));
     return this;
-  }
-
-  private void noSession(SessionId senderId, String to) {
-    tell(senderId, new ClientEvent.NoSession(to));
   }
 
   /** Tells one session of this node an event, in its mode. */

@@ -95,13 +95,25 @@ public record LobbySettings(
    * the same session ({@code lobby.recovery}; PROTOCOL.md, resuming a session): for {@code grace},
    * after which it leaves with reason {@code timeout}. At most {@code maxDetached} sessions wait at
    * once; beyond, the one that has waited longest leaves. Off when {@code grace} is zero.
+   *
+   * <p>Each session remembers the answers to the last {@code refWindow} client messages that
+   * carried a {@code ref}, so that a message its client sends again after a lost connection is
+   * answered again rather than broadcast twice; a resumed session keeps them.
    */
-  public record Resumption(Duration grace, int maxDetached) {
+  public record Resumption(Duration grace, int maxDetached, int refWindow) {
+    /** The default {@code recovery.ref-window}. */
+    public static final int REF_WINDOW = 256;
+
     /** The longest grace accepted. */
     public static final Duration MAX_GRACE = Duration.ofHours(1);
 
     /** No resumption: a lost connection leaves its room at once. */
     public static final Resumption OFF = new Resumption(Duration.ZERO, 10_000);
+
+    /** Resumption with the default {@code ref-window}. */
+    public Resumption(Duration grace, int maxDetached) {
+      this(grace, maxDetached, REF_WINDOW);
+    }
 
     /** Checks every value. */
     public Resumption {
@@ -112,6 +124,7 @@ public record LobbySettings(
                 + (grace.toMillis() % 1000 == 0 ? grace.toSeconds() + "s" : grace.toMillis() + "ms"));
       }
       atLeast(maxDetached, 1, "recovery.max-detached");
+      atLeast(refWindow, 1, "recovery.ref-window");
     }
 
     /** Whether a lost session waits for its client. */
@@ -214,6 +227,16 @@ public record LobbySettings(
     Objects.requireNonNull(inboundRateExceeded, "inbound-rate-exceeded");
     Objects.requireNonNull(history, "history");
     Objects.requireNonNull(resumption, "recovery");
+    if (resumption.refWindow() < inboundWindow) {
+      // A reference still being worked on must not be forgotten: its client could send it again
+      // and have it done twice. A session has at most inbound-window messages under way.
+      throw new IllegalArgumentException(
+          "recovery.ref-window ("
+              + resumption.refWindow()
+              + ") must be at least inbound-window ("
+              + inboundWindow
+              + ")");
+    }
     if (history.on()
         && (history.size() >= outboundBuffer || history.replayBytes() > outboundBufferBytes)) {
       // A client that recovers gets the whole history at once, after its welcome: the frames must
@@ -257,7 +280,10 @@ public record LobbySettings(
           unlimitedOrBytes(c, "max-inbound-bytes-per-second"),
           rateExceeded(c),
           history(c),
-          new Resumption(c.getDuration("recovery.grace"), c.getInt("recovery.max-detached")));
+          new Resumption(
+              c.getDuration("recovery.grace"),
+              c.getInt("recovery.max-detached"),
+              c.getInt("recovery.ref-window")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("invalid lobby configuration: " + e.getMessage(), e);
     }

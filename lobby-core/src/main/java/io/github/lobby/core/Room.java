@@ -111,9 +111,27 @@ final class Room extends AbstractBehavior<Room.Command> {
    * @param session the session actor that sent it, told {@link Session.Processed#ROOM} once it is
    *     handled: after a resume the member has a new session, which must not be acknowledged for
    *     what its predecessor sent
+   * @param ref the client's reference, or null: with one, the session is told {@link
+   *     Session.Answered} with an {@link ClientEvent.Ack} (carrying the offset) instead
    */
-  record Broadcast(SessionId from, Payload msg, long sent, ActorRef<Session.Command> session)
-      implements Command {}
+  record Broadcast(
+      SessionId from, Payload msg, long sent, ActorRef<Session.Command> session, String ref)
+      implements Command {
+    /** A broadcast without a client reference. */
+    Broadcast(SessionId from, Payload msg, long sent, ActorRef<Session.Command> session) {
+      this(from, msg, sent, session, null);
+    }
+
+    /** Tells the session that sent it that the room has handled it. */
+    void done(Long offset) {
+      if (ref == null) {
+        session.tell(Session.Processed.ROOM);
+      } else {
+        session.tell(
+            new Session.Answered(Session.Processed.ROOM, ref, new ClientEvent.Ack(ref, offset)));
+      }
+    }
+  }
 
   /** An admin publish under the server id; the reply counts the sessions that got it. */
   record Publish(SessionId serverId, Payload msg, ActorRef<Lobby.Published> replyTo)
@@ -218,7 +236,8 @@ final class Room extends AbstractBehavior<Room.Command> {
       Payload msg,
       long sent,
       ActorRef<Session.Command> session,
-      ActorRef<Lobby.Published> published) {}
+      ActorRef<Lobby.Published> published,
+      String ref) {}
 
   static Behavior<Command> create(
       RoomId room, Codecs codecs, Federation federation, Duration heartbeat, LobbyMetrics metrics) {
@@ -365,7 +384,18 @@ final class Room extends AbstractBehavior<Room.Command> {
       }
       leftWhileWaiting.add(leave.id());
     } else if (command instanceof Broadcast broadcast) {
-      broadcast.session().tell(Session.Processed.ROOM);
+      if (broadcast.ref() == null) {
+        broadcast.session().tell(Session.Processed.ROOM);
+      } else {
+        String ref = broadcast.ref();
+        broadcast
+            .session()
+            .tell(
+                new Session.Answered(
+                    Session.Processed.ROOM,
+                    ref,
+                    new ClientEvent.Error("unavailable", "room unavailable; try again", ref)));
+      }
     } else if (command instanceof ListMembers request) {
       request.session().tell(Session.Processed.ROOM);
     } else if (command instanceof Publish publish) {
@@ -594,17 +624,19 @@ final class Room extends AbstractBehavior<Room.Command> {
               broadcast.msg(),
               broadcast.sent(),
               broadcast.session(),
-              null));
+              null,
+              broadcast.ref()));
     } else if (sender != null) {
+      Long offset = null;
       try {
-        Long offset = keep(broadcast.from(), broadcast.msg());
+        offset = keep(broadcast.from(), broadcast.msg());
         int accepted =
             fanOut(new ClientEvent.Message(broadcast.from(), room, broadcast.msg(), offset));
         metrics.broadcast(accepted, broadcast.sent());
         peers.publish(new PeerEvent.Message(peers.node(), broadcast.from(), broadcast.msg()));
       } finally {
         // Even if the fan-out failed (the room resumes): the sender's window must not shrink.
-        broadcast.session().tell(Session.Processed.ROOM);
+        broadcast.done(offset);
       }
     } else {
       getContext().getLog().debug("Dropped broadcast from {}, not a member of {}", broadcast.from(), room);
@@ -615,7 +647,8 @@ final class Room extends AbstractBehavior<Room.Command> {
   private Behavior<Command> onPublish(Publish publish) {
     if (sequenced) {
       toSequencer(
-          new Pending(++lastSeq, publish.serverId(), publish.msg(), 0, null, publish.replyTo()));
+          new Pending(
+              ++lastSeq, publish.serverId(), publish.msg(), 0, null, publish.replyTo(), null));
       return this;
     }
     Long offset = keep(publish.serverId(), publish.msg());
@@ -763,7 +796,7 @@ final class Room extends AbstractBehavior<Room.Command> {
       history.add(new RoomHistory.Entry(s.offset(), s.from(), s.msg(), beats));
       int accepted = fanOut(new ClientEvent.Message(s.from(), room, s.msg(), s.offset()));
       if (ours) {
-        done(s.seq(), accepted);
+        done(s.seq(), accepted, s.offset());
       } else {
         metrics.peerEvent("Sequenced");
       }
@@ -777,20 +810,28 @@ final class Room extends AbstractBehavior<Room.Command> {
         peers.resync();
       }
       if (ours) {
-        done(s.seq(), 0); // delivered with the history
+        done(s.seq(), 0, s.offset()); // delivered with the history
       }
     }
     // An offset already had: the history asked for after a gap brought it.
   }
 
   /** This room's broadcasts up to {@code seq} came back: acknowledges or answers each. */
-  private void done(long seq, int accepted) {
+  private void done(long seq, int accepted, Long offset) {
     while (!pending.isEmpty() && pending.peekFirst().seq() <= seq) {
       Pending p = pending.pollFirst();
       int count = p.seq() == seq ? accepted : 0;
       if (p.session() != null) {
         metrics.broadcast(count, p.sent());
-        p.session().tell(Session.Processed.ROOM);
+        if (p.ref() == null) {
+          p.session().tell(Session.Processed.ROOM);
+        } else {
+          Long at = p.seq() == seq ? offset : null; // an earlier one came with the history
+          p.session()
+              .tell(
+                  new Session.Answered(
+                      Session.Processed.ROOM, p.ref(), new ClientEvent.Ack(p.ref(), at)));
+        }
       } else {
         metrics.adminPush();
         p.published().tell(new Lobby.Published(room, count));

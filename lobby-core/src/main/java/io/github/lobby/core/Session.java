@@ -142,6 +142,24 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
    */
   private record Refreshed(AuthResult result, long due, int sequence) implements Command {}
 
+  /**
+   * The room ({@code by} {@code ROOM}) or the Lobby ({@code LOBBY}) has finished a request whose
+   * client message carried a {@code ref}, like {@link Processed}, with the answer for the client:
+   * an {@link ClientEvent.Ack} or an error carrying the ref.
+   */
+  record Answered(Processed by, String ref, ClientEvent answer) implements Command {}
+
+  /**
+   * The answer to a {@code ref} that this session's client sent again while a predecessor of this
+   * session actor (before a resume) was still working on it; sent by that predecessor.
+   */
+  private record RefAnswered(ClientEvent answer) implements Command {}
+
+  /** A superseded session actor gave up waiting for the answers to its last refs. */
+  private enum DrainEnded implements Command {
+    INSTANCE
+  }
+
   /** An acknowledgement held back by the rate limit is due. */
   private enum AckDue implements Command {
     INSTANCE
@@ -199,6 +217,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
   private DueTimes deferred;
   private Cancellable ackTimer;
   private final LobbyMetrics metrics;
+  /** The answers to the client's recent refs; given by the Lobby when resumable, else on demand. */
+  private SentRefs refs;
+  private final int refWindow;
+  /** Requests with a ref that this actor handed to the room or the Lobby, not yet answered. */
+  private int refsUnderWay;
 
   static Behavior<Command> create(
       SessionId id,
@@ -212,7 +235,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       Mode mode,
       WireCodec codec,
       LobbySettings settings,
-      LobbyMetrics metrics) {
+      LobbyMetrics metrics,
+      SentRefs refs) {
     return Behaviors.setup(
         context ->
             new Session(
@@ -228,7 +252,8 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
                 mode,
                 codec,
                 settings,
-                metrics));
+                metrics,
+                refs));
   }
 
   private Session(
@@ -244,8 +269,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       Mode mode,
       WireCodec codec,
       LobbySettings settings,
-      LobbyMetrics metrics) {
+      LobbyMetrics metrics,
+      SentRefs refs) {
     super(context);
+    this.refs = refs;
+    this.refWindow = settings.resumption().refWindow();
     this.json = mode == Mode.JSON;
     this.credential = auth == null ? null : new Credential(auth);
     this.mayPublish = auth == null || auth.grant().mayPublish();
@@ -283,6 +311,11 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
       return onProcessed(withRoom);
     } else if (message == Processed.LOBBY) {
       return onProcessed(withLobby);
+    } else if (message instanceof Answered answered) {
+      return onAnswered(answered);
+    } else if (message instanceof RefAnswered answered) {
+      answer(answered.answer());
+      return this;
     } else if (message == AckDue.INSTANCE) {
       return onAckDue();
     } else if (message instanceof Refreshed refreshed) {
@@ -328,32 +361,46 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     }
     ClientRequest request = decode(text.text());
     if (request instanceof ClientRequest.Broadcast broadcast) {
+      if (broadcast.ref() != null && !firstTime(broadcast.ref(), due)) {
+        return this;
+      }
       if (mayPublish) {
         roomRef.tell(
-            new Room.Broadcast(id, broadcast.msg(), metrics.now(), getContext().getSelf()));
+            new Room.Broadcast(
+                id, broadcast.msg(), metrics.now(), getContext().getSelf(), broadcast.ref()));
         withRoom = DueTimes.add(withRoom, due);
+        if (broadcast.ref() != null) {
+          refsUnderWay++;
+        }
       } else {
         debug("Session {} may not broadcast to room {}", id, room);
         if (json) { // classic clients have no error frame: they are not told
-          answer(
+          answerRef(
+              broadcast.ref(),
               new ClientEvent.Error(
                   AuthResult.Status.FORBIDDEN.code(),
-                  "this session may not broadcast to room " + room.value()));
+                  "this session may not broadcast to room " + room.value(),
+                  broadcast.ref()));
         }
         acknowledgeAt(due);
       }
     } else if (request instanceof ClientRequest.WhisperUser whisper) {
-      onWhisperUser(whisper, due);
+      if (whisper.ref() == null || firstTime(whisper.ref(), due)) {
+        onWhisperUser(whisper, due);
+      }
     } else if (request instanceof ClientRequest.Refresh refresh) {
       onRefresh(refresh, due);
     } else if (request == ClientRequest.ListMembers.INSTANCE) {
       roomRef.tell(new Room.ListMembers(id, getContext().getSelf()));
       withRoom = DueTimes.add(withRoom, due);
     } else if (request instanceof ClientRequest.Whisper whisper) {
-      onWhisper(whisper, due);
+      if (whisper.ref() == null || firstTime(whisper.ref(), due)) {
+        onWhisper(whisper, due);
+      }
     } else if (request instanceof ClientRequest.Invalid invalid) {
       debug("Session {} sent an invalid frame: {}", id, LogText.escape(invalid.message()));
-      answer(new ClientEvent.Error(invalid.code(), invalid.message()));
+      // Not remembered under its ref: the same frame sent again is as invalid again.
+      answer(new ClientEvent.Error(invalid.code(), invalid.message(), invalid.ref()));
       acknowledgeAt(due);
     }
     return this;
@@ -365,16 +412,24 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
    */
   private void onWhisper(ClientRequest.Whisper whisper, long due) {
     Optional<SessionId> target = SessionId.parse(whisper.to());
+    String ref = whisper.ref();
     if (target.isPresent() && directory.whisper(id, target.get(), room, whisper.msg())) {
       metrics.whisper("delivered");
+      if (ref != null) {
+        answerRef(ref, new ClientEvent.Ack(ref, null));
+      }
       acknowledgeAt(due);
     } else if (target.isPresent() && federated) {
       // counted by the Lobby
-      lobby.tell(new Lobby.Whisper(id, whisper.to(), whisper.msg(), getContext().getSelf()));
+      lobby.tell(
+          new Lobby.Whisper(id, whisper.to(), whisper.msg(), getContext().getSelf(), ref));
       withLobby = DueTimes.add(withLobby, due);
+      if (ref != null) {
+        refsUnderWay++;
+      }
     } else {
       metrics.whisper("no_session");
-      answer(new ClientEvent.NoSession(whisper.to()));
+      answerRef(ref, new ClientEvent.NoSession(whisper.to(), ref));
       acknowledgeAt(due);
     }
   }
@@ -386,17 +441,25 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
    */
   private void onWhisperUser(ClientRequest.WhisperUser whisper, long due) {
     int local = directory.whisperUser(id, whisper.user(), room, whisper.msg());
+    String ref = whisper.ref();
     if (federated) {
       lobby.tell(
-          new Lobby.WhisperUser(id, whisper.user(), whisper.msg(), local, getContext().getSelf()));
+          new Lobby.WhisperUser(
+              id, whisper.user(), whisper.msg(), local, getContext().getSelf(), ref));
       withLobby = DueTimes.add(withLobby, due);
+      if (ref != null) {
+        refsUnderWay++;
+      }
       return;
     }
     if (local == 0) {
       metrics.whisper("no_session");
-      answer(new ClientEvent.NoUser(whisper.user()));
+      answerRef(ref, new ClientEvent.NoUser(whisper.user(), ref));
     } else {
       metrics.whisper("delivered");
+      if (ref != null) {
+        answerRef(ref, new ClientEvent.Ack(ref, null));
+      }
     }
     acknowledgeAt(due);
   }
@@ -536,6 +599,60 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     if (offer(transport, getContext().getSelf(), frame)) {
       metrics.delivered(1, frame.utf8().length());
     }
+  }
+
+  /**
+   * Looks up a client message's {@code ref}: true when it is new, to be done now; otherwise the
+   * message was sent before, and is answered again (or, still under way in a predecessor, when
+   * that one is done), and acknowledged, without being done twice.
+   */
+  private boolean firstTime(String ref, long due) {
+    if (refs == null) {
+      refs = new SentRefs(refWindow);
+    }
+    SentRefs.Seen seen = refs.begin(ref, getContext().getSelf());
+    if (seen == SentRefs.New.INSTANCE) {
+      return true;
+    }
+    debug("Session {} sent ref {} again", id, LogText.escape(ref));
+    if (seen instanceof SentRefs.Done done) {
+      answer(done.answer());
+    }
+    acknowledgeAt(due);
+    return false;
+  }
+
+  /**
+   * Answers a client message at once: remembered under its {@code ref} when it has one (null: an
+   * answer without a ref, not remembered).
+   */
+  private void answerRef(String ref, ClientEvent answer) {
+    if (ref != null) {
+      finishRef(ref, answer);
+    } else {
+      answer(answer);
+    }
+  }
+
+  /**
+   * Remembers the answer to a ref and sends it: to this actor's client while it has its
+   * connection, and to the session actor that waits for it (a successor whose client sent the
+   * ref again).
+   */
+  private void finishRef(String ref, ClientEvent answer) {
+    ActorRef<Command> waiting = refs.finish(ref, answer);
+    if (!transportDone) {
+      answer(answer);
+    }
+    if (waiting != null && !waiting.equals(getContext().getSelf())) {
+      waiting.tell(new RefAnswered(answer));
+    }
+  }
+
+  private Behavior<Command> onAnswered(Answered answered) {
+    refsUnderWay--;
+    finishRef(answered.ref(), answered.answer());
+    return onProcessed(answered.by() == Processed.ROOM ? withRoom : withLobby);
   }
 
   /** Decodes with the mode's codec; a codec that throws must not take the session down. */
@@ -705,7 +822,14 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     lobby.tell(new Lobby.Detached(id, getContext().getSelf()));
     debug("Session {} waits for its client to resume it", id);
     return Behaviors.receiveMessage(
-        message -> message == Superseded.INSTANCE ? Behaviors.stopped() : Behaviors.same());
+        message -> {
+          if (message instanceof Answered answered) {
+            refsUnderWay--;
+            finishRef(answered.ref(), answered.answer()); // for its client's next connection
+            return Behaviors.same();
+          }
+          return message == Superseded.INSTANCE ? drainRefs() : Behaviors.same();
+        });
   }
 
   private Behavior<Command> onSuperseded() {
@@ -713,7 +837,28 @@ public final class Session extends AbstractMatchingBehavior<Session.Command> {
     debug("Session {} was resumed on another connection", id);
     transport.close(CloseCodes.SESSION_RESUMED, "session resumed");
     transportDone = true;
-    return Behaviors.stopped();
+    cancelTimers();
+    return drainRefs();
+  }
+
+  /**
+   * A successor serves the client now. Requests with a ref that this actor handed to the room or
+   * the Lobby are still answered to it: it waits for those answers, for the successor (whose
+   * client may send them again), for at most {@code client-timeout}, then stops.
+   */
+  private Behavior<Command> drainRefs() {
+    if (refsUnderWay <= 0) {
+      return Behaviors.stopped();
+    }
+    getContext().scheduleOnce(clientTimeout, getContext().getSelf(), DrainEnded.INSTANCE);
+    return Behaviors.receiveMessage(
+        message -> {
+          if (message instanceof Answered answered) {
+            finishRef(answered.ref(), answered.answer());
+            return --refsUnderWay <= 0 ? Behaviors.stopped() : Behaviors.same();
+          }
+          return message == DrainEnded.INSTANCE ? Behaviors.stopped() : Behaviors.same();
+        });
   }
 
   private Behavior<Command> onClientFailed(ClientFailed failed) {

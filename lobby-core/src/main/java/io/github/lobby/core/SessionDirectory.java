@@ -27,7 +27,18 @@ final class SessionDirectory {
       Mode mode,
       Transport transport,
       String user,
-      ResumeKey resumeKey) {
+      ResumeKey resumeKey,
+      SentRefs refs) {
+    Entry(
+        ActorRef<Session.Command> ref,
+        RoomId room,
+        Mode mode,
+        Transport transport,
+        String user,
+        ResumeKey resumeKey) {
+      this(ref, room, mode, transport, user, resumeKey, null);
+    }
+
     Entry(ActorRef<Session.Command> ref, RoomId room, Mode mode, Transport transport, String user) {
       this(ref, room, mode, transport, user, null);
     }

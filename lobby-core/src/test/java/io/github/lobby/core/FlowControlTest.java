@@ -53,7 +53,8 @@ class FlowControlTest {
             Mode.CLASSIC,
             TestCodec.CODECS.classic(),
             settings,
-            LobbyMetrics.NONE));
+            LobbyMetrics.NONE,
+            null));
   }
 
   static LobbySettings settings() {

@@ -45,6 +45,10 @@ final class TestCodec implements WireCodec {
       String[] parts = text.split(" ", 3);
       return new ClientRequest.Whisper(parts[1], new Payload.Text(parts.length > 2 ? parts[2] : ""));
     }
+    if (text.startsWith("ref ")) {
+      String[] parts = text.split(" ", 3);
+      return new ClientRequest.Broadcast(new Payload.Text(parts[2]), parts[1]);
+    }
     if (text.startsWith("json ")) {
       return new ClientRequest.Broadcast(new Payload.Json(text.substring(5)));
     }

@@ -63,6 +63,9 @@ public final class ClassicCodec implements WireCodec {
     } else if (event instanceof ClientEvent.HistoryReset r) {
       // Classic clients have no history; rooms never send them this. Rendered for completeness.
       return "history reset";
+    } else if (event instanceof ClientEvent.Ack a) {
+      // Classic clients send no references; rendered for completeness.
+      return "ack " + a.ref();
     }
     throw new IllegalArgumentException("unknown event " + event.getClass().getName());
   }

@@ -105,8 +105,16 @@ public final class JsonModeCodec implements WireCodec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Refreshed(String type, @JsonProperty("expires_at") String expiresAt) {}
 
-  @JsonPropertyOrder({"type", "code", "message"})
-  record Error(String type, String code, String message) {}
+  @JsonPropertyOrder({"type", "code", "message", "ref"})
+  record Error(
+      String type,
+      String code,
+      String message,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String ref) {}
+
+  @JsonPropertyOrder({"type", "ref", "offset"})
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Ack(String type, String ref, Long offset) {}
 
   @JsonPropertyOrder({"type", "code", "message", "epoch", "offset"})
   record HistoryReset(String type, String code, String message, String epoch, long offset) {}
@@ -143,14 +151,16 @@ public final class JsonModeCodec implements WireCodec {
     } else if (event instanceof ClientEvent.Members m) {
       return new Members("members", m.room().value(), ids(m.members()), WireJson.users(m.users()));
     } else if (event instanceof ClientEvent.NoSession n) {
-      return new Error("error", "no_session", "no session " + n.target());
+      return new Error("error", "no_session", "no session " + n.target(), n.ref());
     } else if (event instanceof ClientEvent.NoUser n) {
-      return new Error("error", "no_user", "no session of user " + shorten(n.user()));
+      return new Error("error", "no_user", "no session of user " + shorten(n.user()), n.ref());
     } else if (event instanceof ClientEvent.Refreshed r) {
       return new Refreshed(
           "refreshed", r.expiresAt() == null ? null : r.expiresAt().toString());
     } else if (event instanceof ClientEvent.Error e) {
-      return new Error("error", e.code(), e.message());
+      return new Error("error", e.code(), e.message(), e.ref());
+    } else if (event instanceof ClientEvent.Ack a) {
+      return new Ack("ack", a.ref(), a.offset());
     } else if (event instanceof ClientEvent.HistoryReset r) {
       return new HistoryReset(
           "error",
@@ -198,11 +208,25 @@ public final class JsonModeCodec implements WireCodec {
   }
 
   private static ClientRequest message(JsonNode node) {
+    JsonNode ref = node.get("ref");
+    if (ref != null && !validRef(ref)) {
+      return invalid(BAD_REF);
+    }
+    String r = ref == null ? null : ref.textValue();
     JsonNode msg = node.get("msg");
     if (msg == null) {
-      return invalid("a message needs a field \"msg\"");
+      return invalid("a message needs a field \"msg\"", r);
     }
-    return new ClientRequest.Broadcast(WireJson.payload(msg));
+    return new ClientRequest.Broadcast(WireJson.payload(msg), r);
+  }
+
+  private static final String BAD_REF = "\"ref\" must be a string of 1 to 64 characters";
+
+  /** A client's reference: a string of 1 to {@link ClientRequest#MAX_REF_LENGTH} characters. */
+  private static boolean validRef(JsonNode ref) {
+    return ref.isTextual()
+        && !ref.textValue().isEmpty()
+        && ref.textValue().length() <= ClientRequest.MAX_REF_LENGTH;
   }
 
   private static ClientRequest refresh(JsonNode node) {
@@ -214,31 +238,41 @@ public final class JsonModeCodec implements WireCodec {
   }
 
   private static ClientRequest whisper(JsonNode node) {
+    JsonNode ref = node.get("ref");
+    if (ref != null && !validRef(ref)) {
+      return invalid(BAD_REF);
+    }
+    String r = ref == null ? null : ref.textValue();
     JsonNode user = node.get("user");
     if (user != null && node.get("to") == null) {
       if (!user.isTextual() || user.textValue().isEmpty()
           || user.textValue().length() > Principal.MAX_USER_LENGTH) {
-        return invalid("a whisper's \"user\" must be a user id (a string of 1 to 256 characters)");
+        return invalid(
+            "a whisper's \"user\" must be a user id (a string of 1 to 256 characters)", r);
       }
       JsonNode msg = node.get("msg");
       if (msg == null) {
-        return invalid("a whisper needs a field \"msg\"");
+        return invalid("a whisper needs a field \"msg\"", r);
       }
-      return new ClientRequest.WhisperUser(user.textValue(), WireJson.payload(msg));
+      return new ClientRequest.WhisperUser(user.textValue(), WireJson.payload(msg), r);
     }
     JsonNode to = node.get("to");
     if (to == null || !to.isTextual() || SessionId.parse(to.textValue()).isEmpty()) {
-      return invalid("a whisper needs a field \"to\" holding a session id (a UUID)");
+      return invalid("a whisper needs a field \"to\" holding a session id (a UUID)", r);
     }
     JsonNode msg = node.get("msg");
     if (msg == null) {
-      return invalid("a whisper needs a field \"msg\"");
+      return invalid("a whisper needs a field \"msg\"", r);
     }
-    return new ClientRequest.Whisper(to.textValue(), WireJson.payload(msg));
+    return new ClientRequest.Whisper(to.textValue(), WireJson.payload(msg), r);
   }
 
   private static ClientRequest invalid(String message) {
-    return new ClientRequest.Invalid(BAD_REQUEST, message);
+    return invalid(message, null);
+  }
+
+  private static ClientRequest invalid(String message, String ref) {
+    return new ClientRequest.Invalid(BAD_REQUEST, message, ref);
   }
 
   /** Keeps echoed client input short, so an error frame never grows with the request. */
