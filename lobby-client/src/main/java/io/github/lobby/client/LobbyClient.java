@@ -324,8 +324,8 @@ public final class LobbyClient {
 
     /**
      * How many sends may be written and not yet answered; the others wait in the queue. It must
-     * not exceed the server's {@code lobby.recovery.ref-window}: a send resent after a resume must still
-     * be remembered there to be answered rather than broadcast again. Default {@value
+     * not exceed the server's {@code lobby.recovery.ref-window}: a send resent after a resume
+     * must still be remembered there to be answered rather than broadcast again. Default {@value
      * #DEFAULT_MAX_IN_FLIGHT}.
      */
     public Builder maxInFlight(int maxInFlight) {
@@ -735,7 +735,8 @@ public final class LobbyClient {
       case 400 ->
           stop(refused(LobbyClientException.BAD_REQUEST, "the server refused the upgrade", error));
       case 403 ->
-          stop(refused(LobbyClientException.FORBIDDEN, "the token does not allow this room", error));
+          stop(
+              refused(LobbyClientException.FORBIDDEN, "the token does not allow this room", error));
       case 401 -> {
         if (tokenSupplier == null) {
           stop(
