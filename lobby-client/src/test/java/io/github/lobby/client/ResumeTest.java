@@ -1,0 +1,348 @@
+package io.github.lobby.client;
+
+import static io.github.lobby.client.Recorder.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lobby.testkit.LobbyServerExtension;
+import io.github.lobby.testkit.TestClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The client on a server that keeps a history and resumes sessions: a connection cut without a
+ * Close (through {@link TcpProxy}) comes back as the same session with exactly what it missed,
+ * through any number of cuts; acknowledged sends are broadcast once through cuts; the queue is
+ * bounded while offline; {@code close()} during backoff stops it; 4002 stops it.
+ */
+class ResumeTest {
+
+  static final Duration WAIT = Duration.ofSeconds(15);
+
+  @RegisterExtension
+  static final LobbyServerExtension server =
+      LobbyServerExtension.create()
+          .withConfig("lobby.history.size = 600\nlobby.recovery.grace = 30s\n");
+
+  private static final AtomicInteger rooms = new AtomicInteger();
+  private final List<LobbyClient> clients = new ArrayList<>();
+  private final List<TcpProxy> proxies = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    clients.forEach(LobbyClient::close);
+    proxies.forEach(TcpProxy::close);
+  }
+
+  static String room() {
+    return "resume-" + rooms.incrementAndGet();
+  }
+
+  TcpProxy proxy() throws Exception {
+    TcpProxy proxy = new TcpProxy(server.port());
+    proxies.add(proxy);
+    return proxy;
+  }
+
+  LobbyClient.Builder builder(java.net.URI base, String room, Recorder recorder) {
+    return LobbyClient.builder(base, room).listener(recorder);
+  }
+
+  LobbyClient connect(LobbyClient.Builder builder) {
+    LobbyClient client = builder.build();
+    clients.add(client);
+    join(client.connect());
+    return client;
+  }
+
+  static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The code of the LobbyClientException a stage failed with. */
+  static String failure(java.util.concurrent.CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return assertInstanceOf(LobbyClientException.class, e.getCause()).code();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("the stage completed");
+  }
+
+  /** Cuts the proxy's connection once the client is open, so that the cut is a lost session. */
+  static void cutWhenOpen(LobbyClient client, TcpProxy proxy) {
+    await(WAIT, "the client open", () -> client.state() == LobbyClient.State.OPEN);
+    assertEquals(1, proxy.cut());
+  }
+
+  @Test
+  void aCutWithoutACloseResumesTheSessionWithTheMissedMessagesOnceAndPeersSeeNothing()
+      throws Exception {
+    String room = room();
+    Recorder bobEvents = new Recorder();
+    LobbyClient bob = connect(builder(server.ws("").resolve("/"), room, bobEvents));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+    String id = client.id().orElseThrow();
+    await(WAIT, "bob sees alice", () -> bobEvents.joined.size() == 1);
+
+    for (int i = 0; i < 3; i++) {
+      join(bob.send(i));
+    }
+    await(WAIT, "alice gets 3", () -> alice.messages.size() == 3);
+
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy);
+    await(WAIT, "alice reconnecting", () -> client.state() == LobbyClient.State.RECONNECTING);
+    for (int i = 3; i < 8; i++) {
+      join(bob.send(i));
+    }
+    proxy.refuse(false);
+    await(WAIT, "alice gets 8", () -> alice.messages.size() == 8);
+    Thread.sleep(200); // nothing more may come
+
+    assertEquals(IntStream.range(0, 8).boxed().toList(), alice.values());
+    assertEquals(id, client.id().orElseThrow());
+    Welcome resumed = alice.welcomes.get(alice.welcomes.size() - 1);
+    assertEquals(true, resumed.resumed().orElseThrow(), resumed.toString());
+    assertEquals(true, resumed.recovered().orElseThrow(), resumed.toString());
+    assertEquals(id, resumed.id());
+    assertEquals(List.of(), alice.resets);
+    assertEquals(8, client.offset().orElseThrow());
+    List<Long> offsets = alice.messages.stream().map(m -> m.offset().orElseThrow()).toList();
+    assertEquals(LongRange.of(1, 8), offsets);
+    assertEquals(1, bobEvents.joined.size());
+    assertEquals(id, bobEvents.joined.get(0).id());
+    assertEquals(List.of(), bobEvents.left);
+    assertEquals(
+        List.of(
+            LobbyClient.State.CONNECTING,
+            LobbyClient.State.OPEN,
+            LobbyClient.State.RECONNECTING,
+            LobbyClient.State.OPEN),
+        alice.states);
+  }
+
+  @Test
+  void twentyRandomCutsWhileAPeerPublishes500MessagesLoseAndDoubleNone() throws Exception {
+    String room = room();
+    Recorder bobEvents = new Recorder();
+    LobbyClient bob = connect(builder(server.ws("").resolve("/"), room, bobEvents));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+    String id = client.id().orElseThrow();
+
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int i = 0; i < 500; i++) {
+                join(bob.send(i));
+                sleep(4);
+              }
+            });
+    Random random = new Random();
+    int cuts = 0;
+    while (cuts < 20) {
+      sleep(20 + random.nextInt(80));
+      cutWhenOpen(client, proxy);
+      cuts++;
+    }
+    publishing.get(30, TimeUnit.SECONDS);
+    await(WAIT, () -> "alice gets 500, has " + alice.messages.size(), () -> alice.messages.size() >= 500);
+    Thread.sleep(200);
+
+    assertEquals(IntStream.range(0, 500).boxed().toList(), alice.values());
+    assertEquals(id, client.id().orElseThrow());
+    assertEquals(List.of(), alice.resets);
+    assertEquals(21, alice.welcomes.size());
+    assertTrue(alice.welcomes.stream().skip(1).allMatch(w -> w.resumed().orElse(false)));
+    assertEquals(1, bobEvents.joined.size());
+    assertEquals(List.of(), bobEvents.left);
+  }
+
+  @Test
+  void threeHundredAcknowledgedSendsThroughTenCutsAreBroadcastOnceInOrder() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(builder(server.ws("").resolve("/"), room, observer));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice).maxQueued(300));
+    String id = client.id().orElseThrow();
+
+    List<CompletableFuture<Ack>> acks = new ArrayList<>();
+    CompletableFuture<Void> publishing =
+        CompletableFuture.runAsync(
+            () -> {
+              for (int i = 0; i < 300; i++) {
+                acks.add(client.send(i).toCompletableFuture());
+                sleep(3);
+              }
+            });
+    Random random = new Random();
+    for (int cuts = 0; cuts < 10; cuts++) {
+      sleep(30 + random.nextInt(60));
+      cutWhenOpen(client, proxy);
+    }
+    publishing.get(30, TimeUnit.SECONDS);
+    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+    await(WAIT, "the observer gets 300", () -> observer.messages.size() >= 300);
+    Thread.sleep(200);
+
+    assertEquals(IntStream.range(0, 300).boxed().toList(), observer.values());
+    assertTrue(observer.messages.stream().allMatch(m -> m.id().equals(id)));
+    // Each ack names the offset its message had in the room.
+    List<Long> acked = acks.stream().map(a -> a.join().offset().orElseThrow()).toList();
+    List<Long> seen = observer.messages.stream().map(m -> m.offset().orElseThrow()).toList();
+    assertEquals(seen, acked);
+    assertEquals(IntStream.range(0, 300).boxed().toList(), alice.values());
+    assertEquals(11, alice.welcomes.size());
+    assertEquals(id, client.id().orElseThrow());
+  }
+
+  @Test
+  void sendsWaitWhileOfflineUpToMaxQueuedAndGoOutInOrderAfterTheWelcome() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(builder(server.ws("").resolve("/"), room, observer));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice).maxQueued(5));
+
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy);
+    await(WAIT, "alice reconnecting", () -> client.state() == LobbyClient.State.RECONNECTING);
+    List<CompletableFuture<Ack>> queued = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      queued.add(client.send(i).toCompletableFuture());
+    }
+    assertEquals(LobbyClientException.QUEUE_FULL, failure(client.send(5)));
+    assertFalse(queued.stream().anyMatch(CompletableFuture::isDone));
+    Thread.sleep(100);
+    assertEquals(List.of(), observer.messages);
+
+    proxy.refuse(false);
+    for (CompletableFuture<Ack> ack : queued) {
+      join(ack);
+    }
+    await(WAIT, "the observer gets 5", () -> observer.messages.size() == 5);
+    assertEquals(List.of(0, 1, 2, 3, 4), observer.values());
+    join(client.send(6));
+    await(WAIT, "the observer gets 6", () -> observer.messages.size() == 6);
+    assertEquals(6, observer.values().get(5));
+  }
+
+  @Test
+  void closeDuringBackoffStopsReconnecting() throws Exception {
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room(), alice));
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy);
+    await(WAIT, "two refused attempts", () -> proxy.attempts() >= 3);
+    CompletableFuture<Ack> queued = client.send("never").toCompletableFuture();
+    join(client.close());
+    int attempts = proxy.attempts();
+    assertEquals(LobbyClient.State.CLOSED, client.state());
+    assertEquals(LobbyClientException.CLOSED, failure(queued));
+    assertEquals(LobbyClientException.CLOSED, failure(client.send("after")));
+    assertEquals(LobbyClientException.CLOSED, failure(client.members()));
+    Thread.sleep(1500);
+    assertEquals(attempts, proxy.attempts());
+    assertEquals(LobbyClient.State.CLOSED, alice.states.get(alice.states.size() - 1));
+    assertTrue(client.closeCause().isEmpty());
+  }
+
+  @Test
+  void anotherConnectionResumingTheSessionCloses4002AndTheClientStops() throws Exception {
+    String room = room();
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+    Welcome welcome = alice.welcomes.get(0);
+    try (TestClient thief =
+        TestClient.connectJson(
+            server.ws(
+                room
+                    + "?resume="
+                    + welcome.id()
+                    + "&key="
+                    + welcome.resumeKey().orElseThrow()))) {
+      assertEquals(true, thief.nextJson("welcome").get("resumed").asBoolean());
+      await(WAIT, "alice closed", () -> client.state() == LobbyClient.State.CLOSED);
+      assertEquals(List.of(4002), alice.disconnects);
+      assertEquals(
+          LobbyClientException.SESSION_RESUMED, client.closeCause().orElseThrow().code());
+      assertEquals(LobbyClientException.CLOSED, failure(client.send("after")));
+      Thread.sleep(1000);
+      assertEquals(1, proxy.attempts());
+      assertEquals(1, alice.welcomes.size());
+    }
+  }
+
+  @Test
+  void acksCarryTheOffsetAndRefusedWhispersFailWithTheServersCode() throws Exception {
+    String room = room();
+    Recorder bobEvents = new Recorder();
+    LobbyClient bob = connect(builder(server.ws("").resolve("/"), room, bobEvents));
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(server.ws("").resolve("/"), room, alice));
+
+    Ack ack = join(client.send(java.util.Map.of("text", "hi")));
+    assertEquals(1, ack.offset().orElseThrow());
+    await(WAIT, "alice's own copy", () -> alice.messages.size() == 1);
+    assertEquals("hi", alice.messages.get(0).msg().get("text").asText());
+
+    Ack whispered = join(client.whisper(bob.id().orElseThrow(), "psst"));
+    assertTrue(whispered.offset().isEmpty());
+    await(WAIT, "bob's whisper", () -> bobEvents.whispers.size() == 1);
+    assertEquals("psst", bobEvents.whispers.get(0).msg().asText());
+    assertEquals(client.id().orElseThrow(), bobEvents.whispers.get(0).id());
+
+    String nobody = java.util.UUID.randomUUID().toString();
+    assertEquals("no_session", failure(client.whisper(nobody, "psst")));
+    await(WAIT, "the error frame", () -> alice.errors.size() == 1);
+    assertEquals("no_session", alice.errors.get(0).code());
+
+    Members members = join(client.members());
+    assertEquals(
+        List.of(bob.id().orElseThrow(), client.id().orElseThrow()), members.members());
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CompletionException(e);
+    }
+  }
+
+  /** A list of longs from..to, to compare offsets with. */
+  static final class LongRange {
+    static List<Long> of(long from, long to) {
+      return java.util.stream.LongStream.rangeClosed(from, to).boxed().collect(Collectors.toList());
+    }
+  }
+}
