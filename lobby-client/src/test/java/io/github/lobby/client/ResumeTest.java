@@ -3,22 +3,20 @@ package io.github.lobby.client;
 import static io.github.lobby.client.Recorder.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.lobby.testkit.LobbyServerExtension;
 import io.github.lobby.testkit.TestClient;
-import java.time.Duration;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,9 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * through any number of cuts; acknowledged sends are broadcast once through cuts; the queue is
  * bounded while offline; {@code close()} during backoff stops it; 4002 stops it.
  */
-class ResumeTest {
-
-  static final Duration WAIT = Duration.ofSeconds(15);
+class ResumeTest extends Scenarios {
 
   @RegisterExtension
   static final LobbyServerExtension server =
@@ -38,60 +34,17 @@ class ResumeTest {
           .withConfig("lobby.history.size = 600\nlobby.recovery.grace = 30s\n");
 
   private static final AtomicInteger rooms = new AtomicInteger();
-  private final List<LobbyClient> clients = new ArrayList<>();
-  private final List<TcpProxy> proxies = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    clients.forEach(LobbyClient::close);
-    proxies.forEach(TcpProxy::close);
-  }
 
   static String room() {
     return "resume-" + rooms.incrementAndGet();
   }
 
   TcpProxy proxy() throws Exception {
-    TcpProxy proxy = new TcpProxy(server.port());
-    proxies.add(proxy);
-    return proxy;
+    return proxy(server.port());
   }
 
-  LobbyClient.Builder builder(java.net.URI base, String room, Recorder recorder) {
-    return LobbyClient.builder(base, room).listener(recorder);
-  }
-
-  LobbyClient connect(LobbyClient.Builder builder) {
-    LobbyClient client = builder.build();
-    clients.add(client);
-    join(client.connect());
-    return client;
-  }
-
-  static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
-    try {
-      return stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** The code of the LobbyClientException a stage failed with. */
-  static String failure(java.util.concurrent.CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      return assertInstanceOf(LobbyClientException.class, e.getCause()).code();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("the stage completed");
-  }
-
-  /** Cuts the proxy's connection once the client is open, so that the cut is a lost session. */
-  static void cutWhenOpen(LobbyClient client, TcpProxy proxy) {
-    await(WAIT, "the client open", () -> client.state() == LobbyClient.State.OPEN);
-    assertEquals(1, proxy.cut());
+  static URI direct() {
+    return direct(server.port());
   }
 
   @Test
@@ -99,7 +52,7 @@ class ResumeTest {
       throws Exception {
     String room = room();
     Recorder bobEvents = new Recorder();
-    LobbyClient bob = connect(builder(server.ws("").resolve("/"), room, bobEvents));
+    LobbyClient bob = connect(builder(direct(), room, bobEvents));
     TcpProxy proxy = proxy();
     Recorder alice = new Recorder();
     LobbyClient client = connect(builder(proxy.base(), room, alice));
@@ -129,8 +82,7 @@ class ResumeTest {
     assertEquals(id, resumed.id());
     assertEquals(List.of(), alice.resets);
     assertEquals(8, client.offset().orElseThrow());
-    List<Long> offsets = alice.messages.stream().map(m -> m.offset().orElseThrow()).toList();
-    assertEquals(LongRange.of(1, 8), offsets);
+    assertEquals(offsets(1, 8), offsetsOf(alice));
     assertEquals(1, bobEvents.joined.size());
     assertEquals(id, bobEvents.joined.get(0).id());
     assertEquals(List.of(), bobEvents.left);
@@ -147,7 +99,7 @@ class ResumeTest {
   void twentyRandomCutsWhileAPeerPublishes500MessagesLoseAndDoubleNone() throws Exception {
     String room = room();
     Recorder bobEvents = new Recorder();
-    LobbyClient bob = connect(builder(server.ws("").resolve("/"), room, bobEvents));
+    LobbyClient bob = connect(builder(direct(), room, bobEvents));
     TcpProxy proxy = proxy();
     Recorder alice = new Recorder();
     LobbyClient client = connect(builder(proxy.base(), room, alice));
@@ -185,7 +137,7 @@ class ResumeTest {
   void threeHundredAcknowledgedSendsThroughTenCutsAreBroadcastOnceInOrder() throws Exception {
     String room = room();
     Recorder observer = new Recorder();
-    connect(builder(server.ws("").resolve("/"), room, observer));
+    connect(builder(direct(), room, observer));
     TcpProxy proxy = proxy();
     Recorder alice = new Recorder();
     LobbyClient client = connect(builder(proxy.base(), room, alice).maxQueued(300));
@@ -225,7 +177,7 @@ class ResumeTest {
   void sendsWaitWhileOfflineUpToMaxQueuedAndGoOutInOrderAfterTheWelcome() throws Exception {
     String room = room();
     Recorder observer = new Recorder();
-    connect(builder(server.ws("").resolve("/"), room, observer));
+    connect(builder(direct(), room, observer));
     TcpProxy proxy = proxy();
     Recorder alice = new Recorder();
     LobbyClient client = connect(builder(proxy.base(), room, alice).maxQueued(5));
@@ -237,7 +189,7 @@ class ResumeTest {
     for (int i = 0; i < 5; i++) {
       queued.add(client.send(i).toCompletableFuture());
     }
-    assertEquals(LobbyClientException.QUEUE_FULL, failure(client.send(5)));
+    assertEquals(LobbyClientException.QUEUE_FULL, failure(client.send(5)).code());
     assertFalse(queued.stream().anyMatch(CompletableFuture::isDone));
     Thread.sleep(100);
     assertEquals(List.of(), observer.messages);
@@ -265,9 +217,9 @@ class ResumeTest {
     join(client.close());
     int attempts = proxy.attempts();
     assertEquals(LobbyClient.State.CLOSED, client.state());
-    assertEquals(LobbyClientException.CLOSED, failure(queued));
-    assertEquals(LobbyClientException.CLOSED, failure(client.send("after")));
-    assertEquals(LobbyClientException.CLOSED, failure(client.members()));
+    assertEquals(LobbyClientException.CLOSED, failure(queued).code());
+    assertEquals(LobbyClientException.CLOSED, failure(client.send("after")).code());
+    assertEquals(LobbyClientException.CLOSED, failure(client.members()).code());
     Thread.sleep(1500);
     assertEquals(attempts, proxy.attempts());
     assertEquals(LobbyClient.State.CLOSED, alice.states.get(alice.states.size() - 1));
@@ -294,7 +246,7 @@ class ResumeTest {
       assertEquals(List.of(4002), alice.disconnects);
       assertEquals(
           LobbyClientException.SESSION_RESUMED, client.closeCause().orElseThrow().code());
-      assertEquals(LobbyClientException.CLOSED, failure(client.send("after")));
+      assertEquals(LobbyClientException.CLOSED, failure(client.send("after")).code());
       Thread.sleep(1000);
       assertEquals(1, proxy.attempts());
       assertEquals(1, alice.welcomes.size());
@@ -305,11 +257,11 @@ class ResumeTest {
   void acksCarryTheOffsetAndRefusedWhispersFailWithTheServersCode() throws Exception {
     String room = room();
     Recorder bobEvents = new Recorder();
-    LobbyClient bob = connect(builder(server.ws("").resolve("/"), room, bobEvents));
+    LobbyClient bob = connect(builder(direct(), room, bobEvents));
     Recorder alice = new Recorder();
-    LobbyClient client = connect(builder(server.ws("").resolve("/"), room, alice));
+    LobbyClient client = connect(builder(direct(), room, alice));
 
-    Ack ack = join(client.send(java.util.Map.of("text", "hi")));
+    Ack ack = join(client.send(Map.of("text", "hi")));
     assertEquals(1, ack.offset().orElseThrow());
     await(WAIT, "alice's own copy", () -> alice.messages.size() == 1);
     assertEquals("hi", alice.messages.get(0).msg().get("text").asText());
@@ -320,8 +272,8 @@ class ResumeTest {
     assertEquals("psst", bobEvents.whispers.get(0).msg().asText());
     assertEquals(client.id().orElseThrow(), bobEvents.whispers.get(0).id());
 
-    String nobody = java.util.UUID.randomUUID().toString();
-    assertEquals("no_session", failure(client.whisper(nobody, "psst")));
+    String nobody = UUID.randomUUID().toString();
+    assertEquals("no_session", failure(client.whisper(nobody, "psst")).code());
     await(WAIT, "the error frame", () -> alice.errors.size() == 1);
     assertEquals("no_session", alice.errors.get(0).code());
 
@@ -330,19 +282,4 @@ class ResumeTest {
         List.of(bob.id().orElseThrow(), client.id().orElseThrow()), members.members());
   }
 
-  static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CompletionException(e);
-    }
-  }
-
-  /** A list of longs from..to, to compare offsets with. */
-  static final class LongRange {
-    static List<Long> of(long from, long to) {
-      return java.util.stream.LongStream.rangeClosed(from, to).boxed().collect(Collectors.toList());
-    }
-  }
 }

@@ -1,0 +1,128 @@
+package io.github.lobby.client;
+
+import static io.github.lobby.client.Recorder.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.lobby.testkit.LobbyServerExtension;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The client on a server that keeps a short history (5 messages) and does not resume sessions:
+ * a reconnect is a new session that gets what it missed while the history reaches back, a reset
+ * when it does not, and sends whose answer was lost fail as {@code outcome_unknown}.
+ */
+class RecoveryTest extends Scenarios {
+
+  @RegisterExtension
+  static final LobbyServerExtension server =
+      LobbyServerExtension.create().withConfig("lobby.history.size = 5\n");
+
+  private static final AtomicInteger rooms = new AtomicInteger();
+
+  static String room() {
+    return "recovery-" + rooms.incrementAndGet();
+  }
+
+  @Test
+  void withoutGraceAReconnectIsANewSessionThatRecoversWhatItMissed() throws Exception {
+    String room = room();
+    Recorder bobEvents = new Recorder();
+    LobbyClient bob = connect(builder(direct(server.port()), room, bobEvents));
+    TcpProxy proxy = proxy(server.port());
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+    String first = client.id().orElseThrow();
+    assertTrue(alice.welcomes.get(0).resumeKey().isEmpty());
+    join(bob.send(0));
+    join(bob.send(1));
+    await(WAIT, "alice gets 2", () -> alice.messages.size() == 2);
+
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy);
+    await(WAIT, "bob sees alice leave", () -> bobEvents.left.size() == 1);
+    for (int i = 2; i < 5; i++) {
+      join(bob.send(i));
+    }
+    proxy.refuse(false);
+    await(WAIT, "alice gets 5", () -> alice.messages.size() == 5);
+    sleep(200);
+
+    assertEquals(List.of(0, 1, 2, 3, 4), alice.values());
+    assertEquals(offsets(1, 5), offsetsOf(alice));
+    Welcome again = alice.welcomes.get(1);
+    assertNotEquals(first, again.id());
+    assertEquals(again.id(), client.id().orElseThrow());
+    assertEquals(true, again.recovered().orElseThrow());
+    assertTrue(again.resumed().isEmpty(), "the client asked no resume without a key");
+    assertEquals(List.of(), alice.resets);
+    assertEquals(first, bobEvents.left.get(0).id());
+    await(WAIT, "bob sees alice again", () -> bobEvents.joined.size() == 2);
+    assertEquals(again.id(), bobEvents.joined.get(1).id());
+  }
+
+  @Test
+  void aHistoryTooShortForTheGapIsAResetThenLiveMessagesFollow() throws Exception {
+    String room = room();
+    LobbyClient bob = connect(builder(direct(server.port()), room, new Recorder()));
+    TcpProxy proxy = proxy(server.port());
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+    join(bob.send(0));
+    await(WAIT, "alice gets 1", () -> alice.messages.size() == 1);
+
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy);
+    for (int i = 1; i <= 8; i++) {
+      join(bob.send(i)); // offsets 2..9; the room keeps 5..9 only
+    }
+    proxy.refuse(false);
+    await(WAIT, "alice's reset", () -> alice.resets.size() == 1);
+    join(bob.send(100));
+    join(bob.send(101));
+    await(WAIT, "alice gets the live ones", () -> alice.messages.size() == 3);
+    sleep(200);
+
+    assertEquals(List.of(LobbyClient.RESET_RECOVERED_FALSE), alice.resets);
+    assertEquals(false, alice.welcomes.get(1).recovered().orElseThrow());
+    assertEquals(List.of(0, 100, 101), alice.values());
+    assertEquals(List.of(1L, 10L, 11L), offsetsOf(alice));
+    assertEquals(11, client.offset().orElseThrow());
+    List<String> order = alice.order;
+    int reset = order.indexOf("reset " + LobbyClient.RESET_RECOVERED_FALSE);
+    assertEquals("welcome", order.get(reset - 1), order.toString());
+    assertTrue(reset < order.indexOf("message 100"), order.toString());
+  }
+
+  @Test
+  void aSendWhoseAnswerWasLostFailsAsOutcomeUnknownAfterANewSession() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(builder(direct(server.port()), room, observer));
+    TcpProxy proxy = proxy(server.port());
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+
+    proxy.hold(true); // the server's answers do not reach the client
+    CompletableFuture<Ack> lost = client.send("taken").toCompletableFuture();
+    await(WAIT, "the server took it", () -> observer.messages.size() == 1);
+    cutWhenOpen(client, proxy);
+    proxy.hold(false);
+    assertEquals(LobbyClientException.OUTCOME_UNKNOWN, failure(lost).code());
+    assertEquals(2, alice.welcomes.size());
+    assertFalse(alice.welcomes.get(1).resumed().orElse(false));
+
+    join(client.send("next"));
+    await(WAIT, "the observer gets next", () -> observer.messages.size() == 2);
+    sleep(200);
+    assertEquals(
+        List.of("taken", "next"),
+        observer.messages.stream().map(m -> m.msg().asText()).toList());
+  }
+}
