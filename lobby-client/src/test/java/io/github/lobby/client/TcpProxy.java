@@ -8,10 +8,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A TCP proxy on 127.0.0.1 in front of a Lobby server, that a test can cut: {@link #cut()} resets
@@ -21,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class TcpProxy implements AutoCloseable {
 
+  private static final Pattern SINCE = Pattern.compile("since=(\\d+)");
+
   private final ServerSocket listener;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private final List<Long> attempts = new ArrayList<>();
@@ -28,6 +33,8 @@ final class TcpProxy implements AutoCloseable {
   private volatile boolean refusing;
   private volatile boolean holding;
   private volatile boolean closed;
+  private volatile boolean cutAfterUpgrade;
+  private volatile long sinceBack;
 
   TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -55,6 +62,23 @@ final class TcpProxy implements AutoCloseable {
   /** While on, what the server sends is held back (delivered when it is off, unless cut). */
   void hold(boolean on) {
     holding = on;
+  }
+
+  /**
+   * The next connection is reset right after the server's upgrade answer reached the client,
+   * before any WebSocket frame: the client has its socket, the server its new connection, and
+   * the welcome is lost.
+   */
+  void cutNextAfterUpgrade() {
+    cutAfterUpgrade = true;
+  }
+
+  /**
+   * From now on, a {@code since=N} in an upgrade request is sent on as {@code since=N-back} (not
+   * below 0): the server replays messages the client already has, as an overlapping replay.
+   */
+  void moveSinceBack(long back) {
+    sinceBack = back;
   }
 
   /** Resets every connection through the proxy, both sides, without a WebSocket Close. */
@@ -168,9 +192,39 @@ final class TcpProxy implements AutoCloseable {
         InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream();
         int n;
+        String head = "";
+        boolean first = downstream && cutAfterUpgrade;
+        boolean request = !downstream && sinceBack > 0;
         while ((n = in.read(buffer)) >= 0) {
+          if (request) {
+            head += new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+            if (!head.contains("\r\n\r\n")) {
+              continue;
+            }
+            request = false;
+            Matcher since = SINCE.matcher(head);
+            if (since.find()) {
+              long moved = Math.max(0, Long.parseLong(since.group(1)) - sinceBack);
+              head = since.replaceFirst("since=" + moved);
+            }
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            continue;
+          }
           while (downstream && holding && !from.isClosed()) {
             Thread.sleep(2);
+          }
+          if (first) {
+            head += new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+            int end = head.indexOf("\r\n\r\n");
+            if (end < 0) {
+              continue;
+            }
+            cutAfterUpgrade = false;
+            out.write(head.substring(0, end + 4).getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread.sleep(50);
+            break;
           }
           out.write(buffer, 0, n);
           out.flush();
