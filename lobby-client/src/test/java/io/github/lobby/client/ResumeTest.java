@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lobby.testkit.LobbyServerExtension;
 import io.github.lobby.testkit.TestClient;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -213,10 +214,14 @@ class ResumeTest extends Scenarios {
   void closeDuringBackoffStopsReconnecting() throws Exception {
     TcpProxy proxy = proxy();
     Recorder alice = new Recorder();
-    LobbyClient client = connect(builder(proxy.base(), room(), alice));
+    // Short delays, so that an attempt after the close would come within the wait below.
+    LobbyClient client =
+        connect(
+            builder(proxy.base(), room(), alice)
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(100)));
     proxy.refuse(true);
     cutWhenOpen(client, proxy);
-    await(WAIT, "two refused attempts", () -> proxy.attempts() >= 3);
+    await(WAIT, "five refused attempts", () -> proxy.attempts() >= 6);
     CompletableFuture<Ack> queued = client.send("never").toCompletableFuture();
     join(client.close());
     int attempts = proxy.attempts();
