@@ -143,7 +143,7 @@ class AuthTest extends Scenarios {
     Recorder alice = new Recorder();
     LobbyClient client =
         connect(alice(alice, room()).token(token("alice", Duration.ofSeconds(2))));
-    await(WAIT, "closed", () -> client.state() == LobbyClient.State.CLOSED);
+    await(WAIT, "closed", () -> alice.states.contains(LobbyClient.State.CLOSED));
     assertEquals(List.of(4001), alice.disconnects);
     LobbyClientException cause = client.closeCause().orElseThrow();
     assertEquals(LobbyClientException.TOKEN_EXPIRED, cause.code());

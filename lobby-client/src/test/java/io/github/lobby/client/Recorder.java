@@ -25,6 +25,8 @@ final class Recorder implements LobbyClient.Listener {
   final List<LobbyClient.State> states = new CopyOnWriteArrayList<>();
   final List<String> resets = new CopyOnWriteArrayList<>();
   final List<Integer> disconnects = new CopyOnWriteArrayList<>();
+  /** When each disconnect was told ({@link System#nanoTime()}). */
+  final List<Long> disconnectTimes = new CopyOnWriteArrayList<>();
   /** Every event's name in the order they came, to check the order of different kinds. */
   final List<String> order = new CopyOnWriteArrayList<>();
 
@@ -85,6 +87,7 @@ final class Recorder implements LobbyClient.Listener {
   @Override
   public void onDisconnected(int code, String reason) {
     disconnects.add(code);
+    disconnectTimes.add(System.nanoTime());
     order.add("disconnected " + code);
   }
 
@@ -95,6 +98,17 @@ final class Recorder implements LobbyClient.Listener {
       values.add(message.msg().asInt());
     }
     return values;
+  }
+
+  /** The most of these instants ({@link System#nanoTime()}) that fall within one second. */
+  static int busiestSecond(List<Long> times) {
+    int busiest = 0;
+    for (long start : times) {
+      long end = start + 1_000_000_000L;
+      int within = (int) times.stream().filter(t -> t >= start && t < end).count();
+      busiest = Math.max(busiest, within);
+    }
+    return busiest;
   }
 
   /** Waits up to {@code timeout} for {@code condition}, and fails with {@code what} otherwise. */

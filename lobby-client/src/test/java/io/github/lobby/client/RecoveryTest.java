@@ -45,7 +45,7 @@ class RecoveryTest extends Scenarios {
     await(WAIT, "alice gets 2", () -> alice.messages.size() == 2);
 
     proxy.refuse(true);
-    cutWhenOpen(client, proxy);
+    cutWhenOpen(client, proxy, alice);
     await(WAIT, "bob sees alice leave", () -> bobEvents.left.size() == 1);
     for (int i = 2; i < 5; i++) {
       join(bob.send(i));
@@ -78,7 +78,7 @@ class RecoveryTest extends Scenarios {
     await(WAIT, "alice gets 1", () -> alice.messages.size() == 1);
 
     proxy.refuse(true);
-    cutWhenOpen(client, proxy);
+    cutWhenOpen(client, proxy, alice);
     for (int i = 1; i <= 8; i++) {
       join(bob.send(i)); // offsets 2..9; the room keeps 5..9 only
     }
@@ -112,7 +112,7 @@ class RecoveryTest extends Scenarios {
     proxy.hold(true); // the server's answers do not reach the client
     CompletableFuture<Ack> lost = client.send("taken").toCompletableFuture();
     await(WAIT, "the server took it", () -> observer.messages.size() == 1);
-    cutWhenOpen(client, proxy);
+    cutWhenOpen(client, proxy, alice);
     proxy.hold(false);
     assertEquals(LobbyClientException.OUTCOME_UNKNOWN, failure(lost).code());
     assertEquals(2, alice.welcomes.size());

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -22,6 +24,7 @@ abstract class Scenarios {
 
   private final List<LobbyClient> clients = new ArrayList<>();
   private final List<TcpProxy> proxies = new ArrayList<>();
+  private final Map<Recorder, Integer> welcomesAtCut = new IdentityHashMap<>();
 
   @AfterEach
   void closeAll() {
@@ -77,9 +80,19 @@ abstract class Scenarios {
     throw new AssertionError("the stage completed");
   }
 
-  /** Cuts the proxy's connection once the client is open, so that the cut is a lost session. */
-  static void cutWhenOpen(LobbyClient client, TcpProxy proxy) {
-    await(WAIT, "the client open", () -> client.state() == LobbyClient.State.OPEN);
+  /**
+   * Cuts the proxy's connection once the client was welcomed on a connection made since the last
+   * cut, so that each cut is a lost session and never a lost handshake: a cut between the upgrade
+   * and the welcome would lose the session's new resume key (see {@code
+   * ResumeTest#aWelcomeLostOnItsWayStillLetsTheSessionResume}).
+   */
+  void cutWhenOpen(LobbyClient client, TcpProxy proxy, Recorder recorder) {
+    int before = welcomesAtCut.getOrDefault(recorder, 0);
+    await(
+        WAIT,
+        "the client welcomed again and open",
+        () -> recorder.welcomes.size() > before && client.state() == LobbyClient.State.OPEN);
+    welcomesAtCut.put(recorder, recorder.welcomes.size());
     assertEquals(1, proxy.cut());
   }
 
