@@ -416,6 +416,7 @@ public final class LobbyClient {
   private volatile String publicId;
   private volatile String publicEpoch;
   private volatile long publicOffset = -1;
+  private volatile LobbyClientException publicStopCause;
 
   private LobbyClient(Builder builder) {
     String uri = builder.baseUri.toString();
@@ -533,8 +534,12 @@ public final class LobbyClient {
           }
           WebSocket ws = connection.ws;
           if (ws == null) {
-            // The handshake is under way: its end aborts the socket (see opened).
+            // The handshake is under way: cancelled, and should it end all the same, its end
+            // aborts the socket (see opened).
             current = null;
+            if (connection.handshake != null) {
+              connection.handshake.cancel(true);
+            }
             closed.complete(null);
             return;
           }
@@ -582,8 +587,6 @@ public final class LobbyClient {
   public Optional<LobbyClientException> closeCause() {
     return Optional.ofNullable(publicStopCause);
   }
-
-  private volatile LobbyClientException publicStopCause;
 
   // ---- Sends
 
@@ -714,6 +717,7 @@ public final class LobbyClient {
     } catch (RuntimeException e) {
       handshake = CompletableFuture.failedFuture(e);
     }
+    connection.handshake = handshake;
     handshake.whenComplete((ws, error) -> loop.execute(() -> opened(connection, ws, error)));
   }
 
@@ -963,6 +967,12 @@ public final class LobbyClient {
     attempts = 0;
     expiresAt = connection.token == null ? null : Frames.jwtExpiry(connection.token);
 
+    dispatch(listener::onWelcome, welcome);
+    if (reset != null) {
+      dispatch(listener::onReset, reset);
+    }
+    setState(State.OPEN);
+    callbacks.execute(() -> connected.complete(welcome));
     List<Pending> unanswered = new ArrayList<>(inFlight.values());
     inFlight.clear();
     if (!resumed) {
@@ -976,12 +986,6 @@ public final class LobbyClient {
       }
       unanswered.clear();
     }
-    dispatch(listener::onWelcome, welcome);
-    if (reset != null) {
-      dispatch(listener::onReset, reset);
-    }
-    setState(State.OPEN);
-    callbacks.execute(() -> connected.complete(welcome));
     // A resumed session: what was written and not answered goes again, first, in its order, with
     // its references (answered again, not broadcast again); then what waited.
     for (Pending pending : unanswered) {
@@ -1183,6 +1187,7 @@ public final class LobbyClient {
     private final StringBuilder text = new StringBuilder();
     private final ArrayDeque<String> outbox = new ArrayDeque<>();
     volatile WebSocket ws;
+    CompletableFuture<WebSocket> handshake;
     String token;
     boolean welcomed;
     boolean writing;

@@ -132,7 +132,7 @@ class ResumeTest extends Scenarios {
     assertEquals(IntStream.range(0, 500).boxed().toList(), alice.values());
     assertEquals(id, client.id().orElseThrow());
     assertEquals(List.of(), alice.resets);
-    assertEquals(21, alice.welcomes.size());
+    await(WAIT, "the last reconnect", () -> alice.welcomes.size() == 21);
     assertTrue(alice.welcomes.stream().skip(1).allMatch(w -> w.resumed().orElse(false)));
     assertEquals(1, bobEvents.joined.size());
     assertEquals(List.of(), bobEvents.left);
@@ -174,7 +174,7 @@ class ResumeTest extends Scenarios {
     List<Long> seen = observer.messages.stream().map(m -> m.offset().orElseThrow()).toList();
     assertEquals(seen, acked);
     assertEquals(IntStream.range(0, 300).boxed().toList(), alice.values());
-    assertEquals(11, alice.welcomes.size());
+    await(WAIT, "the last reconnect", () -> alice.welcomes.size() == 11);
     assertEquals(id, client.id().orElseThrow());
   }
 
