@@ -620,9 +620,10 @@ public final class LobbyClient {
     return answer;
   }
 
+  /** The value as JSON, a copy of the caller's, which it may change once this returns. */
   private static JsonNode toJson(Object value) {
     if (value instanceof JsonNode node) {
-      return node;
+      return node.deepCopy();
     }
     if (value instanceof CharSequence text) {
       return TextNode.valueOf(text.toString());
