@@ -170,6 +170,31 @@ class ClusterHistoryTest {
   }
 
   @Test
+  void aBroadcastWithARefIsAckedWithTheSequencersOffsetAfterItCameBackAndARepeatIsNotSentAgain() {
+    Joined a = join(0, "acked");
+    Joined b = join(1, "acked");
+    b.client().send("{\"type\":\"message\",\"msg\":\"first\"}");
+    assertEquals(List.of("first@1"), messages(a.client(), 1));
+    a.client().send("{\"type\":\"message\",\"msg\":\"mine\",\"ref\":\"r-1\"}");
+    // Its own copy, numbered by the sequencer on another node, then the ack with that offset.
+    JsonNode own = a.client().nextJson();
+    assertEquals("mine@2", own.get("msg").asText() + "@" + own.get("offset").asLong());
+    assertEquals("{\"type\":\"ack\",\"ref\":\"r-1\",\"offset\":2}", a.client().next());
+    a.client().send("{\"type\":\"message\",\"msg\":\"mine\",\"ref\":\"r-1\"}");
+    assertEquals("{\"type\":\"ack\",\"ref\":\"r-1\",\"offset\":2}", a.client().next());
+    // A whisper with a ref to a session of another node: acknowledged once delivered there.
+    a.client()
+        .send(
+            "{\"type\":\"whisper\",\"to\":\""
+                + b.id()
+                + "\",\"msg\":\"psst\",\"ref\":\"w-1\"}");
+    assertEquals("{\"type\":\"ack\",\"ref\":\"w-1\"}", a.client().next());
+    assertEquals(List.of("first@1", "mine@2"), messages(b.client(), 2), "mine came once");
+    assertEquals("psst", b.client().nextJson("whisper").get("msg").asText());
+    b.client().expectNothing(Duration.ofMillis(300));
+  }
+
+  @Test
   void aClientThatReconnectsToAnotherNodeRecoversWhatItMissedThere() {
     Joined a = join(0, "recover");
     Joined b = join(1, "recover");
