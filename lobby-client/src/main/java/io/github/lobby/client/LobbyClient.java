@@ -16,12 +16,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -62,43 +61,48 @@ import java.util.regex.Pattern;
  * <p>A lost connection (a network error, or a close that is not final) is replaced after a delay
  * drawn at random between 0 and {@code initial × 2^attempts}, capped at {@code max} ("full
  * jitter", so that the clients of a restarted server do not all come back at once); the attempts
- * count again from 0 after each {@code welcome}. What ends the client for good (state {@link
- * State#CLOSED}, no reconnect):
+ * count again from 0 after each {@code welcome}. What ends the client (state {@link
+ * State#CLOSED}, no reconnect until {@link #connect()} is called again):
  *
  * <table>
  *   <caption>How the client answers closes and refusals</caption>
  *   <tr><th>event</th><th>the client</th></tr>
- *   <tr><td>{@link #close()}</td><td>closes with 1000; final</td></tr>
+ *   <tr><td>{@link #close()}</td><td>closes with 1000 (the session leaves its room); final</td></tr>
  *   <tr><td>close 4002 (resumed elsewhere)</td><td>final: {@link
- *       LobbyClientException#SESSION_RESUMED}</td></tr>
- *   <tr><td>HTTP 400, 403 on upgrade</td><td>final: {@link LobbyClientException#BAD_REQUEST},
- *       {@link LobbyClientException#FORBIDDEN}</td></tr>
- *   <tr><td>close 4001 (token expired), HTTP 401</td><td>with a token supplier: asks it for a
- *       new token and reconnects with backoff; without one, final ({@link
- *       LobbyClientException#TOKEN_EXPIRED}, {@link LobbyClientException#UNAUTHORIZED})</td></tr>
- *   <tr><td>close 1001, 1012, 1013 or any other code, HTTP 429, 503 or any other status, a
- *       network error</td><td>reconnects with backoff</td></tr>
+ *       LobbyClientException#SESSION_RESUMED}; the resume key is forgotten</td></tr>
+ *   <tr><td>close 4001 (token expired)</td><td>with a token supplier: asks it for a new token and
+ *       reconnects at once; without one, final: {@link LobbyClientException#TOKEN_EXPIRED}</td></tr>
+ *   <tr><td>HTTP 401 on upgrade</td><td>with a token supplier: asks it again and reconnects with
+ *       backoff; without one, final: {@link LobbyClientException#UNAUTHORIZED}</td></tr>
+ *   <tr><td>HTTP 400, 403, another 4xx but 408 and 429</td><td>final: {@link
+ *       LobbyClientException#BAD_REQUEST}, {@link LobbyClientException#FORBIDDEN}, {@link
+ *       LobbyClientException#REFUSED}</td></tr>
+ *   <tr><td>close 1000, 1001, 1008, 1011, 1012, 1013 or any other code; HTTP 408, 429, 5xx; a
+ *       network error; no welcome within {@link Builder#connectTimeout}; nothing received within
+ *       {@link Builder#idleTimeout}</td><td>reconnects with backoff</td></tr>
  * </table>
  *
  * <p>Each reconnect names the session ({@code resume}, {@code key}) when the server gave a resume
  * key, and the last offset and epoch ({@code since}, {@code epoch}) when the server keeps a
  * history. A message whose offset the client already delivered is dropped. When messages may
- * have been missed, {@link Listener#onReset} says why: {@value #RESET_RECOVERED_FALSE} (a reconnect
- * whose messages the server could not replay, or a server without a history), {@value
- * #RESET_NEW_EPOCH} (the room started again: a restarted server), {@value #RESET_HISTORY_RESET}
- * (the server's {@code history_reset} error frame), {@value #RESET_GAP} (an offset was skipped).
+ * have been missed, {@link Listener#onReset} says why: {@value #RESET_NOT_RECOVERED} (the history
+ * no longer reached back to the last offset), {@value #RESET_NEW_EPOCH} (the room started again:
+ * a restarted server), {@value #RESET_NO_HISTORY} (a reconnect to a server without history:
+ * whatever was said meanwhile is gone), {@value #RESET_HISTORY_RESET} (the server's {@code
+ * history_reset} error frame), {@value #RESET_GAP} (an offset was skipped on an open connection).
  *
  * <h2>Sends</h2>
  *
  * <p>{@link #send}, {@link #whisper} and {@link #whisperUser} give every frame a reference
  * ({@code ref}) unique in this client, and complete with the server's {@code ack}, or fail with
- * its {@code error} frame's code. While the client is not connected, sends wait, up to {@link
- * Builder#maxQueued} of them, and go out in order after the next {@code welcome}; beyond, a send
- * fails at once with {@link LobbyClientException#QUEUE_FULL}. Sends written to a connection that
- * was lost before their answer are written again, with the same references and before the
- * waiting ones, when the session is resumed (the server answers a reference it has seen with its
- * first outcome, so nothing is broadcast twice); when the reconnect makes a new session they fail
- * with {@link LobbyClientException#OUTCOME_UNKNOWN}.
+ * its {@code error} frame's code; nothing the server refused is sent again. While the client is
+ * not connected, sends wait, up to {@link Builder#maxQueued} of them, and go out in order after
+ * the next {@code welcome}; beyond, a send fails at once with {@link
+ * LobbyClientException#QUEUE_FULL}. Sends written to a connection that was lost before their
+ * answer are written again, with the same references and before the waiting ones, when the
+ * session is resumed (the server answers a reference it has seen with its first outcome, so
+ * nothing is broadcast twice); when the reconnect makes a new session they fail with {@link
+ * LobbyClientException#OUTCOME_UNKNOWN}, and so they do when the client stops.
  *
  * <h2>Tokens</h2>
  *
@@ -125,10 +129,16 @@ public final class LobbyClient {
   public static final String SUBPROTOCOL = "lobby.v1.json";
 
   /**
-   * A reset reason: a reconnect's {@code welcome} did not say {@code "recovered":true}: the
-   * history no longer reached back to the last offset, or the server keeps none.
+   * A reset reason: a reconnect asked for what it missed and the welcome said {@code
+   * "recovered":false} in the same epoch: the history no longer reached back that far.
    */
-  public static final String RESET_RECOVERED_FALSE = "recovered_false";
+  public static final String RESET_NOT_RECOVERED = "not_recovered";
+
+  /**
+   * A reset reason: a reconnect to a server that keeps no history (its welcome has no epoch):
+   * whatever the room said meanwhile is gone.
+   */
+  public static final String RESET_NO_HISTORY = "no_history";
 
   /** A reset reason: the server's {@code history_reset} error frame (a cluster node was lost). */
   public static final String RESET_HISTORY_RESET = "history_reset";
@@ -145,8 +155,11 @@ public final class LobbyClient {
   /** The default largest backoff: no reconnect waits longer. */
   public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(10);
 
-  /** The default bound of sends waiting to be written. */
+  /** The default bound of sends waiting while the client is not connected. */
   public static final int DEFAULT_MAX_QUEUED = 100;
+
+  /** The default time an attempt may take from its start to its welcome. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * The default bound of sends written but not answered; below the server's default window of
@@ -157,7 +170,6 @@ public final class LobbyClient {
   static final System.Logger LOG = System.getLogger(LobbyClient.class.getName());
 
   private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9\\-_.~:]{1,128}");
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
   private static final int CODE_TOKEN_EXPIRED = 4001;
   private static final int CODE_SESSION_RESUMED = 4002;
@@ -175,13 +187,16 @@ public final class LobbyClient {
 
   /** The connection states, as {@link Listener#onState} reports them. */
   public enum State {
-    /** Connecting for the first time, retries included: no welcome yet. */
+    /** The first attempt after {@link #connect()}. */
     CONNECTING,
     /** A welcome came on the current connection; sends go out at once. */
     OPEN,
-    /** The connection was lost after a welcome; the client is reconnecting. */
+    /** Waiting before the next attempt, or trying again: after a loss or a failed attempt. */
     RECONNECTING,
-    /** Not connected and not trying: before {@link #connect()}, and for good after a close. */
+    /**
+     * Not connected and not trying: before {@link #connect()}, after {@link #close()} and after a
+     * final close or refusal.
+     */
     CLOSED
   }
 
@@ -211,8 +226,8 @@ public final class LobbyClient {
     default void onMembers(Members members) {}
 
     /**
-     * An {@code error} frame of the server, those that fail a send included (a {@code
-     * history_reset} is told through {@link #onReset} instead).
+     * Every {@code error} frame of the server: those that fail a send, a refused refresh, and a
+     * {@code history_reset} (then also told through {@link #onReset}).
      */
     default void onError(ServerError error) {}
 
@@ -221,17 +236,19 @@ public final class LobbyClient {
 
     /**
      * Messages of the room may have been missed: get the application's state again some other
-     * way. The reason is one of {@link LobbyClient#RESET_RECOVERED_FALSE}, {@link
-     * LobbyClient#RESET_NEW_EPOCH}, {@link LobbyClient#RESET_HISTORY_RESET}, {@link
-     * LobbyClient#RESET_GAP}. After a reconnect it comes after the {@link #onWelcome} and before
-     * the messages that follow it.
+     * way. The reason is one of {@link LobbyClient#RESET_NOT_RECOVERED}, {@link
+     * LobbyClient#RESET_NEW_EPOCH}, {@link LobbyClient#RESET_NO_HISTORY}, {@link
+     * LobbyClient#RESET_HISTORY_RESET}, {@link LobbyClient#RESET_GAP}. After a reconnect it comes
+     * after the {@link #onWelcome} and before the messages that follow it; {@link
+     * LobbyClient#epoch()} and {@link LobbyClient#offset()} say where the stream goes on.
      */
     default void onReset(String reason) {}
 
     /**
      * A connection attempt ended, or a connection was lost: with the server's close code (4001,
      * 1001...), with the HTTP status of a refused upgrade (401, 503...), or with -1 for a network
-     * error. For logs and tests; what the client does next is told by {@link #onState}.
+     * error, a timeout or a failed token supplier. For logs and tests; what the client does next
+     * is told by {@link #onState}.
      */
     default void onDisconnected(int code, String reason) {}
   }
@@ -258,6 +275,8 @@ public final class LobbyClient {
     private Duration backoffMax = DEFAULT_BACKOFF_MAX;
     private int maxQueued = DEFAULT_MAX_QUEUED;
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration idleTimeout = Duration.ZERO;
     private Executor executor;
     private Listener listener = new Listener() {};
     private HttpClient httpClient;
@@ -310,9 +329,9 @@ public final class LobbyClient {
     }
 
     /**
-     * How many sends may wait to be written (while not connected, or while {@link #maxInFlight}
-     * are unanswered); beyond, a send fails with {@link LobbyClientException#QUEUE_FULL}. Default
-     * {@value #DEFAULT_MAX_QUEUED}.
+     * How many sends may wait while the client is not connected; one more fails at once with
+     * {@link LobbyClientException#QUEUE_FULL}. (While connected, sends beyond {@link #maxInFlight}
+     * wait too, in order, without this bound.) Default {@value #DEFAULT_MAX_QUEUED}.
      */
     public Builder maxQueued(int maxQueued) {
       if (maxQueued < 0) {
@@ -333,6 +352,32 @@ public final class LobbyClient {
         throw new IllegalArgumentException("maxInFlight must be at least 1");
       }
       this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    /**
+     * How long an attempt may take, from its start to the welcome; then it is given up and
+     * retried with backoff. Default {@link #DEFAULT_CONNECT_TIMEOUT} (10 s).
+     */
+    public Builder connectTimeout(Duration connectTimeout) {
+      if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+        throw new IllegalArgumentException("connectTimeout must be positive");
+      }
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /**
+     * When positive, a connection on which nothing arrived for this long (no frame and no Ping:
+     * the server pings every {@code lobby.heartbeat-interval}, 5 s by default) is dropped without
+     * a Close and the session resumed: it catches a half-open connection that TCP would not
+     * notice for a long time. Zero (the default) turns it off.
+     */
+    public Builder idleTimeout(Duration idleTimeout) {
+      if (idleTimeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative");
+      }
+      this.idleTimeout = idleTimeout;
       return this;
     }
 
@@ -375,6 +420,8 @@ public final class LobbyClient {
   private final long backoffMaxMs;
   private final int maxQueued;
   private final int maxInFlight;
+  private final Duration connectTimeout;
+  private final long idleTimeoutMs;
   private final Listener listener;
   private final HttpClient http;
   private final String refPrefix;
@@ -388,12 +435,16 @@ public final class LobbyClient {
   // ---- State, owned by the loop
 
   private State state = State.CLOSED;
+  /** Between {@link #connect()} and a stop. */
   private boolean started;
+  /** After {@link #close()} or a final close, until {@link #connect()} starts again. */
   private boolean stopped;
   private LobbyClientException stopCause;
-  private final CompletableFuture<Welcome> connected = new CompletableFuture<>();
-  private final CompletableFuture<Void> closed = new CompletableFuture<>();
-  private boolean welcomedOnce;
+  /** The stage of the {@link #connect()} that started this run. */
+  private CompletableFuture<Welcome> connected = new CompletableFuture<>();
+  /** Completes when the connection that {@link #close()} closes has ended. */
+  private CompletableFuture<Void> closed = CompletableFuture.completedFuture(null);
+  private boolean welcomedSinceStart;
   private Connection current;
   private int attempts;
   private long timerGeneration;
@@ -434,6 +485,8 @@ public final class LobbyClient {
     this.backoffMaxMs = Math.max(backoffInitialMs, builder.backoffMax.toMillis());
     this.maxQueued = builder.maxQueued;
     this.maxInFlight = builder.maxInFlight;
+    this.connectTimeout = builder.connectTimeout;
+    this.idleTimeoutMs = builder.idleTimeout.toMillis();
     this.listener = builder.listener;
     this.http = builder.httpClient != null ? builder.httpClient : sharedHttp();
     this.callbacks = new SerialExecutor(builder.executor != null ? builder.executor : POOL);
@@ -445,21 +498,39 @@ public final class LobbyClient {
   /**
    * Connects, and keeps connecting until closed. The stage completes with the first {@code
    * welcome}; it fails with a {@link LobbyClientException} when the server refuses for good
-   * (HTTP 400, 403, or 401 without a token supplier: {@link LobbyClientException#status()} is
-   * the status) or when {@link #close()} comes first. A network error does not fail it: the
-   * client retries with backoff. Calling it again returns the same stage.
+   * (HTTP 400, 403, another 4xx, or 401 without a token supplier: {@link
+   * LobbyClientException#status()} is the status) or when {@link #close()} comes first. A network
+   * error does not fail it: the client retries with backoff. Called while connecting or
+   * connected, it completes with the same welcome as the call that started. Called after a close,
+   * it starts again: a new session, which gets what it missed when the history still has it.
    */
   public CompletionStage<Welcome> connect() {
+    CompletableFuture<Welcome> answer = new CompletableFuture<>();
     loop.execute(
         () -> {
           if (started) {
+            connected.whenCompleteAsync((welcome, error) -> copy(welcome, error, answer), callbacks);
             return;
           }
           started = true;
+          stopped = false;
+          stopCause = null;
+          publicStopCause = null;
+          welcomedSinceStart = false;
+          attempts = 0;
+          connected = answer;
           setState(State.CONNECTING);
           attempt();
         });
-    return connected;
+    return answer;
+  }
+
+  private static <T> void copy(T value, Throwable error, CompletableFuture<T> to) {
+    if (error != null) {
+      to.completeExceptionally(error);
+    } else {
+      to.complete(value);
+    }
   }
 
   /**
@@ -493,7 +564,7 @@ public final class LobbyClient {
   /**
    * Asks the room's members. Asked while not connected, the question goes out after the next
    * welcome; a question whose answer a lost connection took is asked again. Fails with {@link
-   * LobbyClientException#CLOSED} when the client closes first.
+   * LobbyClientException#CLOSED} when the client is closed, or with what stopped it.
    */
   public CompletionStage<Members> members() {
     CompletableFuture<Members> answer = new CompletableFuture<>();
@@ -512,47 +583,30 @@ public final class LobbyClient {
   }
 
   /**
-   * Closes the client for good: the connection with 1000 (its session leaves the room at once),
-   * no reconnect, waiting sends and unanswered ones fail with {@link
-   * LobbyClientException#CLOSED}. The stage completes when the connection is closed (the
-   * server's Close came, or after 5 s without it). Closing a closed client completes at once.
+   * Closes the client: the connection with 1000 (its session leaves the room at once), no
+   * reconnect. Sends that wait fail with {@link LobbyClientException#CLOSED}, sends written and
+   * not answered with {@link LobbyClientException#OUTCOME_UNKNOWN}. The stage completes when the
+   * connection is closed (the server's Close came, or after 5 s without it). Closing a closed
+   * client completes at once.
    */
   public CompletionStage<Void> close() {
+    CompletableFuture<Void> answer = new CompletableFuture<>();
     loop.execute(
         () -> {
-          if (stopped) {
-            if (current == null) {
-              closed.complete(null);
-            }
-            return;
-          }
-          stop(closedException());
-          Connection connection = current;
-          if (connection == null) {
-            closed.complete(null);
-            return;
-          }
-          WebSocket ws = connection.ws;
-          if (ws == null) {
-            // The handshake is under way: cancelled, and should it end all the same, its end
-            // aborts the socket (see opened).
+          if (!stopped) {
+            closed = new CompletableFuture<>();
+            stop(closedException(), "closed");
+            Connection connection = current;
             current = null;
-            if (connection.handshake != null) {
-              connection.handshake.cancel(true);
+            if (connection == null) {
+              closed.complete(null);
+            } else {
+              connection.close(closed);
             }
-            closed.complete(null);
-            return;
           }
-          ws.sendClose(WebSocket.NORMAL_CLOSURE, "")
-              .whenComplete(
-                  (done, error) -> {
-                    if (error != null) {
-                      loop.execute(() -> finishClose(connection));
-                    }
-                  });
-          schedule(CLOSE_TIMEOUT.toMillis(), () -> finishClose(connection));
+          closed.whenCompleteAsync((done, error) -> answer.complete(null), callbacks);
         });
-    return closed.thenApplyAsync(done -> null, callbacks);
+    return answer;
   }
 
   /** This session's id, from the last welcome; empty before the first. */
@@ -636,7 +690,17 @@ public final class LobbyClient {
       fail(pending.answer, closedException());
       return;
     }
-    pending.ref = refPrefix + (++refs);
+    if (!isOpen() && queue.size() >= maxQueued) {
+      fail(
+          pending.answer,
+          new LobbyClientException(
+              LobbyClientException.QUEUE_FULL,
+              "not connected, and "
+                  + maxQueued
+                  + " sends already wait (maxQueued): this one was not taken"));
+      return;
+    }
+    pending.ref = refPrefix + Long.toString(++refs, 36);
     pending.frame.put("ref", pending.ref);
     try {
       pending.text = Frames.JSON.writeValueAsString(pending.frame);
@@ -644,17 +708,8 @@ public final class LobbyClient {
       fail(pending.answer, new IllegalArgumentException("the value cannot be written", e));
       return;
     }
-    if (isOpen() && queue.isEmpty() && inFlight.size() < maxInFlight) {
-      write(pending);
-    } else if (queue.size() < maxQueued) {
-      queue.add(pending);
-    } else {
-      fail(
-          pending.answer,
-          new LobbyClientException(
-              LobbyClientException.QUEUE_FULL,
-              maxQueued + " sends already wait to be written (maxQueued); this one was not taken"));
-    }
+    queue.add(pending);
+    flush();
   }
 
   private void write(Pending pending) {
@@ -682,6 +737,14 @@ public final class LobbyClient {
     }
     Connection connection = new Connection();
     current = connection;
+    connection.deadline =
+        schedule(
+            connectTimeout.toMillis(),
+            () -> {
+              if (connection == current && !connection.welcomed) {
+                connection.lost(-1, "no welcome within " + connectTimeout.toMillis() + " ms");
+              }
+            });
     CompletionStage<String> token;
     if (tokenSupplier != null) {
       try {
@@ -700,7 +763,7 @@ public final class LobbyClient {
                     return;
                   }
                   if (error != null) {
-                    disconnected(connection, -1, "the token supplier failed: " + error);
+                    connection.lost(-1, "the token supplier failed: " + rootCause(error));
                     return;
                   }
                   open(connection, value);
@@ -709,9 +772,12 @@ public final class LobbyClient {
 
   private void open(Connection connection, String token) {
     connection.token = token;
-    URI uri = target(token);
+    connection.since = epoch != null && lastOffset >= 0 ? lastOffset : -1;
+    connection.sinceEpoch = connection.since >= 0 ? epoch : null;
+    connection.askedResume = sessionId != null && resumeKey != null;
+    URI uri = target(connection);
     WebSocket.Builder builder =
-        http.newWebSocketBuilder().subprotocols(SUBPROTOCOL).connectTimeout(CONNECT_TIMEOUT);
+        http.newWebSocketBuilder().subprotocols(SUBPROTOCOL).connectTimeout(connectTimeout);
     CompletableFuture<WebSocket> handshake;
     try {
       handshake = builder.buildAsync(uri, connection);
@@ -734,49 +800,58 @@ public final class LobbyClient {
       return;
     }
     int status = httpStatus(error);
+    connection.ended = true;
+    connection.cancelTimers();
     current = null;
     notifyDisconnected(status, status > 0 ? "HTTP " + status : String.valueOf(rootCause(error)));
-    switch (status) {
-      case 400 ->
-          stop(refused(LobbyClientException.BAD_REQUEST, "the server refused the upgrade", error));
-      case 403 ->
-          stop(
-              refused(LobbyClientException.FORBIDDEN, "the token does not allow this room", error));
-      case 401 -> {
-        if (tokenSupplier == null) {
-          stop(
-              refused(
-                  LobbyClientException.UNAUTHORIZED,
-                  "the server does not accept the token, and there is no token supplier",
-                  error));
-        } else {
-          reconnectLater();
-        }
-      }
-      default -> reconnectLater();
+    LobbyClientException refusal = refusal(status, error);
+    if (refusal != null) {
+      stop(refusal, "refused");
+    } else {
+      reconnectLater(false);
     }
   }
 
-  private static LobbyClientException refused(String code, String message, Throwable error) {
-    int status = httpStatus(error);
+  /** The final refusal an HTTP status of a failed upgrade means, or null to try again. */
+  private LobbyClientException refusal(int status, Throwable error) {
+    String code;
+    String message;
+    if (status == 400) {
+      code = LobbyClientException.BAD_REQUEST;
+      message = "the server refused the upgrade";
+    } else if (status == 403) {
+      code = LobbyClientException.FORBIDDEN;
+      message = "the token (or the Origin) does not allow this room";
+    } else if (status == 401) {
+      if (tokenSupplier != null) {
+        return null;
+      }
+      code = LobbyClientException.UNAUTHORIZED;
+      message = "the server does not accept the token, and there is no token supplier";
+    } else if (status >= 400 && status < 500 && status != 408 && status != 429) {
+      code = LobbyClientException.REFUSED;
+      message = "the server refused the connection";
+    } else {
+      return null;
+    }
     return new LobbyClientException(code, message + " (HTTP " + status + ")", status, error);
   }
 
-  private URI target(String token) {
+  private URI target(Connection connection) {
     StringBuilder uri = new StringBuilder(base).append('/').append(room);
-    char separator = '?';
     List<String[]> query = new ArrayList<>();
-    if (token != null) {
-      query.add(new String[] {"token", token});
+    if (connection.token != null) {
+      query.add(new String[] {"token", connection.token});
     }
-    if (sessionId != null && resumeKey != null) {
+    if (connection.since >= 0) {
+      query.add(new String[] {"since", Long.toString(connection.since)});
+      query.add(new String[] {"epoch", connection.sinceEpoch});
+    }
+    if (connection.askedResume) {
       query.add(new String[] {"resume", sessionId});
       query.add(new String[] {"key", resumeKey});
     }
-    if (epoch != null && lastOffset >= 0) {
-      query.add(new String[] {"since", Long.toString(lastOffset)});
-      query.add(new String[] {"epoch", epoch});
-    }
+    char separator = '?';
     for (String[] parameter : query) {
       uri.append(separator)
           .append(parameter[0])
@@ -787,45 +862,45 @@ public final class LobbyClient {
     return URI.create(uri.toString());
   }
 
-  /** The connection ended (or never opened): decide between reconnecting and stopping. */
+  /** The connection ended, or was given up: decide between reconnecting and stopping. */
   private void disconnected(Connection connection, int code, String reason) {
     if (connection != current) {
       return;
     }
     current = null;
-    if (stopped) {
-      closed.complete(null);
-      return;
-    }
     notifyDisconnected(code, reason);
     if (code == CODE_SESSION_RESUMED) {
+      resumeKey = null; // the other connection is the session now
       stop(
           new LobbyClientException(
               LobbyClientException.SESSION_RESUMED,
               "another connection resumed this session (close 4002)",
               code,
-              null));
+              null),
+          "session resumed");
     } else if (code == CODE_TOKEN_EXPIRED && tokenSupplier == null) {
       stop(
           new LobbyClientException(
               LobbyClientException.TOKEN_EXPIRED,
               "the token expired (close 4001), and there is no token supplier",
               code,
-              null));
+              null),
+          "token expired");
     } else {
-      reconnectLater();
+      reconnectLater(code == CODE_TOKEN_EXPIRED);
     }
   }
 
-  private void reconnectLater() {
+  /** Schedules the next attempt: at once (a new token for an expired one), or after backoff. */
+  private void reconnectLater(boolean now) {
     cancelRefresh();
-    setState(welcomedOnce ? State.RECONNECTING : State.CONNECTING);
+    setState(State.RECONNECTING);
     long cap = backoffInitialMs << Math.min(attempts, 20);
     if (cap <= 0 || cap > backoffMaxMs) {
       cap = backoffMaxMs;
     }
     attempts++;
-    long delay = ThreadLocalRandom.current().nextLong(cap + 1);
+    long delay = now ? 0 : ThreadLocalRandom.current().nextLong(cap);
     long generation = ++timerGeneration;
     reconnectTimer =
         schedule(
@@ -838,15 +913,14 @@ public final class LobbyClient {
   }
 
   /**
-   * Stops for good: state CLOSED, every stage that waits fails. {@code cause} is what {@link
-   * #connect()} fails with; the sends fail with {@link LobbyClientException#CLOSED}.
+   * Stops: state CLOSED, no reconnect, every stage that waits fails. {@code cause} is what {@link
+   * #connect()}, the waiting sends and {@link #members()} fail with; sends written and not
+   * answered fail with {@link LobbyClientException#OUTCOME_UNKNOWN}. The session cannot be
+   * resumed after it (its key is forgotten).
    */
-  private void stop(LobbyClientException cause) {
-    if (stopped) {
-      return;
-    }
+  private void stop(LobbyClientException cause, String why) {
     stopped = true;
-    started = true;
+    started = false;
     if (!LobbyClientException.CLOSED.equals(cause.code())) {
       stopCause = cause;
       publicStopCause = cause;
@@ -857,31 +931,32 @@ public final class LobbyClient {
       reconnectTimer = null;
     }
     cancelRefresh();
+    resumeKey = null;
     setState(State.CLOSED);
-    LobbyClientException sendsFail =
-        stopCause == null
-            ? cause
-            : new LobbyClientException(
-                LobbyClientException.CLOSED,
-                "the client stopped: " + stopCause.getMessage(),
-                stopCause.status(),
-                stopCause);
     for (Pending pending : inFlight.values()) {
-      fail(pending.answer, sendsFail);
+      fail(
+          pending.answer,
+          new LobbyClientException(
+              LobbyClientException.OUTCOME_UNKNOWN,
+              "the client stopped ("
+                  + why
+                  + ") before the server answered: the message may or may not have been taken"));
     }
     inFlight.clear();
     for (Pending pending : queue) {
-      fail(pending.answer, sendsFail);
+      fail(pending.answer, sendsFail(cause));
     }
     queue.clear();
     for (CompletableFuture<Members> answer : membersAsked) {
-      fail(answer, sendsFail);
+      fail(answer, sendsFail(cause));
     }
     membersAsked.clear();
     fail(connected, cause);
-    if (current == null) {
-      closed.complete(null);
-    }
+  }
+
+  private static LobbyClientException sendsFail(LobbyClientException cause) {
+    return new LobbyClientException(
+        cause.code(), cause.getMessage() + ": not sent", cause.status(), cause);
   }
 
   private LobbyClientException closedException() {
@@ -894,20 +969,10 @@ public final class LobbyClient {
         : new LobbyClientException(LobbyClientException.CLOSED, "the client is closed");
   }
 
-  private void finishClose(Connection connection) {
-    if (connection == current) {
-      current = null;
-      if (connection.ws != null) {
-        connection.ws.abort();
-      }
-    }
-    closed.complete(null);
-  }
-
   // ---- Frames
 
   private void received(Connection connection, String text) {
-    if (connection != current || stopped) {
+    if (connection != current) {
       return;
     }
     JsonNode frame;
@@ -944,40 +1009,63 @@ public final class LobbyClient {
 
   private void welcome(Connection connection, JsonNode frame) {
     Welcome welcome = Frames.welcome(frame);
-    boolean recovered = welcome.recovered().orElse(false);
-    boolean resumed = welcome.resumed().orElse(false);
+    boolean first = !welcomedSinceStart;
+    boolean resumed = connection.askedResume && welcome.resumed().orElse(false);
+    connection.welcomed = true;
+    connection.deadline.cancel(false);
+    welcomedSinceStart = true;
+    attempts = 0;
+
+    // History: where the messages that follow start, and whether some were missed.
     String reset = null;
-    if (welcomedOnce) {
-      if (epoch != null && !epoch.equals(welcome.epoch().orElse(null))) {
-        reset = RESET_NEW_EPOCH;
-      } else if (!recovered) {
-        reset = RESET_RECOVERED_FALSE;
+    if (welcome.epoch().isPresent() && welcome.offset().isPresent()) {
+      String now = welcome.epoch().get();
+      if (connection.since >= 0) {
+        boolean sameEpoch = now.equals(connection.sinceEpoch);
+        if (welcome.recovered().orElse(false) && sameEpoch) {
+          lastOffset = connection.since; // the replay follows and moves it on
+        } else {
+          reset = sameEpoch ? RESET_NOT_RECOVERED : RESET_NEW_EPOCH;
+          lastOffset = welcome.offset().getAsLong();
+        }
+      } else {
+        if (epoch != null && !epoch.equals(now)) {
+          reset = RESET_NEW_EPOCH;
+        }
+        lastOffset = welcome.offset().getAsLong();
       }
-    }
-    epoch = welcome.epoch().orElse(null);
-    if (!recovered) {
-      lastOffset = welcome.offset().orElse(-1);
+      epoch = now;
+    } else {
+      if (!first) {
+        reset = RESET_NO_HISTORY;
+      }
+      epoch = null;
+      lastOffset = -1;
     }
     sessionId = welcome.id();
     resumeKey = welcome.resumeKey().orElse(null);
     publicId = sessionId;
     publicEpoch = epoch;
     publicOffset = lastOffset;
-    connection.welcomed = true;
-    welcomedOnce = true;
-    attempts = 0;
     expiresAt = connection.token == null ? null : Frames.jwtExpiry(connection.token);
 
+    setState(State.OPEN);
     dispatch(listener::onWelcome, welcome);
     if (reset != null) {
       dispatch(listener::onReset, reset);
     }
-    setState(State.OPEN);
-    callbacks.execute(() -> connected.complete(welcome));
+    CompletableFuture<Welcome> waiting = connected;
+    callbacks.execute(() -> waiting.complete(welcome));
+
+    // Sends written and not answered: on a resumed session again, first, in their order, with
+    // their references (the server answers one it has seen again and does not broadcast it
+    // twice); on a new session their outcome is unknown. Then what waited.
     List<Pending> unanswered = new ArrayList<>(inFlight.values());
     inFlight.clear();
-    if (!resumed) {
-      for (Pending pending : unanswered) {
+    for (Pending pending : unanswered) {
+      if (resumed) {
+        write(pending);
+      } else {
         fail(
             pending.answer,
             new LobbyClientException(
@@ -985,33 +1073,32 @@ public final class LobbyClient {
                 "the connection was lost before the server answered, and the reconnect made a new"
                     + " session: the message may or may not have been taken"));
       }
-      unanswered.clear();
-    }
-    // A resumed session: what was written and not answered goes again, first, in its order, with
-    // its references (answered again, not broadcast again); then what waited.
-    for (Pending pending : unanswered) {
-      write(pending);
     }
     flush();
     for (int i = 0; i < membersAsked.size(); i++) {
       connection.write("{\"type\":\"members\"}");
     }
+    connection.watchIdle();
     scheduleRefresh();
   }
 
   private void message(JsonNode frame) {
     Message message = Frames.message(frame);
-    if (message.offset().isPresent() && epoch != null) {
+    if (message.offset().isPresent() && epoch != null && lastOffset >= 0) {
       long offset = message.offset().getAsLong();
-      if (lastOffset >= 0 && offset <= lastOffset) {
+      if (offset <= lastOffset) {
         return; // delivered already (a replay overlapping what came live)
       }
-      boolean gap = lastOffset >= 0 && offset > lastOffset + 1;
-      lastOffset = offset;
-      publicOffset = offset;
-      if (gap) {
+      if (offset > lastOffset + 1) {
+        // Offsets have no gaps: messages were missed, and no recovery brings them now.
+        lastOffset = offset - 1;
+        publicOffset = lastOffset;
         dispatch(listener::onReset, RESET_GAP);
       }
+    }
+    if (message.offset().isPresent() && epoch != null) {
+      lastOffset = message.offset().getAsLong();
+      publicOffset = lastOffset;
     }
     dispatch(listener::onMessage, message);
   }
@@ -1027,7 +1114,9 @@ public final class LobbyClient {
 
   private void error(JsonNode frame) {
     ServerError error = Frames.error(frame);
+    dispatch(listener::onError, error);
     if (error.code().equals("history_reset")) {
+      // The room's history started again: offsets count in a new epoch from the frame's offset.
       JsonNode newEpoch = frame.get("epoch");
       JsonNode offset = frame.get("offset");
       if (newEpoch != null && newEpoch.isTextual()) {
@@ -1043,19 +1132,20 @@ public final class LobbyClient {
     }
     if (error.ref().isPresent()) {
       Pending pending = inFlight.remove(error.ref().get());
-      dispatch(listener::onError, error);
       if (pending != null) {
         fail(pending.answer, new LobbyClientException(error.code(), error.message()));
         flush();
       }
       return;
     }
-    dispatch(listener::onError, error);
-    if (refreshing) {
-      // The answer to a refresh (the only frame this client sends that is answered by an error
-      // without a reference): the session keeps its old expiry; try again before it.
+    if (refreshing && REFRESH_ERRORS.contains(error.code())) {
+      // The answer to a refresh: the session keeps its expiry. A token refused stays refused
+      // (the session ends at expiry, 4001, and the reconnect asks the supplier); a server that
+      // could not check it now is asked again.
       refreshing = false;
-      retryRefresh();
+      if (error.code().equals("unavailable")) {
+        refreshIn(0.5);
+      }
     }
   }
 
@@ -1070,36 +1160,35 @@ public final class LobbyClient {
 
   // ---- Refresh
 
+  private static final Set<String> REFRESH_ERRORS =
+      Set.of("unauthorized", "forbidden", "unavailable", "bad_request");
+
   private void refreshed(JsonNode frame) {
     refreshing = false;
+    Instant previous = expiresAt;
     expiresAt = Frames.expiresAt(frame);
+    // A refresh that did not move the expiry on (the supplier gave the same token) is not
+    // repeated: the session ends at expiry and the reconnect asks the supplier again.
+    if (expiresAt != null && previous != null && !expiresAt.isAfter(previous)) {
+      return;
+    }
     scheduleRefresh();
   }
 
   /** Asks for a new token at three quarters of the remaining life, when it can be refreshed. */
   private void scheduleRefresh() {
+    refreshIn(0.75);
+  }
+
+  /** Asks for a new token after this share of the remaining life. */
+  private void refreshIn(double share) {
     cancelRefresh();
-    if (tokenSupplier == null || expiresAt == null) {
+    if (tokenSupplier == null || expiresAt == null || current == null) {
       return;
     }
     long remaining = Duration.between(Instant.now(), expiresAt).toMillis();
-    refreshIn(Math.max(0, remaining * 3 / 4));
-  }
-
-  /** After a refused refresh: again at half of what is left, while enough is left. */
-  private void retryRefresh() {
-    if (tokenSupplier == null || expiresAt == null) {
-      return;
-    }
-    long remaining = Duration.between(Instant.now(), expiresAt).toMillis();
-    if (remaining > 200) {
-      refreshIn(remaining / 2);
-    }
-  }
-
-  private void refreshIn(long delayMs) {
     Connection connection = current;
-    refreshTimer = schedule(delayMs, () -> refresh(connection));
+    refreshTimer = schedule(Math.max(0, (long) (remaining * share)), () -> refresh(connection));
   }
 
   private void refresh(Connection connection) {
@@ -1118,12 +1207,11 @@ public final class LobbyClient {
             loop.execute(
                 () -> {
                   if (connection != current || !isOpen()) {
-                    refreshing = false;
                     return;
                   }
-                  if (error != null || value == null) {
+                  if (error != null || value == null || value.isEmpty()) {
                     refreshing = false;
-                    retryRefresh();
+                    refreshIn(0.5);
                     return;
                   }
                   ObjectNode refresh = Frames.JSON.createObjectNode();
@@ -1180,16 +1268,23 @@ public final class LobbyClient {
   // ---- One connection
 
   /**
-   * One WebSocket, from its handshake to its end. The JDK calls the Listener methods one at a
-   * time; they hand whole frames to the loop and ask for the next part at once (the JDK delivers
-   * nothing unrequested).
+   * One WebSocket, from its attempt to its end. The JDK calls the Listener methods one at a time;
+   * they hand whole frames to the loop and ask for the next part at once (the JDK delivers
+   * nothing unrequested). The fields without {@code volatile} belong to the loop.
    */
   private final class Connection implements WebSocket.Listener {
     private final StringBuilder text = new StringBuilder();
     private final ArrayDeque<String> outbox = new ArrayDeque<>();
     volatile WebSocket ws;
+    volatile long lastReceived = System.nanoTime();
     CompletableFuture<WebSocket> handshake;
+    ScheduledFuture<?> deadline;
+    ScheduledFuture<?> idleCheck;
+    CompletableFuture<Void> closing;
     String token;
+    long since = -1;
+    String sinceEpoch;
+    boolean askedResume;
     boolean welcomed;
     boolean writing;
     boolean ended;
@@ -1220,27 +1315,108 @@ public final class LobbyClient {
                       }));
     }
 
-    /** Ends this connection from the client's side, as lost. */
-    private void lost(int code, String reason) {
+    /**
+     * Gives this connection up from the client's side: the socket is dropped without a Close, so
+     * that a server that resumes sessions keeps this one for the reconnect.
+     */
+    void lost(int code, String reason) {
       if (ended) {
         return;
       }
       ended = true;
+      cancelTimers();
+      WebSocket socket = ws;
+      if (socket != null) {
+        socket.abort();
+      } else if (handshake != null) {
+        handshake.cancel(true);
+      }
+      disconnected(this, code, reason);
+    }
+
+    void cancelTimers() {
+      if (deadline != null) {
+        deadline.cancel(false);
+      }
+      if (idleCheck != null) {
+        idleCheck.cancel(false);
+      }
+    }
+
+    /**
+     * Closes with 1000, for {@link #close()}; {@code done} completes when the server's Close
+     * came, or after {@code CLOSE_TIMEOUT}. A handshake under way is cancelled (should it end all
+     * the same, {@code opened} aborts its socket).
+     */
+    void close(CompletableFuture<Void> done) {
+      closing = done;
+      cancelTimers();
+      WebSocket socket = ws;
+      if (ended || socket == null) {
+        ended = true;
+        if (handshake != null) {
+          handshake.cancel(true);
+        }
+        done.complete(null);
+        return;
+      }
+      ended = true;
+      socket
+          .sendClose(WebSocket.NORMAL_CLOSURE, "")
+          .whenComplete(
+              (sent, error) -> {
+                if (error != null) {
+                  loop.execute(this::closeEnded);
+                }
+              });
+      schedule(CLOSE_TIMEOUT.toMillis(), this::closeEnded);
+    }
+
+    private void closeEnded() {
       WebSocket socket = ws;
       if (socket != null) {
         socket.abort();
       }
+      closing.complete(null);
+    }
+
+    /** While welcomed: drops the connection when nothing arrived for the idle timeout. */
+    void watchIdle() {
+      if (idleTimeoutMs <= 0 || ended) {
+        return;
+      }
+      long quiet = (System.nanoTime() - lastReceived) / 1_000_000;
+      if (quiet >= idleTimeoutMs) {
+        lost(-1, "nothing received for " + idleTimeoutMs + " ms");
+        return;
+      }
+      idleCheck = schedule(idleTimeoutMs - quiet, this::watchIdle);
+    }
+
+    /** The connection ended by itself: the server's Close, or an error. */
+    private void ended(int code, String reason) {
+      if (closing != null) {
+        closing.complete(null);
+        return;
+      }
+      if (ended) {
+        return;
+      }
+      ended = true;
+      cancelTimers();
       disconnected(this, code, reason);
     }
 
     @Override
     public void onOpen(WebSocket webSocket) {
       ws = webSocket;
+      lastReceived = System.nanoTime();
       webSocket.request(1);
     }
 
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      lastReceived = System.nanoTime();
       text.append(data);
       if (last) {
         String frame = text.toString();
@@ -1253,37 +1429,34 @@ public final class LobbyClient {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      lastReceived = System.nanoTime();
       webSocket.request(1); // the protocol's binary echo; this client sends none
       return null;
     }
 
     @Override
     public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+      lastReceived = System.nanoTime();
       webSocket.request(1); // the JDK answers with a Pong by itself
       return null;
     }
 
     @Override
     public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+      lastReceived = System.nanoTime();
       webSocket.request(1);
       return null;
     }
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      loop.execute(
-          () -> {
-            if (!ended) {
-              ended = true;
-              disconnected(this, statusCode, reason);
-            }
-          });
+      loop.execute(() -> ended(statusCode, reason));
       return null;
     }
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
-      loop.execute(() -> lost(-1, String.valueOf(rootCause(error))));
+      loop.execute(() -> ended(-1, String.valueOf(rootCause(error))));
     }
   }
 

@@ -22,8 +22,8 @@ public final class LobbyClientException extends RuntimeException {
   public static final String QUEUE_FULL = "queue_full";
 
   /**
-   * The client is closed: by {@link LobbyClient#close()}, or finally after a refusal or a close
-   * code that no reconnect can fix (then {@link LobbyClient#closeCause()} says which).
+   * The client is closed: by {@link LobbyClient#close()}, or after a refusal or a close code that
+   * no reconnect can fix (then {@link LobbyClient#closeCause()} says which).
    */
   public static final String CLOSED = "closed";
 
@@ -35,6 +35,13 @@ public final class LobbyClientException extends RuntimeException {
 
   /** The server refused the upgrade with HTTP 400: a bad room name or query. */
   public static final String BAD_REQUEST = "bad_request";
+
+  /**
+   * The server refused the upgrade with another HTTP 4xx than 400, 401, 403, 408 and 429: a URL
+   * it will never take (404, 414...).
+   */
+  public static final String REFUSED = "refused";
+
 
   /** The server closed the connection with 4001: the token expired, and there is no new one. */
   public static final String TOKEN_EXPIRED = "token_expired";
@@ -76,8 +83,8 @@ public final class LobbyClientException extends RuntimeException {
   }
 
   /**
-   * The HTTP status of the refused upgrade (401, 403, 400) or the close code (4001, 4002) that
-   * made the client stop, or -1 when neither caused this.
+   * The HTTP status of the refused upgrade (400, 401, 403...) or the close code (4001, 4002)
+   * that made the client stop, or -1 when neither caused this.
    */
   public int status() {
     return status;

@@ -89,13 +89,13 @@ class RecoveryTest extends Scenarios {
     await(WAIT, "alice gets the live ones", () -> alice.messages.size() == 3);
     sleep(200);
 
-    assertEquals(List.of(LobbyClient.RESET_RECOVERED_FALSE), alice.resets);
+    assertEquals(List.of(LobbyClient.RESET_NOT_RECOVERED), alice.resets);
     assertEquals(false, alice.welcomes.get(1).recovered().orElseThrow());
     assertEquals(List.of(0, 100, 101), alice.values());
     assertEquals(List.of(1L, 10L, 11L), offsetsOf(alice));
     assertEquals(11, client.offset().orElseThrow());
     List<String> order = alice.order;
-    int reset = order.indexOf("reset " + LobbyClient.RESET_RECOVERED_FALSE);
+    int reset = order.indexOf("reset " + LobbyClient.RESET_NOT_RECOVERED);
     assertEquals("welcome", order.get(reset - 1), order.toString());
     assertTrue(reset < order.indexOf("message 100"), order.toString());
   }
