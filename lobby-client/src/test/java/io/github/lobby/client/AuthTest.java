@@ -227,4 +227,35 @@ class AuthTest extends Scenarios {
     assertEquals(bob.id().orElseThrow(), bobEvents.whispers.get(0).to());
     assertEquals("no_user", failure(client.whisperUser("nobody", "psst")).code());
   }
+
+  @Test
+  void aBroadcastTheTokenDoesNotAllowFailsWithForbiddenAndIsNotSentAgain() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(
+        builder(direct(server.port()), room, observer).token(token("bob", Duration.ofMinutes(1))));
+    Recorder alice = new Recorder();
+    String readOnly;
+    try {
+      JWTClaimsSet.Builder claims =
+          new JWTClaimsSet.Builder()
+              .subject("alice")
+              .expirationTime(Date.from(Instant.now().plusSeconds(60)))
+              .claim("publish", List.of("elsewhere"));
+      SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+      jwt.sign(new MACSigner(SECRET.getBytes(StandardCharsets.UTF_8)));
+      readOnly = jwt.serialize();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+    LobbyClient client = connect(alice(alice, room).token(readOnly));
+    LobbyClientException refused = failure(client.send("not allowed"));
+    assertEquals("forbidden", refused.code());
+    assertEquals(1, alice.errors.size());
+    assertEquals("forbidden", alice.errors.get(0).code());
+    assertTrue(alice.errors.get(0).ref().isPresent());
+    assertTrue(join(client.whisperUser("bob", "a whisper is allowed")).offset().isEmpty());
+    sleep(200);
+    assertEquals(List.of(), observer.messages);
+  }
 }

@@ -24,6 +24,10 @@ class RecoveryTest extends Scenarios {
   static final LobbyServerExtension server =
       LobbyServerExtension.create().withConfig("lobby.history.size = 5\n");
 
+  /** Neither history nor grace: the defaults. */
+  @RegisterExtension
+  static final LobbyServerExtension plain = LobbyServerExtension.create();
+
   private static final AtomicInteger rooms = new AtomicInteger();
 
   static String room() {
@@ -124,5 +128,82 @@ class RecoveryTest extends Scenarios {
     assertEquals(
         List.of("taken", "next"),
         observer.messages.stream().map(m -> m.msg().asText()).toList());
+  }
+
+  @Test
+  void closeFailsWhatWasWrittenAsOutcomeUnknownAndWhatWaitsAsClosed() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(builder(direct(server.port()), room, observer));
+    TcpProxy proxy = proxy(server.port());
+    Recorder alice = new Recorder();
+    LobbyClient client =
+        connect(builder(proxy.base(), room, alice).maxInFlight(1));
+
+    proxy.hold(true);
+    CompletableFuture<Ack> written = client.send("written").toCompletableFuture();
+    CompletableFuture<Ack> waiting = client.send("waiting").toCompletableFuture();
+    await(WAIT, "the server took the first", () -> observer.messages.size() == 1);
+    join(client.close());
+    assertEquals(LobbyClientException.OUTCOME_UNKNOWN, failure(written).code());
+    assertEquals(LobbyClientException.CLOSED, failure(waiting).code());
+    assertEquals(LobbyClient.State.CLOSED, client.state());
+    sleep(200);
+    assertEquals(1, observer.messages.size());
+  }
+
+  @Test
+  void connectAfterCloseStartsAgainAndRecoversWhatWasSaidMeanwhile() throws Exception {
+    String room = room();
+    LobbyClient bob = connect(builder(direct(server.port()), room, new Recorder()));
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(direct(server.port()), room, alice));
+    String first = client.id().orElseThrow();
+    join(bob.send(0));
+    await(WAIT, "alice gets 0", () -> alice.messages.size() == 1);
+    join(client.close());
+    join(bob.send(1));
+    join(bob.send(2));
+
+    Welcome again = join(client.connect());
+    assertNotEquals(first, again.id());
+    assertEquals(true, again.recovered().orElseThrow());
+    assertTrue(again.resumed().isEmpty(), "a closed session is not resumed");
+    await(WAIT, "alice gets 3", () -> alice.messages.size() == 3);
+    assertEquals(List.of(0, 1, 2), alice.values());
+    assertEquals(List.of(), alice.resets);
+    assertEquals(
+        List.of(
+            LobbyClient.State.CONNECTING,
+            LobbyClient.State.OPEN,
+            LobbyClient.State.CLOSED,
+            LobbyClient.State.CONNECTING,
+            LobbyClient.State.OPEN),
+        alice.states);
+  }
+
+  @Test
+  void aReconnectToAServerWithoutHistoryIsAResetNoHistory() throws Exception {
+    String room = room();
+    LobbyClient bob = connect(builder(direct(plain.port()), room, new Recorder()));
+    TcpProxy proxy = proxy(plain.port());
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+    assertTrue(client.epoch().isEmpty());
+    assertTrue(client.offset().isEmpty());
+    join(bob.send("before"));
+    await(WAIT, "alice gets before", () -> alice.messages.size() == 1);
+
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy, alice);
+    join(bob.send("missed"));
+    proxy.refuse(false);
+    await(WAIT, "alice's reset", () -> alice.resets.size() == 1);
+    join(bob.send("after"));
+    await(WAIT, "alice gets after", () -> alice.messages.size() == 2);
+    assertEquals(List.of(LobbyClient.RESET_NO_HISTORY), alice.resets);
+    assertEquals(
+        List.of("before", "after"), alice.messages.stream().map(m -> m.msg().asText()).toList());
+    assertTrue(alice.messages.get(1).offset().isEmpty());
   }
 }

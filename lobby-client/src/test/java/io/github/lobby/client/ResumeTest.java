@@ -33,7 +33,9 @@ class ResumeTest extends Scenarios {
   @RegisterExtension
   static final LobbyServerExtension server =
       LobbyServerExtension.create()
-          .withConfig("lobby.history.size = 600\nlobby.recovery.grace = 30s\n");
+          .withConfig(
+              "lobby.history.size = 600\nlobby.recovery.grace = 30s\n"
+                  + "lobby.heartbeat-interval = 500ms\n");
 
   private static final AtomicInteger rooms = new AtomicInteger();
 
@@ -330,6 +332,90 @@ class ResumeTest extends Scenarios {
     join(bob.send(big));
     await(WAIT, "alice gets it", () -> alice.messages.size() == 1);
     assertEquals(big, alice.messages.get(0).msg().asText());
+  }
+
+  @Test
+  void unansweredSendsGoAgainAfterAResumeBeforeTheQueuedOnes() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(builder(direct(), room, observer));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+
+    proxy.holdUp(true); // written, but they never reach the server
+    CompletableFuture<Ack> a = client.send("a").toCompletableFuture();
+    CompletableFuture<Ack> b = client.send("b").toCompletableFuture();
+    sleep(100);
+    proxy.refuse(true);
+    cutWhenOpen(client, proxy, alice);
+    proxy.holdUp(false);
+    await(WAIT, "alice reconnecting", () -> client.state() == LobbyClient.State.RECONNECTING);
+    CompletableFuture<Ack> c = client.send("c").toCompletableFuture();
+    CompletableFuture<Ack> d = client.send("d").toCompletableFuture();
+    assertEquals(List.of(), observer.messages);
+    proxy.refuse(false);
+
+    List<Long> offsets = new ArrayList<>();
+    for (CompletableFuture<Ack> ack : List.of(a, b, c, d)) {
+      offsets.add(join(ack).offset().orElseThrow());
+    }
+    await(WAIT, "the observer gets 4", () -> observer.messages.size() == 4);
+    sleep(200);
+    assertEquals(
+        List.of("a", "b", "c", "d"),
+        observer.messages.stream().map(m -> m.msg().asText()).toList());
+    assertEquals(offsetsOf(observer), offsets);
+    assertEquals(true, alice.welcomes.get(1).resumed().orElseThrow());
+  }
+
+  @Test
+  void aSendWhoseAckWasLostIsAnsweredAgainAfterTheResumeAndBroadcastOnce() throws Exception {
+    String room = room();
+    Recorder observer = new Recorder();
+    connect(builder(direct(), room, observer));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client = connect(builder(proxy.base(), room, alice));
+
+    proxy.hold(true); // the broadcast happens; its ack does not reach the client
+    CompletableFuture<Ack> sent = client.send("once").toCompletableFuture();
+    await(WAIT, "the server took it", () -> observer.messages.size() == 1);
+    cutWhenOpen(client, proxy, alice);
+    proxy.hold(false);
+
+    Ack ack = join(sent);
+    assertEquals(observer.messages.get(0).offset(), ack.offset());
+    join(client.send("next"));
+    await(WAIT, "the observer gets next", () -> observer.messages.size() == 2);
+    sleep(200);
+    assertEquals(
+        List.of("once", "next"), observer.messages.stream().map(m -> m.msg().asText()).toList());
+    // Its own copy came through the replay, once.
+    assertEquals(
+        List.of("once", "next"), alice.messages.stream().map(m -> m.msg().asText()).toList());
+  }
+
+  @Test
+  void aHalfOpenConnectionIsGivenUpAfterTheIdleTimeoutAndTheSessionResumed() throws Exception {
+    String room = room();
+    LobbyClient bob = connect(builder(direct(), room, new Recorder()));
+    TcpProxy proxy = proxy();
+    Recorder alice = new Recorder();
+    LobbyClient client =
+        connect(builder(proxy.base(), room, alice).idleTimeout(Duration.ofMillis(2000)));
+    String id = client.id().orElseThrow();
+    sleep(2500); // the server's Pings (every 500 ms) keep it open
+    assertEquals(1, alice.welcomes.size());
+
+    proxy.silence();
+    join(bob.send("while silent"));
+    await(WAIT, "welcomed again", () -> alice.welcomes.size() == 2);
+    assertEquals(List.of(-1), alice.disconnects);
+    assertEquals(true, alice.welcomes.get(1).resumed().orElseThrow());
+    assertEquals(id, client.id().orElseThrow());
+    await(WAIT, "the message said meanwhile", () -> alice.messages.size() == 1);
+    assertEquals("while silent", alice.messages.get(0).msg().asText());
   }
 
   /**

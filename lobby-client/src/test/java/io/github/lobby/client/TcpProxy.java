@@ -32,6 +32,7 @@ final class TcpProxy implements AutoCloseable {
   private volatile int targetPort;
   private volatile boolean refusing;
   private volatile boolean holding;
+  private volatile boolean holdingUp;
   private volatile boolean closed;
   private volatile boolean cutAfterUpgrade;
   private volatile long sinceBack;
@@ -62,6 +63,19 @@ final class TcpProxy implements AutoCloseable {
   /** While on, what the server sends is held back (delivered when it is off, unless cut). */
   void hold(boolean on) {
     holding = on;
+  }
+
+  /** While on, what the client sends is held back (delivered when it is off, unless cut). */
+  void holdUp(boolean on) {
+    holdingUp = on;
+  }
+
+  /**
+   * What the server sends on the connections open now is held back for good, while the
+   * connections stay open: to the client they are half-open (nothing arrives, not even Pings).
+   */
+  void silence() {
+    links.forEach(link -> link.silenced = true);
   }
 
   /**
@@ -171,6 +185,7 @@ final class TcpProxy implements AutoCloseable {
   private final class Link {
     final Socket client;
     final Socket server;
+    volatile boolean silenced;
 
     Link(Socket client, Socket server) {
       this.client = client;
@@ -211,7 +226,7 @@ final class TcpProxy implements AutoCloseable {
             out.flush();
             continue;
           }
-          while (downstream && holding && !from.isClosed()) {
+          while ((downstream ? holding || silenced : holdingUp) && !from.isClosed()) {
             Thread.sleep(2);
           }
           if (first) {
