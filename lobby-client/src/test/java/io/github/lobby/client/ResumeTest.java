@@ -216,23 +216,25 @@ class ResumeTest extends Scenarios {
   void closeDuringBackoffStopsReconnecting() throws Exception {
     TcpProxy proxy = proxy();
     Recorder alice = new Recorder();
-    // Short delays, so that an attempt after the close would come within the wait below.
+    // Delays of up to 300 ms: an attempt after the close would come within the wait below.
     LobbyClient client =
         connect(
             builder(proxy.base(), room(), alice)
-                .backoff(Duration.ofMillis(20), Duration.ofMillis(100)));
+                .backoff(Duration.ofMillis(300), Duration.ofMillis(300)));
     proxy.refuse(true);
     cutWhenOpen(client, proxy, alice);
-    await(WAIT, "five refused attempts", () -> proxy.attempts() >= 6);
+    await(WAIT, "two refused attempts", () -> alice.disconnects.size() >= 3);
     CompletableFuture<Ack> queued = client.send("never").toCompletableFuture();
-    join(client.close());
+    int told = alice.disconnects.size();
+    await(WAIT, "one more refused attempt", () -> alice.disconnects.size() > told);
+    join(client.close()); // just after a failed attempt: in the backoff before the next
     sleep(300); // an attempt under way at the close may still reach the proxy
     int attempts = proxy.attempts();
     assertEquals(LobbyClient.State.CLOSED, client.state());
     assertEquals(LobbyClientException.CLOSED, failure(queued).code());
     assertEquals(LobbyClientException.CLOSED, failure(client.send("after")).code());
     assertEquals(LobbyClientException.CLOSED, failure(client.members()).code());
-    Thread.sleep(1500);
+    Thread.sleep(1000);
     assertEquals(attempts, proxy.attempts());
     assertEquals(LobbyClient.State.CLOSED, alice.states.get(alice.states.size() - 1));
     assertTrue(client.closeCause().isEmpty());
