@@ -67,11 +67,13 @@ import java.util.regex.Pattern;
  * <table>
  *   <caption>How the client answers closes and refusals</caption>
  *   <tr><th>event</th><th>the client</th></tr>
- *   <tr><td>{@link #close()}</td><td>closes with 1000 (the session leaves its room); final</td></tr>
+ *   <tr><td>{@link #close()}</td><td>closes with 1000 (the session leaves its room);
+ *       final</td></tr>
  *   <tr><td>close 4002 (resumed elsewhere)</td><td>final: {@link
  *       LobbyClientException#SESSION_RESUMED}; the resume key is forgotten</td></tr>
  *   <tr><td>close 4001 (token expired)</td><td>with a token supplier: asks it for a new token and
- *       reconnects at once; without one, final: {@link LobbyClientException#TOKEN_EXPIRED}</td></tr>
+ *       reconnects at once; without one, final: {@link
+ *       LobbyClientException#TOKEN_EXPIRED}</td></tr>
  *   <tr><td>HTTP 401 on upgrade</td><td>with a token supplier: asks it again and reconnects with
  *       backoff; without one, final: {@link LobbyClientException#UNAUTHORIZED}</td></tr>
  *   <tr><td>HTTP 400, 403, another 4xx but 408 and 429</td><td>final: {@link
@@ -509,7 +511,8 @@ public final class LobbyClient {
     loop.execute(
         () -> {
           if (started) {
-            connected.whenCompleteAsync((welcome, error) -> copy(welcome, error, answer), callbacks);
+            connected.whenCompleteAsync(
+                (welcome, error) -> copy(welcome, error, answer), callbacks);
             return;
           }
           started = true;

@@ -137,8 +137,7 @@ class RecoveryTest extends Scenarios {
     connect(builder(direct(server.port()), room, observer));
     TcpProxy proxy = proxy(server.port());
     Recorder alice = new Recorder();
-    LobbyClient client =
-        connect(builder(proxy.base(), room, alice).maxInFlight(1));
+    LobbyClient client = connect(builder(proxy.base(), room, alice).maxInFlight(1));
 
     proxy.hold(true);
     CompletableFuture<Ack> written = client.send("written").toCompletableFuture();
