@@ -165,7 +165,7 @@ public final class LobbyClient {
 
   /**
    * The default bound of sends written but not answered; below the server's default window of
-   * remembered references ({@code lobby.recovery.ref-window}, 256), which a resend must not outrun.
+   * remembered references ({@code lobby.resumption.ref-window}, 256), which a resend must not outrun.
    */
   public static final int DEFAULT_MAX_IN_FLIGHT = 128;
 
@@ -345,7 +345,7 @@ public final class LobbyClient {
 
     /**
      * How many sends may be written and not yet answered; the others wait in the queue. It must
-     * not exceed the server's {@code lobby.recovery.ref-window}: a send resent after a resume
+     * not exceed the server's {@code lobby.resumption.ref-window}: a send resent after a resume
      * must still be remembered there to be answered rather than broadcast again. Default {@value
      * #DEFAULT_MAX_IN_FLIGHT}.
      */

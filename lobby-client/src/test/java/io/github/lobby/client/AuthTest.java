@@ -42,7 +42,7 @@ class AuthTest extends Scenarios {
               "lobby.auth { mode = jwt, jwt { secret = \""
                   + SECRET
                   + "\", clock-skew = 0s } }\n"
-                  + "lobby.history.size = 100\nlobby.recovery.grace = 30s\n");
+                  + "lobby.history.size = 100\nlobby.resumption.grace = 30s\n");
 
   private static final AtomicInteger rooms = new AtomicInteger();
 

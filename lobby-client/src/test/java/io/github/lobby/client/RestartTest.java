@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class RestartTest extends Scenarios {
 
   private static final String CONFIG =
-      "lobby.history.size = 100\nlobby.recovery.grace = 30s\n"
+      "lobby.history.size = 100\nlobby.resumption.grace = 30s\n"
           + "lobby.http { shutdown-timeout = 2s, close-timeout = 1s }\n";
 
   @Test
