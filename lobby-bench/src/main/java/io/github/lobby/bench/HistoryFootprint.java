@@ -22,6 +22,10 @@ import java.util.List;
  * JSON-mode frame, which a room renders once, for the first client that recovers it, and keeps
  * with the entry for the next ones.
  *
+ * <p>It measures {@link RoomHistory} itself, from lobby-core's internal package, which lobby-core's
+ * module exports to lobby-http and lobby-cluster only: lobby-bench is not a module (it has no
+ * {@code module-info.java}) and runs on the class path, where that export does not apply.
+ *
  * <p>Run: {@code java -cp lobby-bench/target/benchmarks.jar io.github.lobby.bench.HistoryFootprint}
  * (add {@code -XX:+UseSerialGC} for steadier figures).
  */

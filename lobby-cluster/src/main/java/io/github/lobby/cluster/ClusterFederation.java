@@ -67,6 +67,9 @@ public final class ClusterFederation implements Federation {
 
   /** Found by {@link Federation#fromConfig} through {@link java.util.ServiceLoader}. */
   public static final class Provider implements Federation.Provider {
+    /** Called by {@link java.util.ServiceLoader}. */
+    public Provider() {}
+
     @Override
     public Federation create(Config config) {
       return fromConfig(config);

@@ -4,4 +4,4 @@ package io.github.lobby.cluster;
  * Marks the messages that travel between nodes; bound to Pekko's Jackson CBOR serializer in this
  * module's {@code reference.conf}.
  */
-public interface ClusterMessage {}
+interface ClusterMessage {}

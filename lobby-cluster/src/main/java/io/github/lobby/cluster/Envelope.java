@@ -31,7 +31,7 @@ import java.util.Map;
  * @param users the user of each of the node's members that has one, for {@code members}; null
  *     when none has
  */
-public record Envelope(
+record Envelope(
     String kind,
     String room,
     String node,

@@ -64,8 +64,23 @@ final class NodeHub {
 
   static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "lobby-rooms");
 
-  /** Messages of a hub; {@link Envelope}, {@link Snapshot} and {@link Chunk} come from others. */
-  interface Command {}
+  /**
+   * Messages of a hub; {@link Envelope}, {@link Snapshot}, {@link Chunk} and the whisper service's
+   * {@link WhisperService.PeerRequest}s come from others.
+   */
+  sealed interface Command
+      permits Link,
+          Publish,
+          Snapshot,
+          Chunk,
+          Relay,
+          ServeWhispers,
+          Unlinked,
+          Peers,
+          Removed,
+          Tick,
+          Envelope,
+          WhisperService.PeerRequest {}
 
   /** A local room started: events of other nodes for {@code room} go to {@code inbox}. */
   record Link(RoomId room, ActorRef<PeerEvent> inbox, ActorRef<?> owner) implements Command {}

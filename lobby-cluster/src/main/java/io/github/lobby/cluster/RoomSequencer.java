@@ -55,7 +55,7 @@ final class RoomSequencer extends AbstractBehavior<RoomSequencer.Command> {
   static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "lobby-room-sequence");
 
   /** Messages of a sequencer; those that cross nodes are {@link ClusterMessage}s. */
-  interface Command {}
+  sealed interface Command {}
 
   /**
    * A node has the room: the sequencer answers with its state ({@link SequenceInbox.State}), then

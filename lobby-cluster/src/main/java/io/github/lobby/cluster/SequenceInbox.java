@@ -47,7 +47,8 @@ final class SequenceInbox {
   /** How often unanswered subscriptions are sent again. */
   static final Duration RETRY = Duration.ofSeconds(2);
 
-  interface Command {}
+  /** Messages of an inbox; those that cross nodes are {@link ClusterMessage}s. */
+  sealed interface Command {}
 
   /**
    * A local room that keeps a history started: its events go to {@code inbox}, and it ends with

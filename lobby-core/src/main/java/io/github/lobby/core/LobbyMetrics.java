@@ -27,6 +27,7 @@ public interface LobbyMetrics {
    * Records into {@code registry}; {@link #NONE} when it is null. The only way to the Micrometer
    * implementation, so the only call that needs Micrometer on the classpath (with a registry).
    */
+  @SuppressWarnings("exports") // Micrometer is optional: a static, not a transitive, requirement
   static LobbyMetrics of(MeterRegistry registry) {
     return registry == null ? NONE : new MicrometerMetrics(registry);
   }

@@ -3,7 +3,7 @@
  * io.github.lobby.core.Session} and the plain classes that do their work. Not API: a type here is
  * public only where a sibling module needs it ({@code LobbyActor} for {@code Lobby.create}, {@code
  * LogText} and {@code AuthCalls} for lobby-http, {@code RoomHistory} for lobby-cluster's
- * sequencer), and the module is to export this package to those modules alone.
+ * sequencer), and {@code module-info.java} exports this package to those modules alone.
  *
  * <p>Three actors, each a thin message switch: {@link io.github.lobby.core.internal.LobbyActor}
  * (one per server) over a {@code RoomDirectory}, a {@code SessionDirectory}, a {@code
