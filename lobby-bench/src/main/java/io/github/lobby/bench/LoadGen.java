@@ -286,7 +286,7 @@ public final class LoadGen {
     received.reset();
     latency.reset();
     String pad = "x".repeat(Math.max(0, size - 40));
-    ProcessStats before = ProcessStats.read(options.get("pid"));
+    ServerFigures.ProcessStats before = ServerFigures.ProcessStats.read(options.get("pid"));
     long start = System.nanoTime();
     long end = start + TimeUnit.SECONDS.toNanos(duration);
     List<Thread> threads = new ArrayList<>();
@@ -333,7 +333,7 @@ public final class LoadGen {
     while (received.sum() < expected && System.nanoTime() < drainUntil) {
       Thread.sleep(50);
     }
-    ProcessStats after = ProcessStats.read(options.get("pid"));
+    ServerFigures.ProcessStats after = ServerFigures.ProcessStats.read(options.get("pid"));
     Histogram h = latency.getIntervalHistogram();
     long got = received.sum();
     out.printf(Locale.ROOT, "sent %d messages in %.1f s; deliveries expected %d, received %d, lost %d, out of order %d%n",
@@ -359,8 +359,8 @@ public final class LoadGen {
     int n = integer("n", 10_000);
     int perRoom = integer("per-room", 10);
     int hold = integer("hold", 10);
-    JsonHealth start = health();
-    ProcessStats before = ProcessStats.read(options.get("pid"));
+    ServerFigures.JsonHealth start = health();
+    ServerFigures.ProcessStats before = ServerFigures.ProcessStats.read(options.get("pid"));
     long t0 = System.nanoTime();
     List<Client> open = connectAll(n, i -> "density-" + i / perRoom, null);
     double connectSeconds = (System.nanoTime() - t0) / 1e9;
@@ -368,8 +368,8 @@ public final class LoadGen {
         open.size(), n, connectSeconds, open.size() / connectSeconds, n - open.size());
     out.printf("holding %d s (heartbeats run)...%n", hold);
     Thread.sleep(hold * 1000L);
-    JsonHealth held = health();
-    ProcessStats after = ProcessStats.read(options.get("pid"));
+    ServerFigures.JsonHealth held = health();
+    ServerFigures.ProcessStats after = ServerFigures.ProcessStats.read(options.get("pid"));
     out.printf("health while held: %s (before: %s)%n", held, start);
     if (before != null && after != null) {
       out.printf(Locale.ROOT, "server RSS %d -> %d MiB: %.1f KB per session%n", before.rss() >> 20,
@@ -379,7 +379,7 @@ public final class LoadGen {
     out.printf("closed by the server while idle: %d%n", dropped);
     open.forEach(Client::close);
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    JsonHealth end = health();
+    ServerFigures.JsonHealth end = health();
     while (end != null && start != null && end.sessions() != start.sessions() && System.nanoTime() < until) {
       Thread.sleep(200);
       end = health();
@@ -433,12 +433,12 @@ public final class LoadGen {
       }
     }, 1, 1, TimeUnit.SECONDS);
     long start = System.nanoTime();
-    ProcessStats last = ProcessStats.read(options.get("pid"));
+    ServerFigures.ProcessStats last = ServerFigures.ProcessStats.read(options.get("pid"));
     long lastAt = start;
     while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(duration)) {
       Thread.sleep(report * 1000L);
-      JsonHealth h = health();
-      ProcessStats now = ProcessStats.read(options.get("pid"));
+      ServerFigures.JsonHealth h = health();
+      ServerFigures.ProcessStats now = ServerFigures.ProcessStats.read(options.get("pid"));
       long nowAt = System.nanoTime();
       double cpuPct = last == null || now == null ? -1 : 100 * (now.cpuSeconds() - last.cpuSeconds()) / ((nowAt - lastAt) / 1e9);
       long unexpectedCloses = steady.stream().filter(c -> c.closed.isDone()).count();
@@ -462,56 +462,14 @@ public final class LoadGen {
   // ---- server figures ----
 
   /** {@code GET /health}, or null when it cannot be read. */
-  private JsonHealth health() {
+  private ServerFigures.JsonHealth health() {
     try {
       HttpResponse<String> r =
           clients[0].send(HttpRequest.newBuilder(http("/health")).timeout(Duration.ofSeconds(10)).build(),
               HttpResponse.BodyHandlers.ofString());
-      return JsonHealth.parse(r.body());
+      return ServerFigures.JsonHealth.parse(r.body());
     } catch (IOException | InterruptedException e) {
       return null;
-    }
-  }
-
-  /** The two figures of {@code /health}. */
-  record JsonHealth(int sessions, int rooms) {
-    static JsonHealth parse(String body) {
-      return new JsonHealth(field(body, "sessions"), field(body, "rooms"));
-    }
-
-    private static int field(String body, String name) {
-      int at = body.indexOf("\"" + name + "\":") + name.length() + 3;
-      int end = at;
-      while (end < body.length() && Character.isDigit(body.charAt(end))) {
-        end++;
-      }
-      return Integer.parseInt(body.substring(at, end));
-    }
-  }
-
-  /** CPU time and resident memory of a process (or several: {@code --pid a,b}), from /proc. */
-  record ProcessStats(double cpuSeconds, long rss) {
-    static ProcessStats read(String pids) {
-      if (pids == null) {
-        return null;
-      }
-      double cpu = 0;
-      long rss = 0;
-      for (String pid : pids.split(",")) {
-        try {
-          String stat = Files.readString(Path.of("/proc", pid.strip(), "stat"));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          cpu += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime + stime
-          for (String line : Files.readAllLines(Path.of("/proc", pid.strip(), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-              rss += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-          }
-        } catch (IOException e) {
-          return null;
-        }
-      }
-      return new ProcessStats(cpu, rss);
     }
   }
 }
