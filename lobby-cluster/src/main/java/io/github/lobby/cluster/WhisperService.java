@@ -6,6 +6,7 @@ import io.github.lobby.core.RoomId;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -136,13 +137,7 @@ final class WhisperService {
       ActorRef<Lobby.PeerCommand> lobby, Duration timeout, ActorRef<NodeHub.Command> hub) {
     return Behaviors.setup(
         context -> {
-          context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-          context
-              .getSystem()
-              .receptionist()
-              .tell(
-                  Receptionist.subscribe(
-                      KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
+          NodeHub.joinPeers(context, KEY, Peers::new);
           Set<ActorRef<Command>> peers = new HashSet<>();
           return Behaviors.receive(Command.class)
               .onMessage(
@@ -208,23 +203,25 @@ final class WhisperService {
               .onMessage(
                   Find.class,
                   f -> {
-                    if (peers.isEmpty()) {
-                      lobby.tell(new Lobby.WhisperSearched(f.search(), false));
-                    } else {
-                      context.spawnAnonymous(
-                          search(f.search(), lobby, Set.copyOf(peers), timeout, hub));
-                    }
+                    Lobby.WhisperSearch w = f.search();
+                    search(
+                        context,
+                        peers,
+                        timeout,
+                        () -> lobby.tell(new Lobby.WhisperSearched(w, false)),
+                        (known, c) -> searching(w, lobby, known, hub, c));
                     return Behaviors.same();
                   })
               .onMessage(
                   FindUser.class,
                   f -> {
-                    if (peers.isEmpty()) {
-                      lobby.tell(new Lobby.UserWhispered(f.whisper(), 0));
-                    } else {
-                      context.spawnAnonymous(
-                          userSearch(f.whisper(), lobby, Set.copyOf(peers), timeout, hub));
-                    }
+                    Lobby.UserWhisper w = f.whisper();
+                    search(
+                        context,
+                        peers,
+                        timeout,
+                        () -> lobby.tell(new Lobby.UserWhispered(w, 0)),
+                        (known, c) -> delivering(w, lobby, known, hub, c));
                     return Behaviors.same();
                   })
               .build();
@@ -232,15 +229,21 @@ final class WhisperService {
   }
 
   /**
-   * Asks every peer, answers true on the first delivery, false when all said no or time ran out.
+   * Spawns a search among the peers known now, or answers through {@code none} at once when there
+   * are none.
    */
-  private static Behavior<SearchEvent> search(
-      Lobby.WhisperSearch w,
-      ActorRef<Lobby.PeerCommand> lobby,
+  private static void search(
+      ActorContext<Command> context,
       Set<ActorRef<Command>> peers,
       Duration timeout,
-      ActorRef<NodeHub.Command> hub) {
-    return withDeadline(timeout, context -> searching(w, lobby, peers, hub, context));
+      Runnable none,
+      BiFunction<Set<ActorRef<Command>>, ActorContext<SearchEvent>, Behavior<SearchEvent>> search) {
+    if (peers.isEmpty()) {
+      none.run();
+    } else {
+      Set<ActorRef<Command>> known = Set.copyOf(peers); // peers changes as the listing does
+      context.spawnAnonymous(withDeadline(timeout, c -> search.apply(known, c)));
+    }
   }
 
   /**
@@ -294,19 +297,6 @@ final class WhisperService {
               return Behaviors.stopped();
             })
         .build();
-  }
-
-  /**
-   * Asks every peer to deliver to its sessions of the user, and tells the Lobby how many got it
-   * once all answered or time ran out.
-   */
-  private static Behavior<SearchEvent> userSearch(
-      Lobby.UserWhisper w,
-      ActorRef<Lobby.PeerCommand> lobby,
-      Set<ActorRef<Command>> peers,
-      Duration timeout,
-      ActorRef<NodeHub.Command> hub) {
-    return withDeadline(timeout, context -> delivering(w, lobby, peers, hub, context));
   }
 
   /** Sends the request to every peer, then sums their answers until all came or time ran out. */
