@@ -6,7 +6,6 @@ import io.github.lobby.core.RoomId;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -98,10 +97,13 @@ final class WhisperService {
   private record AnsweredUser(ActorRef<UserReply> replyTo, int delivered) implements Command {}
 
   /** From the local Lobby: find the node of a whisper's target. */
-  record Find(Lobby.WhisperSearch search) implements Command {}
+  record Find(Lobby.WhisperSearch search) implements Search {}
 
   /** From the local Lobby: deliver a whisper to a user's sessions on every other node. */
-  record FindUser(Lobby.UserWhisper whisper) implements Command {}
+  record FindUser(Lobby.UserWhisper whisper) implements Search {}
+
+  /** A search among the other nodes that the local Lobby asks for. */
+  private sealed interface Search extends Command permits Find, FindUser {}
 
   private record Peers(Receptionist.Listing listing) implements Command {}
 
@@ -200,50 +202,35 @@ final class WhisperService {
                     a.replyTo().tell(new UserReply(a.delivered()));
                     return Behaviors.same();
                   })
-              .onMessage(
-                  Find.class,
-                  f -> {
-                    Lobby.WhisperSearch w = f.search();
-                    search(
-                        context,
-                        peers,
-                        timeout,
-                        () -> lobby.tell(new Lobby.WhisperSearched(w, false)),
-                        (known, c) -> searching(w, lobby, known, hub, c));
-                    return Behaviors.same();
-                  })
-              .onMessage(
-                  FindUser.class,
-                  f -> {
-                    Lobby.UserWhisper w = f.whisper();
-                    search(
-                        context,
-                        peers,
-                        timeout,
-                        () -> lobby.tell(new Lobby.UserWhispered(w, 0)),
-                        (known, c) -> delivering(w, lobby, known, hub, c));
-                    return Behaviors.same();
-                  })
+              .onMessage(Find.class, f -> search(f, context, peers, lobby, timeout, hub))
+              .onMessage(FindUser.class, f -> search(f, context, peers, lobby, timeout, hub))
               .build();
         });
   }
 
-  /**
-   * Spawns a search among the peers known now, or answers through {@code none} at once when there
-   * are none.
-   */
-  private static void search(
+  /** Spawns {@code search} among the peers known now, or answers at once when there are none. */
+  private static Behavior<Command> search(
+      Search search,
       ActorContext<Command> context,
       Set<ActorRef<Command>> peers,
+      ActorRef<Lobby.PeerCommand> lobby,
       Duration timeout,
-      Runnable none,
-      BiFunction<Set<ActorRef<Command>>, ActorContext<SearchEvent>, Behavior<SearchEvent>> search) {
+      ActorRef<NodeHub.Command> hub) {
     if (peers.isEmpty()) {
-      none.run();
+      lobby.tell(
+          search instanceof Find find
+              ? new Lobby.WhisperSearched(find.search(), false)
+              : new Lobby.UserWhispered(((FindUser) search).whisper(), 0));
     } else {
       Set<ActorRef<Command>> known = Set.copyOf(peers); // peers changes as the listing does
-      context.spawnAnonymous(withDeadline(timeout, c -> search.apply(known, c)));
+      context.spawnAnonymous(
+          withDeadline(
+              timeout,
+              search instanceof Find find
+                  ? c -> searching(find.search(), lobby, known, hub, c)
+                  : c -> delivering(((FindUser) search).whisper(), lobby, known, hub, c)));
     }
+    return Behaviors.same();
   }
 
   /**
