@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -171,16 +172,7 @@ final class NodeHub {
             Behaviors.withTimers(
                 timers -> {
                   String node = Cluster.get(context.getSystem()).selfMember().address().toString();
-                  context
-                      .getSystem()
-                      .receptionist()
-                      .tell(Receptionist.register(KEY, context.getSelf()));
-                  context
-                      .getSystem()
-                      .receptionist()
-                      .tell(
-                          Receptionist.subscribe(
-                              KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
+                  joinPeers(context, KEY, Peers::new);
                   Cluster.get(context.getSystem())
                       .subscriptions()
                       .tell(
@@ -374,6 +366,19 @@ final class NodeHub {
       whispers.tell(request);
     }
     return Behaviors.same();
+  }
+
+  /**
+   * Registers this node's service under {@code key} and has every change of the service's
+   * instances across the cluster delivered to it as {@code peers} (its own instance included).
+   */
+  static <T> void joinPeers(
+      ActorContext<T> context, ServiceKey<T> key, Function<Receptionist.Listing, T> peers) {
+    ActorRef<Receptionist.Command> receptionist = context.getSystem().receptionist();
+    receptionist.tell(Receptionist.register(key, context.getSelf()));
+    receptionist.tell(
+        Receptionist.subscribe(
+            key, context.messageAdapter(Receptionist.Listing.class, peers::apply)));
   }
 
   /** Half of Artery's frame: larger messages cross in chunks. */

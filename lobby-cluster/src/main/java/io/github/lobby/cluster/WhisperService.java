@@ -97,10 +97,13 @@ final class WhisperService {
   private record AnsweredUser(ActorRef<UserReply> replyTo, int delivered) implements Command {}
 
   /** From the local Lobby: find the node of a whisper's target. */
-  record Find(Lobby.WhisperSearch search) implements Command {}
+  record Find(Lobby.WhisperSearch search) implements Search {}
 
   /** From the local Lobby: deliver a whisper to a user's sessions on every other node. */
-  record FindUser(Lobby.UserWhisper whisper) implements Command {}
+  record FindUser(Lobby.UserWhisper whisper) implements Search {}
+
+  /** A search among the other nodes that the local Lobby asks for. */
+  private sealed interface Search extends Command permits Find, FindUser {}
 
   private record Peers(Receptionist.Listing listing) implements Command {}
 
@@ -136,13 +139,7 @@ final class WhisperService {
       ActorRef<Lobby.PeerCommand> lobby, Duration timeout, ActorRef<NodeHub.Command> hub) {
     return Behaviors.setup(
         context -> {
-          context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
-          context
-              .getSystem()
-              .receptionist()
-              .tell(
-                  Receptionist.subscribe(
-                      KEY, context.messageAdapter(Receptionist.Listing.class, Peers::new)));
+          NodeHub.joinPeers(context, KEY, Peers::new);
           Set<ActorRef<Command>> peers = new HashSet<>();
           return Behaviors.receive(Command.class)
               .onMessage(
@@ -205,42 +202,35 @@ final class WhisperService {
                     a.replyTo().tell(new UserReply(a.delivered()));
                     return Behaviors.same();
                   })
-              .onMessage(
-                  Find.class,
-                  f -> {
-                    if (peers.isEmpty()) {
-                      lobby.tell(new Lobby.WhisperSearched(f.search(), false));
-                    } else {
-                      context.spawnAnonymous(
-                          search(f.search(), lobby, Set.copyOf(peers), timeout, hub));
-                    }
-                    return Behaviors.same();
-                  })
-              .onMessage(
-                  FindUser.class,
-                  f -> {
-                    if (peers.isEmpty()) {
-                      lobby.tell(new Lobby.UserWhispered(f.whisper(), 0));
-                    } else {
-                      context.spawnAnonymous(
-                          userSearch(f.whisper(), lobby, Set.copyOf(peers), timeout, hub));
-                    }
-                    return Behaviors.same();
-                  })
+              .onMessage(Find.class, f -> search(f, context, peers, lobby, timeout, hub))
+              .onMessage(FindUser.class, f -> search(f, context, peers, lobby, timeout, hub))
               .build();
         });
   }
 
-  /**
-   * Asks every peer, answers true on the first delivery, false when all said no or time ran out.
-   */
-  private static Behavior<SearchEvent> search(
-      Lobby.WhisperSearch w,
-      ActorRef<Lobby.PeerCommand> lobby,
+  /** Spawns {@code search} among the peers known now, or answers at once when there are none. */
+  private static Behavior<Command> search(
+      Search search,
+      ActorContext<Command> context,
       Set<ActorRef<Command>> peers,
+      ActorRef<Lobby.PeerCommand> lobby,
       Duration timeout,
       ActorRef<NodeHub.Command> hub) {
-    return withDeadline(timeout, context -> searching(w, lobby, peers, hub, context));
+    if (peers.isEmpty()) {
+      lobby.tell(
+          search instanceof Find find
+              ? new Lobby.WhisperSearched(find.search(), false)
+              : new Lobby.UserWhispered(((FindUser) search).whisper(), 0));
+    } else {
+      Set<ActorRef<Command>> known = Set.copyOf(peers); // peers changes as the listing does
+      context.spawnAnonymous(
+          withDeadline(
+              timeout,
+              search instanceof Find find
+                  ? c -> searching(find.search(), lobby, known, hub, c)
+                  : c -> delivering(((FindUser) search).whisper(), lobby, known, hub, c)));
+    }
+    return Behaviors.same();
   }
 
   /**
@@ -294,19 +284,6 @@ final class WhisperService {
               return Behaviors.stopped();
             })
         .build();
-  }
-
-  /**
-   * Asks every peer to deliver to its sessions of the user, and tells the Lobby how many got it
-   * once all answered or time ran out.
-   */
-  private static Behavior<SearchEvent> userSearch(
-      Lobby.UserWhisper w,
-      ActorRef<Lobby.PeerCommand> lobby,
-      Set<ActorRef<Command>> peers,
-      Duration timeout,
-      ActorRef<NodeHub.Command> hub) {
-    return withDeadline(timeout, context -> delivering(w, lobby, peers, hub, context));
   }
 
   /** Sends the request to every peer, then sums their answers until all came or time ran out. */

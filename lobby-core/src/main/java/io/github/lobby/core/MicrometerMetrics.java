@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * classpath. Meters with tags are looked up once and kept.
  */
 final class MicrometerMetrics implements LobbyMetrics {
+  private static final String CLIENT_MESSAGES = "client messages received";
+
   private final MeterRegistry registry;
   private final AtomicInteger sessions = new AtomicInteger();
   private final AtomicInteger rooms = new AtomicInteger();
@@ -47,26 +49,16 @@ final class MicrometerMetrics implements LobbyMetrics {
     Gauge.builder("lobby.rooms", rooms, AtomicInteger::get)
         .description("rooms with at least one member on this node")
         .register(registry);
-    connectionsOpened =
-        Counter.builder("lobby.connections.opened")
-            .description("WebSocket connections accepted")
-            .register(registry);
-    clientMessagesText = clientMessages("text");
-    clientMessagesBinary = clientMessages("binary");
+    connectionsOpened = counter("lobby.connections.opened", null, "WebSocket connections accepted");
+    clientMessagesText = tagged("lobby.client.messages", "type", "text", CLIENT_MESSAGES);
+    clientMessagesBinary = tagged("lobby.client.messages", "type", "binary", CLIENT_MESSAGES);
     clientBytes =
-        Counter.builder("lobby.client.bytes")
-            .baseUnit("bytes")
-            .description("payload bytes of client messages (text as UTF-8)")
-            .register(registry);
+        counter("lobby.client.bytes", "bytes", "payload bytes of client messages (text as UTF-8)");
     deliveries =
-        Counter.builder("lobby.deliveries")
-            .description("frames queued for clients (fan-outs, whispers, answers)")
-            .register(registry);
+        counter(
+            "lobby.deliveries", null, "frames queued for clients (fan-outs, whispers, answers)");
     deliveryBytes =
-        Counter.builder("lobby.deliveries.bytes")
-            .baseUnit("bytes")
-            .description("bytes of the frames queued for clients")
-            .register(registry);
+        counter("lobby.deliveries.bytes", "bytes", "bytes of the frames queued for clients");
     fanOut =
         DistributionSummary.builder("lobby.broadcast.fanout")
             .description("members that received each member broadcast")
@@ -76,33 +68,32 @@ final class MicrometerMetrics implements LobbyMetrics {
             .description("from a broadcast sent to its room to the last recipient's queue")
             .register(registry);
     adminPushes =
-        Counter.builder("lobby.admin.pushes")
-            .description("admin pushes that reached a room on this node")
-            .register(registry);
+        counter("lobby.admin.pushes", null, "admin pushes that reached a room on this node");
     slowConsumers =
-        Counter.builder("lobby.slow.consumers")
-            .description("clients closed because their outbound queue overflowed")
-            .register(registry);
-    throttled = rateLimited("throttled", "client messages acknowledged late by the inbound rate");
-    rateClosed = rateLimited("closed", "clients closed for their inbound rate");
+        counter(
+            "lobby.slow.consumers", null, "clients closed because their outbound queue overflowed");
+    throttled =
+        tagged(
+            "lobby.rate.limited",
+            "action",
+            "throttled",
+            "client messages acknowledged late by the inbound rate");
+    rateClosed =
+        tagged("lobby.rate.limited", "action", "closed", "clients closed for their inbound rate");
     queueDepth =
         DistributionSummary.builder("lobby.outbound.queue.depth")
             .description("frames waiting in a connection's outbound queue when it drains it")
             .register(registry);
   }
 
-  private Counter clientMessages(String type) {
-    return Counter.builder("lobby.client.messages")
-        .tag("type", type)
-        .description("client messages received")
-        .register(registry);
+  /** A counter without tags; {@code baseUnit} may be null. */
+  private Counter counter(String name, String baseUnit, String description) {
+    return Counter.builder(name).baseUnit(baseUnit).description(description).register(registry);
   }
 
-  private Counter rateLimited(String action, String description) {
-    return Counter.builder("lobby.rate.limited")
-        .tag("action", action)
-        .description(description)
-        .register(registry);
+  /** A counter with one tag. */
+  private Counter tagged(String name, String key, String value, String description) {
+    return Counter.builder(name).tag(key, value).description(description).register(registry);
   }
 
   @Override
@@ -183,12 +174,7 @@ final class MicrometerMetrics implements LobbyMetrics {
   public void whisper(String outcome) {
     whispers
         .computeIfAbsent(
-            outcome,
-            k ->
-                Counter.builder("lobby.whispers")
-                    .tag("outcome", k)
-                    .description("whispers handled, by outcome")
-                    .register(registry))
+            outcome, k -> tagged("lobby.whispers", "outcome", k, "whispers handled, by outcome"))
         .increment();
   }
 
@@ -198,10 +184,11 @@ final class MicrometerMetrics implements LobbyMetrics {
         .computeIfAbsent(
             outcome,
             k ->
-                Counter.builder("lobby.resumes")
-                    .tag("outcome", k)
-                    .description("clients that asked to resume a session, by outcome")
-                    .register(registry))
+                tagged(
+                    "lobby.resumes",
+                    "outcome",
+                    k,
+                    "clients that asked to resume a session, by outcome"))
         .increment();
   }
 

@@ -104,7 +104,7 @@ public final class LobbyRoutes extends AllDirectives {
   public static final class Builder {
 
     private final ActorSystem<?> system;
-    private final ActorRef<Lobby.Command> lobby;
+    private ActorRef<Lobby.Command> lobby;
     private Config config;
     private LobbySettings settings;
     private HttpSettings http;
@@ -116,6 +116,20 @@ public final class LobbyRoutes extends AllDirectives {
     private Builder(ActorSystem<?> system, ActorRef<Lobby.Command> lobby) {
       this.system = Objects.requireNonNull(system, "system");
       this.lobby = Objects.requireNonNull(lobby, "lobby");
+    }
+
+    /**
+     * A builder whose Lobby is spawned later ({@link #lobby}): {@link LobbyServer.Builder} keeps
+     * the options it shares with the routes here.
+     */
+    Builder(ActorSystem<?> system) {
+      this.system = Objects.requireNonNull(system, "system");
+    }
+
+    /** The Lobby actor, for a builder made without one. */
+    Builder lobby(ActorRef<Lobby.Command> lobby) {
+      this.lobby = Objects.requireNonNull(lobby, "lobby");
+      return this;
     }
 
     /**
@@ -196,20 +210,27 @@ public final class LobbyRoutes extends AllDirectives {
      *     or invalid
      */
     public LobbyRoutes build() {
-      Config c = config != null ? config : system.settings().config();
-      Authentication auth =
-          authentication != null
-              ? authentication
-              : Authentication.resolve(system, c, authenticator);
+      Config c = config();
+      Authentication auth = authentication != null ? authentication : resolveAuthentication(c);
       return new LobbyRoutes(
           system,
-          lobby,
+          Objects.requireNonNull(lobby, "lobby"),
           settings != null ? settings : LobbySettings.fromConfig(c),
           http != null ? http : HttpSettings.fromConfig(c),
           metrics,
           scrape,
           auth.authenticator(),
           auth.adminJwt());
+    }
+
+    /** The {@link #config} given, or the system's. */
+    Config config() {
+      return config != null ? config : system.settings().config();
+    }
+
+    /** The {@link #authenticator} given, or the one {@code lobby.auth} of {@code c} configures. */
+    Authentication resolveAuthentication(Config c) {
+      return Authentication.resolve(system, c, authenticator);
     }
   }
 

@@ -84,15 +84,15 @@ public final class LobbyServer {
   public static final class Builder {
 
     private final ActorSystem<?> system;
-    private Config config;
+    // The options the routes have too (config, metrics route, authenticator) are kept there.
+    private final LobbyRoutes.Builder routes;
     private Route own;
     private Federation federation;
     private MeterRegistry registry;
-    private Supplier<String> scrape;
-    private Authenticator authenticator;
 
     private Builder(ActorSystem<?> system) {
       this.system = Objects.requireNonNull(system, "system");
+      this.routes = new LobbyRoutes.Builder(system);
     }
 
     /**
@@ -100,7 +100,7 @@ public final class LobbyServer {
      * the system's configuration.
      */
     public Builder config(Config config) {
-      this.config = Objects.requireNonNull(config, "config");
+      routes.config(config);
       return this;
     }
 
@@ -138,7 +138,7 @@ public final class LobbyServer {
      * = on}. Default: no such route.
      */
     public Builder metricsRoute(Supplier<String> scrape) {
-      this.scrape = Objects.requireNonNull(scrape, "scrape");
+      routes.metricsRoute(scrape);
       return this;
     }
 
@@ -148,7 +148,7 @@ public final class LobbyServer {
      * lobby.auth} configures (none by default).
      */
     public Builder authenticator(Authenticator authenticator) {
-      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      routes.authenticator(authenticator);
       return this;
     }
 
@@ -161,12 +161,11 @@ public final class LobbyServer {
      * @throws com.typesafe.config.ConfigException when a {@code lobby} key is unknown or invalid
      */
     public CompletionStage<LobbyServer> start() {
-      Config c = config != null ? config : system.settings().config();
+      Config c = routes.config();
       // Everything read and checked before the Lobby actor is spawned.
       Federation federated = federation != null ? federation : Federation.fromConfig(c);
       LobbySettings settings = LobbySettings.fromConfig(c);
-      LobbyRoutes.Authentication auth =
-          LobbyRoutes.Authentication.resolve(system, c, authenticator);
+      LobbyRoutes.Authentication auth = routes.resolveAuthentication(c);
       // The one place a started server's admin token is generated (when none is configured).
       HttpSettings http = HttpSettings.fromConfig(c).withGeneratedAdminToken();
       LobbyMetrics metrics = LobbyMetrics.of(registry);
@@ -175,16 +174,13 @@ public final class LobbyServer {
               Lobby.create(settings, LobbyRoutes.codecs(), federated, metrics),
               "lobby",
               Props.empty());
-      LobbyRoutes.Builder routes =
-          LobbyRoutes.builder(system, lobby)
-              .config(c)
-              .settings(settings)
-              .httpSettings(http)
-              .metrics(metrics)
-              .authentication(auth);
-      if (scrape != null) {
-        routes.metricsRoute(scrape);
-      }
+      routes
+          .lobby(lobby)
+          .config(c)
+          .settings(settings)
+          .httpSettings(http)
+          .metrics(metrics)
+          .authentication(auth);
       return bind(system, lobby, routes.build(), own, http);
     }
   }

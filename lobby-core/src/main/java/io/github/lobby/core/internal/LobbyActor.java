@@ -162,7 +162,8 @@ public final class LobbyActor extends AbstractBehavior<Object> {
             connect.transport(),
             user,
             key,
-            refs));
+            refs,
+            null)); // not resumed yet
     metrics.sessionAdded();
     // The room hears of the join before the session can send anything to it.
     room.ref()

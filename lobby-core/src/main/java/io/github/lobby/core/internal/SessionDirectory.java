@@ -44,33 +44,9 @@ final class SessionDirectory {
       ResumeKey resumeKey,
       SentRefs refs,
       ResumeKey previousKey) {
-    Entry(
-        ActorRef<SessionControl> ref,
-        RoomId room,
-        Mode mode,
-        Transport transport,
-        String user,
-        ResumeKey resumeKey,
-        SentRefs refs) {
-      this(ref, room, mode, transport, user, resumeKey, refs, null);
-    }
-
-    Entry(
-        ActorRef<SessionControl> ref,
-        RoomId room,
-        Mode mode,
-        Transport transport,
-        String user,
-        ResumeKey resumeKey) {
-      this(ref, room, mode, transport, user, resumeKey, null);
-    }
-
-    Entry(ActorRef<SessionControl> ref, RoomId room, Mode mode, Transport transport, String user) {
-      this(ref, room, mode, transport, user, null);
-    }
-
+    /** An anonymous session that cannot be resumed. */
     Entry(ActorRef<SessionControl> ref, RoomId room, Mode mode, Transport transport) {
-      this(ref, room, mode, transport, null);
+      this(ref, room, mode, transport, null, null, null, null);
     }
   }
 

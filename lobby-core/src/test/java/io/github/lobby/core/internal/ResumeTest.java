@@ -585,7 +585,7 @@ class ResumeTest {
                 a.id(), Mode.JSON, a.transport(), control(a.session()), null, null, held, null),
             new Room.Reattach(a.id(), a.transport(), control(a.session()), held, null),
             new SessionDirectory.Entry(
-                control(a.session()), ROOM, Mode.JSON, a.transport(), null, held))) {
+                control(a.session()), ROOM, Mode.JSON, a.transport(), null, held, null, null))) {
       assertFalse(holder.toString().contains(key), holder.toString());
     }
     Frame plain = Frame.render(new ClientEvent.Joined(a.id(), ROOM), TestCodec.CODECS.json());

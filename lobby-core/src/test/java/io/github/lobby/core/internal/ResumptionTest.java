@@ -60,7 +60,7 @@ class ResumptionTest {
     SessionId id = SessionId.random();
     ResumeKey key = new Resumption(ON).newKey(Mode.JSON);
     SessionDirectory.Entry session =
-        new SessionDirectory.Entry(actor.getRef(), ROOM, Mode.JSON, null, "ann", key);
+        new SessionDirectory.Entry(actor.getRef(), ROOM, Mode.JSON, null, "ann", key, null, null);
     Resume asked = new Resume(id, key);
     assertTrue(Resumption.matches(session, connect(ROOM, Mode.JSON, asked), asked, "ann"));
     assertFalse(Resumption.matches(session, connect(ROOM, Mode.JSON, asked), asked, "bob"));

@@ -90,7 +90,8 @@ class RoomDirectoryTest {
     rooms.join(A, ann);
     rooms.join(A, anon);
     TestInbox<SessionControl> ref = TestInbox.create();
-    sessions.put(ann, new SessionDirectory.Entry(ref.getRef(), A, Mode.JSON, null, "ann"));
+    sessions.put(
+        ann, new SessionDirectory.Entry(ref.getRef(), A, Mode.JSON, null, "ann", null, null, null));
     sessions.put(anon, new SessionDirectory.Entry(ref.getRef(), A, Mode.JSON, null));
     assertEquals(
         Optional.of(new Lobby.RoomView(A, List.of(ann, anon), Map.of(ann, "ann"))),

@@ -35,7 +35,9 @@ class WhisperDispatchTest {
     RecordingTransport transport = new RecordingTransport();
     TestInbox<SessionControl> session = TestInbox.create();
     directory.put(
-        id, new SessionDirectory.Entry(session.getRef(), ROOM, Mode.JSON, transport, user));
+        id,
+        new SessionDirectory.Entry(
+            session.getRef(), ROOM, Mode.JSON, transport, user, null, null, null));
     return transport;
   }
 

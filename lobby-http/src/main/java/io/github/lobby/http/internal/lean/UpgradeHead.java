@@ -150,8 +150,8 @@ final class UpgradeHead {
       ByteString.fromString("\r\n\r\n", StandardCharsets.US_ASCII);
 
   private static Upgrade read(String head, int headLength, int maxUri) {
-    int lineEnd = head.indexOf("\r\n");
-    String requestLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
+    int lineEnd = endOfLine(head, 0);
+    String requestLine = head.substring(0, lineEnd);
     if (!requestLine.startsWith("GET /") || !requestLine.endsWith(" HTTP/1.1")) {
       return null;
     }
@@ -166,20 +166,13 @@ final class UpgradeHead {
         || RoomId.problem(name).isPresent()) {
       return null;
     }
-    String host = null;
-    String upgrade = null;
+    String[] once = new String[ONCE.length]; // the values of the headers in ONCE, by index
     String connection = null;
-    String key = null;
-    String version = null;
-    String origin = null;
     String protocols = null;
     boolean emptyBody = false;
-    int at = lineEnd < 0 ? head.length() : lineEnd + 2;
+    int at = lineEnd + 2;
     while (at < head.length()) {
-      int end = head.indexOf("\r\n", at);
-      if (end < 0) {
-        end = head.length();
-      }
+      int end = endOfLine(head, at);
       int colon = head.indexOf(':', at);
       if (colon <= at || colon >= end || head.charAt(at) == ' ' || head.charAt(at) == '\t') {
         return null; // no name, or an obsolete folded line
@@ -192,33 +185,14 @@ final class UpgradeHead {
       }
       String value = head.substring(colon + 1, end).strip();
       int nameLength = colon - at;
-      if (field(head, at, nameLength, "host")) {
-        if (host != null) {
-          return null;
+      int single = onceIndex(head, at, nameLength);
+      if (single >= 0) {
+        if (once[single] != null) {
+          return null; // a repeated header: Pekko HTTP decides
         }
-        host = value;
-      } else if (field(head, at, nameLength, "upgrade")) {
-        if (upgrade != null) {
-          return null;
-        }
-        upgrade = value;
+        once[single] = value;
       } else if (field(head, at, nameLength, "connection")) {
         connection = connection == null ? value : connection + "," + value;
-      } else if (field(head, at, nameLength, "sec-websocket-key")) {
-        if (key != null) {
-          return null;
-        }
-        key = value;
-      } else if (field(head, at, nameLength, "sec-websocket-version")) {
-        if (version != null) {
-          return null;
-        }
-        version = value;
-      } else if (field(head, at, nameLength, "origin")) {
-        if (origin != null) {
-          return null;
-        }
-        origin = value;
       } else if (field(head, at, nameLength, "sec-websocket-protocol")) {
         protocols = protocols == null ? value : protocols + "," + value;
       } else if (field(head, at, nameLength, "content-length")) {
@@ -234,11 +208,13 @@ final class UpgradeHead {
       }
       at = end + 2;
     }
+    String host = once[HOST];
+    String key = once[KEY];
     if (host == null
         || host.isEmpty()
-        || !"websocket".equalsIgnoreCase(upgrade)
+        || !"websocket".equalsIgnoreCase(once[UPGRADE])
         || !hasToken(connection, "upgrade")
-        || !"13".equals(version)
+        || !"13".equals(once[VERSION])
         || !validKey(key)) {
       return null;
     }
@@ -255,7 +231,7 @@ final class UpgradeHead {
         new RoomId(name),
         json,
         accept(key),
-        origin,
+        once[ORIGIN],
         headLength,
         asked.recovery(),
         asked.resume(),
@@ -269,16 +245,13 @@ final class UpgradeHead {
    */
   static ConnectRequest connectRequest(Upgrade upgrade, Optional<InetAddress> remote) {
     String head = upgrade.text();
-    int lineEnd = head.indexOf("\r\n");
-    String requestLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
+    int lineEnd = endOfLine(head, 0);
+    String requestLine = head.substring(0, lineEnd);
     String target = requestLine.substring(4, requestLine.length() - 9);
     Map<String, List<String>> headers = new LinkedHashMap<>();
-    int at = lineEnd < 0 ? head.length() : lineEnd + 2;
+    int at = lineEnd + 2;
     while (at < head.length()) {
-      int end = head.indexOf("\r\n", at);
-      if (end < 0) {
-        end = head.length();
-      }
+      int end = endOfLine(head, at);
       int colon = head.indexOf(':', at);
       headers
           .computeIfAbsent(
@@ -325,6 +298,33 @@ final class UpgradeHead {
   }
 
   /** Whether the header name at {@code at} is {@code name}, ignoring case. */
+  /** The headers an upgrade may carry at most once, and their indexes. */
+  private static final String[] ONCE = {
+    "host", "upgrade", "sec-websocket-key", "sec-websocket-version", "origin"
+  };
+
+  private static final int HOST = 0;
+  private static final int UPGRADE = 1;
+  private static final int KEY = 2;
+  private static final int VERSION = 3;
+  private static final int ORIGIN = 4;
+
+  /** Where the line that starts at {@code at} ends: its CRLF, or the end of the head. */
+  private static int endOfLine(String head, int at) {
+    int end = head.indexOf("\r\n", at);
+    return end < 0 ? head.length() : end;
+  }
+
+  /** The index in {@link #ONCE} of the header name at {@code at}, or -1. */
+  private static int onceIndex(String head, int at, int length) {
+    for (int i = 0; i < ONCE.length; i++) {
+      if (field(head, at, length, ONCE[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   private static boolean field(String head, int at, int length, String name) {
     return length == name.length() && head.regionMatches(true, at, name, 0, length);
   }

@@ -82,38 +82,22 @@ public final class AdminRoutes extends AllDirectives {
   /** The admin and health routes. */
   public Route route() {
     return concat(
-        path("health", () -> concat(get(this::health), methodNotAllowed("GET"))),
+        path("health", () -> getOnly(this::health)),
         path(
             PathMatchers.segment("health").slash("live"),
-            () -> concat(get(() -> ok(new AdminJson.Status("live"))), methodNotAllowed("GET"))),
-        path(
-            PathMatchers.segment("health").slash("ready"),
-            () -> concat(get(this::readiness), methodNotAllowed("GET"))),
+            () -> getOnly(() -> ok(new AdminJson.Status("live")))),
+        path(PathMatchers.segment("health").slash("ready"), () -> getOnly(this::readiness)),
         metrics == null
             ? reject()
             : path(
                 "metrics",
-                () ->
-                    concat(
-                        get(() -> http.metricsPublic() ? scrape() : admin(this::scrape)),
-                        methodNotAllowed("GET"))),
-        path(
-            "dailyDashBoard",
-            () ->
-                concat(
-                    post(
-                        () ->
-                            admin(
-                                () ->
-                                    jsonBody(
-                                        AdminJson::statistics, p -> publish(statisticsRoom, p)))),
-                    methodNotAllowed("POST"))),
+                () -> getOnly(() -> http.metricsPublic() ? scrape() : admin(this::scrape))),
+        path("dailyDashBoard", () -> publishing(AdminJson::statistics, statisticsRoom)),
         pathPrefix(
             "rooms",
             () ->
                 concat(
-                    pathEnd(
-                        () -> concat(get(() -> admin(this::listRooms)), methodNotAllowed("GET"))),
+                    pathEnd(() -> getOnly(() -> admin(this::listRooms))),
                     pathPrefix(
                         PathMatchers.segment(),
                         name ->
@@ -121,29 +105,27 @@ public final class AdminRoutes extends AllDirectives {
                                 name,
                                 room ->
                                     concat(
-                                        pathEnd(
-                                            () ->
-                                                concat(
-                                                    get(() -> admin(() -> getRoom(room))),
-                                                    methodNotAllowed("GET"))),
+                                        pathEnd(() -> getOnly(() -> admin(() -> getRoom(room)))),
                                         path(
                                             "messages",
-                                            () ->
-                                                concat(
-                                                    post(
-                                                        () ->
-                                                            admin(
-                                                                () ->
-                                                                    jsonBody(
-                                                                        AdminJson::anyValue,
-                                                                        p -> publish(room, p)))),
-                                                    methodNotAllowed("POST"))),
+                                            () -> publishing(AdminJson::anyValue, room)),
                                         path(
                                             "history",
-                                            () ->
-                                                concat(
-                                                    get(() -> admin(() -> history(room))),
-                                                    methodNotAllowed("GET")))))))));
+                                            () -> getOnly(() -> admin(() -> history(room))))))))));
+  }
+
+  /** {@code GET} answered by {@code inner}; any other method 405. */
+  private Route getOnly(Supplier<Route> inner) {
+    return concat(get(inner), methodNotAllowed("GET"));
+  }
+
+  /**
+   * An admin {@code POST} whose JSON body {@code parser} reads and publishes to {@code room}; any
+   * other method 405.
+   */
+  private Route publishing(BodyParser parser, RoomId room) {
+    return concat(
+        post(() -> admin(() -> jsonBody(parser, p -> publish(room, p)))), methodNotAllowed("POST"));
   }
 
   /** 200 while the server takes connections; 503 from the start of its shutdown on. */
