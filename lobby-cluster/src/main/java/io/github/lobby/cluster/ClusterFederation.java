@@ -50,6 +50,23 @@ import org.apache.pekko.cluster.typed.Cluster;
  * RoomSequencer} (Cluster Sharding), which numbers it and sends it to the room on every node, the
  * sender's included. Membership still takes the direct path. See {@link RoomSequencer} for the
  * trade-off.
+ *
+ * <p>Large messages take one of three ways between nodes, each where the other two cannot serve:
+ *
+ * <ul>
+ *   <li>Events between hubs ({@link NodeHub}) larger than half an ordinary Artery frame go in
+ *       chunks on the ordinary lane: they must keep their order among the node's small events
+ *       (a join, then a large broadcast, then a leave), which a second lane would not, and may be
+ *       larger (a member list of a very large room, up to {@code max-event-bytes}, 16 MiB) than a
+ *       frame of the large-message lane carries.
+ *   <li>Everything to and from a sequencer ({@link RoomSequencer}, {@link SequenceInbox}) goes on
+ *       Artery's large-message lane: a sequencer's traffic is ordered within that lane, a
+ *       broadcast there is at most {@code lobby.http.max-body} (1 MiB) and fits its 2 MiB frames
+ *       whole, and large pushes do not hold up the hubs' lane.
+ *   <li>A sequencer's whole history (its state, sent to a node that subscribes and on a hand-off)
+ *       can be larger than even a large frame, so it goes in parts of whole kept messages, which
+ *       the inbox joins; chunking it as bytes would need the hubs' reassembly on the other lane.
+ * </ul>
  */
 public final class ClusterFederation implements Federation {
 
