@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { LobbyClient } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The example server's jar, built by Maven; relative to clients/js by default.
@@ -276,6 +277,31 @@ export function countingWebSocket() {
     }
   }
   return { WebSocket: CountingWebSocket, stats };
+}
+
+/**
+ * A client of `roomName` at `url` with a counting WebSocket and a short backoff (100 ms to 1 s,
+ * unless `options` say otherwise), with its attempt stats and its event log.
+ */
+export function testClient(url, roomName, options = {}) {
+  const { WebSocket: Counting, stats } = countingWebSocket();
+  const client = new LobbyClient({
+    url, room: roomName, WebSocket: Counting, backoff: { initialMs: 100, maxMs: 1000 }, ...options,
+  });
+  return { client, stats, log: record(client) };
+}
+
+/**
+ * Cuts the proxied client `a` off, keeps it off until `offline()` has run, and resolves with its
+ * next welcome.
+ */
+export async function whileOffline(proxy, a, offline) {
+  proxy.block();
+  proxy.cut();
+  await waitFor(() => a.client.state === 'reconnecting', 'state reconnecting');
+  await offline();
+  proxy.unblock();
+  return next(a.client, 'welcome', () => true, 15000);
 }
 
 const clients = new Set();

@@ -3,9 +3,8 @@
 // reconnect, and the server broadcasts each ref once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LobbyClient } from '../src/index.js';
 import {
-  CutProxy, countingWebSocket, next, record, room, sleep, startServer, waitFor,
+  CutProxy, testClient, whileOffline, next, room, sleep, startServer, waitFor,
   closeAll, within,
 } from '../test-support/helpers.mjs';
 
@@ -26,27 +25,11 @@ after(async () => {
   await server?.kill();
 });
 
-function client(url, roomName, options = {}) {
-  const { WebSocket, stats } = countingWebSocket();
-  const c = new LobbyClient({ url, room: roomName, WebSocket, backoff: { initialMs: 100, maxMs: 1000 }, ...options });
-  return { client: c, stats, log: record(c) };
-}
-
-/** Cuts, keeps the client off until `offline()` has run, and resolves with the next welcome. */
-async function whileOffline(a, offline) {
-  proxy.block();
-  proxy.cut();
-  await waitFor(() => a.client.state === 'reconnecting', 'state reconnecting');
-  await offline();
-  proxy.unblock();
-  return next(a.client, 'welcome', () => true, 15000);
-}
-
 describe('acknowledged sends', () => {
   test('300 acknowledged messages while the connection is cut 10 times: each broadcast once, in order', { timeout: 60000 }, async () => {
     const r = room('acks');
-    const a = client(proxy.url, r, { maxQueued: 300 });
-    const p = client(server.url, r);
+    const a = testClient(proxy.url, r, { maxQueued: 300 });
+    const p = testClient(server.url, r);
     await p.client.connect();
     await a.client.connect();
     const id = a.client.id;
@@ -95,8 +78,8 @@ describe('acknowledged sends', () => {
 
   test('sends lost on the way are sent again after the resume, before the ones queued offline', { timeout: 30000 }, async () => {
     const r = room('resend');
-    const a = client(proxy.url, r);
-    const p = client(server.url, r);
+    const a = testClient(proxy.url, r);
+    const p = testClient(server.url, r);
     await p.client.connect();
     await a.client.connect();
     proxy.hold('up'); // the client's frames are lost from now on
@@ -104,7 +87,7 @@ describe('acknowledged sends', () => {
     await sleep(100);
     assert.equal(a.client.inFlight, 2);
     let queued;
-    const back = await whileOffline(a, async () => {
+    const back = await whileOffline(proxy, a, async () => {
       proxy.release();
       queued = [a.client.send('q1'), a.client.send('q2')];
       assert.equal(a.client.queued, 2);
@@ -121,8 +104,8 @@ describe('acknowledged sends', () => {
 
   test('a send whose ack was lost is sent again with its ref and not broadcast twice', { timeout: 30000 }, async () => {
     const r = room('dedup');
-    const a = client(proxy.url, r);
-    const p = client(server.url, r);
+    const a = testClient(proxy.url, r);
+    const p = testClient(server.url, r);
     await p.client.connect();
     await a.client.connect();
     proxy.hold('down'); // the server's frames are lost from now on: the ack, the echo
@@ -130,7 +113,7 @@ describe('acknowledged sends', () => {
     await waitFor(() => p.log.message.length === 1, 'the peer to get the message');
     await sleep(50);
     assert.equal(a.client.inFlight, 1);
-    const back = await whileOffline(a, async () => { proxy.release(); });
+    const back = await whileOffline(proxy, a, async () => { proxy.release(); });
     assert.equal(back.resumed, true);
     assert.equal(back.recovered, true);
     const ack = await within(sent, 5000);
@@ -148,8 +131,8 @@ describe('acknowledged sends', () => {
 
   test('whispers are acknowledged; a whisper to no session is rejected with no_session', { timeout: 30000 }, async () => {
     const r = room('whisper');
-    const a = client(server.url, r);
-    const p = client(server.url, room('elsewhere'));
+    const a = testClient(server.url, r);
+    const p = testClient(server.url, room('elsewhere'));
     await p.client.connect();
     await a.client.connect();
     const ack = await within(a.client.whisper(p.client.id, { secret: 1 }), 5000);

@@ -3,9 +3,8 @@
 // to users and broadcasts a token does not allow.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LobbyClient } from '../src/index.js';
 import {
-  CutProxy, JWT_SECRET, countingWebSocket, jwt, next, nowSeconds, record, room, sleep, startServer, waitFor,
+  CutProxy, JWT_SECRET, testClient, jwt, next, nowSeconds, record, room, sleep, startServer, waitFor,
   closeAll, within,
 } from '../test-support/helpers.mjs';
 
@@ -31,11 +30,7 @@ after(async () => {
 
 const token = (sub, seconds = 600, extra = {}) => jwt({ sub, exp: nowSeconds() + seconds, ...extra });
 
-function client(roomName, options = {}) {
-  const { WebSocket, stats } = countingWebSocket();
-  const c = new LobbyClient({ url: proxy.url, room: roomName, WebSocket, backoff: { initialMs: 100, maxMs: 1000 }, ...options });
-  return { client: c, stats, log: record(c) };
-}
+const client = (roomName, options = {}) => testClient(proxy.url, roomName, options);
 
 describe('authentication', () => {
   test('403: connect() rejects (a token whose rooms exclude the room), no retry', { timeout: 30000 }, async () => {

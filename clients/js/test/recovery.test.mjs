@@ -3,9 +3,8 @@
 // holds, or is told (reset) that it cannot.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LobbyClient } from '../src/index.js';
 import {
-  CutProxy, countingWebSocket, next, record, room, sleep, startServer, waitFor,
+  CutProxy, testClient, whileOffline, next, room, sleep, startServer, waitFor,
   closeAll, within,
 } from '../test-support/helpers.mjs';
 
@@ -26,27 +25,11 @@ after(async () => {
   await server?.kill();
 });
 
-function client(url, roomName, options = {}) {
-  const { WebSocket, stats } = countingWebSocket();
-  const c = new LobbyClient({ url, room: roomName, WebSocket, backoff: { initialMs: 100, maxMs: 1000 }, ...options });
-  return { client: c, stats, log: record(c) };
-}
-
-/** Cuts the proxied client off and keeps it off until `offline()` has run. */
-async function whileOffline(a, offline) {
-  proxy.block();
-  proxy.cut();
-  await waitFor(() => a.client.state === 'reconnecting', 'state reconnecting');
-  await offline();
-  proxy.unblock();
-  return next(a.client, 'welcome', () => true, 15000);
-}
-
 describe('recovery without resumption', () => {
   test('grace off, history on: a new session, recovered:true, nothing missed', { timeout: 30000 }, async () => {
     const r = room('newsession');
-    const a = client(proxy.url, r);
-    const p = client(server.url, r);
+    const a = testClient(proxy.url, r);
+    const p = testClient(server.url, r);
     await p.client.connect();
     const first = await a.client.connect();
     assert.equal(first.resume_key, undefined, 'no resume key without grace');
@@ -54,7 +37,7 @@ describe('recovery without resumption', () => {
     await p.client.send('m2');
     await waitFor(() => a.log.message.length === 2, 'the first messages');
 
-    const back = await whileOffline(a, async () => {
+    const back = await whileOffline(proxy, a, async () => {
       for (const m of ['m3', 'm4', 'm5']) await p.client.send(m);
     });
     assert.notEqual(back.id, first.id, 'a new session');
@@ -78,15 +61,15 @@ describe('recovery without resumption', () => {
 
   test('history too short: reset (not_recovered), then live messages', { timeout: 30000 }, async () => {
     const r = room('short');
-    const a = client(proxy.url, r);
-    const p = client(server.url, r);
+    const a = testClient(proxy.url, r);
+    const p = testClient(server.url, r);
     await p.client.connect();
     await a.client.connect();
     await p.client.send('before');
     await waitFor(() => a.log.message.length === 1, 'the first message');
     const epoch = a.client.epoch;
 
-    const back = await whileOffline(a, async () => {
+    const back = await whileOffline(proxy, a, async () => {
       for (let i = 1; i <= 8; i++) await p.client.send('missed ' + i);
     });
     assert.equal(back.recovered, false);
@@ -107,8 +90,8 @@ describe('recovery without resumption', () => {
 
   test('sends written but not acknowledged when the session is lost are rejected: outcome_unknown', { timeout: 30000 }, async () => {
     const r = room('unknown');
-    const a = client(proxy.url, r);
-    const p = client(server.url, r);
+    const a = testClient(proxy.url, r);
+    const p = testClient(server.url, r);
     await p.client.connect();
     await a.client.connect();
     proxy.hold('up'); // what the client writes is lost from now on
@@ -116,7 +99,7 @@ describe('recovery without resumption', () => {
     const lostWhisper = a.client.whisper(p.client.id, 'lost whisper');
     await sleep(100);
     assert.equal(a.client.inFlight, 2);
-    const back = await whileOffline(a, async () => {
+    const back = await whileOffline(proxy, a, async () => {
       proxy.release();
     });
     assert.equal(back.resumed, undefined);

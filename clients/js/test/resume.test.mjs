@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LobbyClient } from '../src/index.js';
 import {
-  CutProxy, countingWebSocket, next, rawSocket, record, room, sleep, startServer, waitFor,
+  CutProxy, countingWebSocket, next, rawSocket, record, room, testClient, sleep, startServer, waitFor,
   closeAll, within,
 } from '../test-support/helpers.mjs';
 
@@ -27,11 +27,7 @@ after(async () => {
 
 /** A client through the proxy (cuttable), and its record. */
 function viaProxy(roomName, options = {}) {
-  const { WebSocket, stats } = countingWebSocket();
-  const client = new LobbyClient({
-    url: proxy.url, room: roomName, WebSocket, backoff: { initialMs: 100, maxMs: 1000 }, ...options,
-  });
-  return { client, stats, log: record(client) };
+  return testClient(proxy.url, roomName, options);
 }
 
 /** A client straight to the server (never cut). */
