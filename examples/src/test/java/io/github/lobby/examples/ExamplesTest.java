@@ -206,20 +206,6 @@ class ExamplesTest {
   }
 
   @Test
-  void clusterModeSwitchesTheProviderAndSeedsItselfWithoutSeedNodes() {
-    Config local = ExampleServer.configuration(ConfigFactory.load());
-    assertEquals("local", local.getString("pekko.actor.provider"));
-    Config cluster =
-        ExampleServer.configuration(
-            ConfigFactory.parseString("lobby.cluster.enabled = on, pekko.remote.artery.canonical.port = 2600")
-                .withFallback(ConfigFactory.load()));
-    assertEquals("cluster", cluster.getString("pekko.actor.provider"));
-    if (System.getenv("LOBBY_SEED_NODES") == null) {
-      assertEquals(List.of("pekko://lobby@127.0.0.1:2600"), cluster.getStringList("pekko.cluster.seed-nodes"));
-    }
-  }
-
-  @Test
   void theDocumentedExcerptsAreTheCompiledExampleCode() throws Exception {
     String readme = "README.md";
     String embedding = "docs/EMBEDDING.md";

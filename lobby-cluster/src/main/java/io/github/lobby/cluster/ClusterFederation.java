@@ -75,6 +75,7 @@ public final class ClusterFederation implements Federation {
   private final Duration whisperTimeout;
   private final long maxEventBytes;
   private volatile String role = "";
+  private volatile boolean bootstrap;
 
   /** This federation's hub, spawned with the Lobby ({@link #whispers}). */
   private volatile ActorRef<NodeHub.Command> hub;
@@ -93,14 +94,41 @@ public final class ClusterFederation implements Federation {
     }
   }
 
-  /** Reads {@code lobby.cluster}. */
+  /**
+   * Reads {@code lobby.cluster}.
+   *
+   * @throws com.typesafe.config.ConfigException when {@code lobby.cluster.bootstrap} is on and
+   *     Cluster Bootstrap is not on the class path, or {@code pekko.cluster.seed-nodes} is set too
+   */
   public static ClusterFederation fromConfig(Config config) {
+    boolean bootstrap = config.getBoolean("lobby.cluster.bootstrap");
+    if (bootstrap) {
+      checkBootstrap(config);
+    }
     return new ClusterFederation(
             config.getDuration("lobby.cluster.resync-interval"),
             config.getDuration("lobby.cluster.member-lease"),
             config.getDuration("lobby.cluster.whisper-timeout"),
             config.getBytes("lobby.cluster.max-event-bytes"))
-        .withRole(config.getString("lobby.cluster.role"));
+        .withRole(config.getString("lobby.cluster.role"))
+        .withBootstrap(bootstrap);
+  }
+
+  /**
+   * No seed nodes are configured with bootstrap: with seed nodes Cluster Bootstrap does not start
+   * (the node joins them instead), which is not what a configuration that asks for both means.
+   */
+  private static void checkBootstrap(Config config) {
+    String seeds = "pekko.cluster.seed-nodes";
+    if (config.hasPath(seeds) && !config.getStringList(seeds).isEmpty()) {
+      throw new com.typesafe.config.ConfigException.BadValue(
+          "lobby.cluster.bootstrap",
+          "is on, so the cluster forms from service discovery, but "
+              + seeds
+              + " is set too ("
+              + config.getStringList(seeds)
+              + "): set one or the other");
+    }
   }
 
   /**
@@ -110,6 +138,26 @@ public final class ClusterFederation implements Federation {
    */
   public ClusterFederation withRole(String role) {
     this.role = java.util.Objects.requireNonNull(role, "role");
+    return this;
+  }
+
+  /**
+   * Forms the cluster with Pekko Management's Cluster Bootstrap when the Lobby starts, rather than
+   * from seed nodes: Pekko Management serves this node's contact point ({@code
+   * pekko.management.http.*}) and Cluster Bootstrap finds the others through Pekko Discovery
+   * ({@code pekko.management.cluster.bootstrap.*}, {@code pekko.discovery.*}), all read from the
+   * ActorSystem's configuration. Needs {@code pekko-management-cluster-bootstrap} on the class path
+   * and no {@code pekko.cluster.seed-nodes} (with seed nodes, Cluster Bootstrap logs a warning and
+   * does not start).
+   *
+   * @throws com.typesafe.config.ConfigException when on and Cluster Bootstrap is not on the class
+   *     path
+   */
+  public ClusterFederation withBootstrap(boolean bootstrap) {
+    if (bootstrap) {
+      ClusterBootstrapStart.checkAvailable();
+    }
+    this.bootstrap = bootstrap;
     return this;
   }
 
@@ -149,13 +197,17 @@ public final class ClusterFederation implements Federation {
   }
 
   /**
-   * Called once as the Lobby starts: spawns this node's hub and whisper service as its children.
+   * Called once as the Lobby starts: spawns this node's hub and whisper service as its children,
+   * warns when the cluster port is open beyond this machine without TLS with mutual
+   * authentication, and with {@link #withBootstrap bootstrap} starts Pekko Management and Cluster
+   * Bootstrap.
    */
   @Override
   public synchronized Whispers whispers(ActorRef<Lobby.PeerCommand> lobby, ActorContext<?> context) {
     if (hub != null) {
       throw new IllegalStateException("a ClusterFederation serves one Lobby");
     }
+    ClusterTransport.warnIfOpen(context.getSystem());
     // Resumed on failure: one bad message from a peer (another version, say) must not stop this
     // node's part of every room.
     hub =
@@ -163,7 +215,11 @@ public final class ClusterFederation implements Federation {
             Behaviors.supervise(NodeHub.create(resyncInterval, maxEventBytes))
                 .onFailure(SupervisorStrategy.resume()),
             "cluster-hub");
-    return WhisperService.start(lobby, context, whisperTimeout, hub);
+    Whispers whispers = WhisperService.start(lobby, context, whisperTimeout, hub);
+    if (bootstrap) {
+      ClusterBootstrapStart.start(context.getSystem());
+    }
+    return whispers;
   }
 
   /**

@@ -27,6 +27,10 @@ final class ClusterNodeProcess {
         new ProcessBuilder(
                 java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
+                // As this JVM has it (the module's surefire configuration): the class path is the
+                // same, with Cluster Bootstrap's older Pekko Discovery.
+                "-Dpekko.fail-mixed-versions="
+                    + System.getProperty("pekko.fail-mixed-versions", "on"),
                 "-cp",
                 System.getProperty("java.class.path"),
                 ClusterNodeProcess.class.getName(),

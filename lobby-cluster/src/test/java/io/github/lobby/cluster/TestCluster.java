@@ -25,6 +25,33 @@ final class TestCluster implements AutoCloseable {
   final List<ActorSystem<Void>> systems = new ArrayList<>();
   final List<LobbyServer> servers = new ArrayList<>();
 
+  private TestCluster() {}
+
+  /**
+   * Starts one system and its server per configuration, none told to join anything: the servers'
+   * Lobbies start Cluster Bootstrap ({@code lobby.cluster.bootstrap = on}), which is to form one
+   * cluster of them all; waits up to 30 s for it.
+   */
+  static TestCluster formedByBootstrap(
+      List<Config> configs,
+      BiFunction<ActorSystem<Void>, Config, CompletionStage<LobbyServer>> start)
+      throws Exception {
+    TestCluster cluster = new TestCluster();
+    try {
+      for (Config config : configs) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
+        cluster.systems.add(system);
+        cluster.servers.add(
+            start.apply(system, config).toCompletableFuture().get(20, TimeUnit.SECONDS));
+      }
+      cluster.awaitUp(configs.size());
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
   /**
    * Forms a cluster of {@code nodes} systems (waiting up to 30 s for all to be up), then starts a
    * server on each.
@@ -41,13 +68,26 @@ final class TestCluster implements AutoCloseable {
           .manager()
           .tell(Join.create(Cluster.get(systems.get(0)).selfMember().address()));
     }
+    awaitUp(nodes);
+    for (ActorSystem<Void> system : systems) {
+      servers.add(start.apply(system, config).toCompletableFuture().get(20, TimeUnit.SECONDS));
+    }
+  }
+
+  /** Waits up to 30 s for every system to see {@code nodes} members up. */
+  private void awaitUp(int nodes) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!systems.stream().allMatch(s -> upMembers(s) == nodes)) {
       assertTrue(System.nanoTime() < deadline, "the cluster formed within 30 s");
       Thread.sleep(100);
     }
-    for (ActorSystem<Void> system : systems) {
-      servers.add(start.apply(system, config).toCompletableFuture().get(20, TimeUnit.SECONDS));
+  }
+
+  /** A port that was free on 127.0.0.1 a moment ago, for a server that must be named before. */
+  static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 
