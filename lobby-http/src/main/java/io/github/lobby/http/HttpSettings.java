@@ -16,8 +16,8 @@ import java.util.List;
  *
  * @param host address to bind
  * @param port port to bind, 0 for any free port
- * @param adminToken bearer token of the admin API; blank when none is configured and none has been
- *     generated yet
+ * @param adminToken bearer token of the admin API, at least {@link #MIN_ADMIN_TOKEN_LENGTH}
+ *     characters; blank when none is configured and none has been generated yet
  * @param adminTokenGenerated whether the token was generated because none was configured
  * @param statisticsRoom room of {@code POST /dailyDashBoard}
  * @param maxBody largest admin request body in bytes
@@ -50,9 +50,22 @@ public record HttpSettings(
     int maxConnectionsPerIp,
     boolean metricsPublic) {
 
-  /** Copies the origin list. */
+  /**
+   * The least length of a configured admin token, in characters. A short token can be guessed;
+   * the generated one is 32 characters.
+   */
+  public static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+
+  /**
+   * Copies the origin list; rejects an admin token that is neither blank (none yet) nor at least
+   * {@link #MIN_ADMIN_TOKEN_LENGTH} characters long.
+   */
   public HttpSettings {
     allowedOrigins = List.copyOf(allowedOrigins);
+    String tooShort = tooShort(adminToken);
+    if (tooShort != null) {
+      throw new IllegalArgumentException("admin token " + tooShort);
+    }
   }
 
   /**
@@ -62,11 +75,20 @@ public record HttpSettings(
    *
    * @param config a configuration with the {@code lobby.http} section
    * @return the settings
-   * @throws ConfigException when a key is missing or has a bad value
+   * @throws ConfigException when a key is missing or has a bad value, among them an {@code
+   *     admin-token} shorter than {@link #MIN_ADMIN_TOKEN_LENGTH} characters
    */
   public static HttpSettings fromConfig(Config config) {
     Config c = config.getConfig("lobby.http");
     String token = c.getString("admin-token");
+    String tooShort = tooShort(token);
+    if (tooShort != null) {
+      // The message gives the length, never the token.
+      throw new ConfigException.BadValue(
+          c.getValue("admin-token").origin(),
+          "lobby.http.admin-token",
+          tooShort + "; leave it unset to have one generated and logged at start");
+    }
     int port = c.getInt("port");
     if (port < 0 || port > 65535) {
       throw new ConfigException.BadValue("lobby.http.port", "must be 0 to 65535, was " + port);
@@ -122,6 +144,21 @@ public record HttpSettings(
         allowedOrigins,
         maxConnectionsPerIp,
         metricsPublic);
+  }
+
+  /** Why a configured token is too short, or null when it is blank (unset) or long enough. */
+  private static String tooShort(String token) {
+    if (token == null || token.isBlank()) {
+      return null;
+    }
+    int length = token.codePointCount(0, token.length());
+    if (length >= MIN_ADMIN_TOKEN_LENGTH) {
+      return null;
+    }
+    return "must be at least "
+        + MIN_ADMIN_TOKEN_LENGTH
+        + " characters (a random one, e.g. openssl rand -base64 24), was "
+        + length;
   }
 
   private static Duration nonNegative(Duration d, String key) {

@@ -62,14 +62,14 @@ class BuildersTest {
     with(
         config("lobby.auth.mode = jwt\n" + SECRET),
         system -> {
-          HttpSettings http = HttpSettings.fromConfig(config("lobby.http.admin-token = given"));
+          HttpSettings http = HttpSettings.fromConfig(config("lobby.http.admin-token = given-admin-token"));
           LobbyRoutes routes =
               LobbyRoutes.builder(system, system.ignoreRef())
                   .config(config("lobby.http.max-body = 3 KiB"))
                   .httpSettings(http)
                   .authenticator(nobody)
                   .build();
-          assertEquals("given", routes.httpSettings().adminToken());
+          assertEquals("given-admin-token", routes.httpSettings().adminToken());
           assertEquals(nobody, routes.context().authenticator().orElseThrow());
         });
   }

@@ -44,10 +44,74 @@ class HttpSettingsTest {
     assertSame(generated, generated.withGeneratedAdminToken(), "generated once, then kept");
     assertEquals(unset.port(), generated.port());
 
-    HttpSettings configured = HttpSettings.fromConfig(with("lobby.http.admin-token = s3cret"));
+    HttpSettings configured =
+        HttpSettings.fromConfig(with("lobby.http.admin-token = s3cret-s3cret-s3cret"));
     assertSame(configured, configured.withGeneratedAdminToken());
-    assertEquals("s3cret", configured.adminToken());
+    assertEquals("s3cret-s3cret-s3cret", configured.adminToken());
     assertFalse(configured.adminTokenGenerated());
+  }
+
+  @Test
+  void aConfiguredAdminTokenUnderSixteenCharactersFailsWithoutQuotingIt() {
+    // 15 characters: refused, and the message names the key and the length, not the token.
+    ConfigException e =
+        assertThrows(
+            ConfigException.BadValue.class,
+            () -> HttpSettings.fromConfig(with("lobby.http.admin-token = sh0rt-t0ken-15c")));
+    assertTrue(e.getMessage().contains("lobby.http.admin-token"), e.getMessage());
+    assertTrue(e.getMessage().contains("at least 16 characters"), e.getMessage());
+    assertTrue(e.getMessage().contains("was 15"), e.getMessage());
+    assertFalse(e.getMessage().contains("sh0rt-t0ken-15c"), e.getMessage());
+    // Characters, not bytes or UTF-16 units: 15 emoji are 30 chars in Java and still too short.
+    String emoji = "\uD83D\uDE00".repeat(15);
+    assertThrows(
+        ConfigException.BadValue.class,
+        () -> HttpSettings.fromConfig(with("lobby.http.admin-token = \"" + emoji + "\"")));
+
+    // 16 is enough; unset (blank) still means generated.
+    assertEquals(
+        "exactly-16-chars",
+        HttpSettings.fromConfig(with("lobby.http.admin-token = exactly-16-chars")).adminToken());
+    assertEquals(
+        "", HttpSettings.fromConfig(with("lobby.http.admin-token = \"  \"")).adminToken().strip());
+
+    // Settings made in code are held to the same rule.
+    HttpSettings ok = HttpSettings.fromConfig(with("lobby.http.admin-token = exactly-16-chars"));
+    IllegalArgumentException direct =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new HttpSettings(
+                    ok.host(),
+                    ok.port(),
+                    "short",
+                    false,
+                    ok.statisticsRoom(),
+                    ok.maxBody(),
+                    ok.askTimeout(),
+                    ok.closeTimeout(),
+                    ok.shutdownTimeout(),
+                    ok.unbindDelay(),
+                    ok.maxConnections(),
+                    ok.backlog(),
+                    ok.allowedOrigins(),
+                    ok.maxConnectionsPerIp(),
+                    ok.metricsPublic()));
+    assertTrue(direct.getMessage().contains("at least 16 characters"), direct.getMessage());
+  }
+
+  @Test
+  void aServerWithAShortAdminTokenDoesNotStart() {
+    Config config = with("lobby.http { host = 127.0.0.1, port = 0, admin-token = too-short }");
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "short-admin-token", config);
+    try {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class, () -> LobbyServer.builder(system).config(config).start());
+      assertTrue(e.getMessage().contains("lobby.http.admin-token"), e.getMessage());
+    } finally {
+      system.terminate();
+    }
   }
 
   @Test

@@ -19,7 +19,7 @@ final class ServerProcess {
             Behaviors.empty(),
             "lobby",
             ConfigFactory.parseString(
-                    "lobby.http { host = 127.0.0.1, port = 0, admin-token = t }\n"
+                    "lobby.http { host = 127.0.0.1, port = 0, admin-token = server-process-admin-token }\n"
                         + "pekko.loglevel = WARNING\n")
                 .withFallback(ConfigFactory.load()));
     LobbyServer server = LobbyServer.builder(system).start().toCompletableFuture().join();

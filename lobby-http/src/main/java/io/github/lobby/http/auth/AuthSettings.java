@@ -2,8 +2,10 @@ package io.github.lobby.http.auth;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -155,10 +157,14 @@ public record AuthSettings(
   /**
    * An http(s) URL of a JWK Set with RSA and EC public keys ({@code lobby.auth.jwt.jwks-url}).
    *
-   * @param url an absolute {@code http} or {@code https} URL
+   * @param url an absolute {@code https} URL, or an {@code http} one whose host is loopback
    */
   public record JwksUrl(URI url) implements KeySource {
-    /** Rejects anything but an absolute http(s) URL with a host. */
+    /**
+     * Rejects anything but an absolute http(s) URL with a host, and plain {@code http} to any
+     * host but loopback ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}): keys fetched in
+     * clear text can be swapped on the way, and whoever swaps them signs the tokens.
+     */
     public JwksUrl {
       Objects.requireNonNull(url, "url");
       String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -166,6 +172,47 @@ public record AuthSettings(
         throw new IllegalArgumentException(
             "must be an absolute http or https URL with a host, was " + url);
       }
+      if (scheme.equals("http") && !isLoopback(url.getHost())) {
+        throw new IllegalArgumentException(
+            "must be https: keys fetched over plain http can be replaced on the way, and whoever"
+                + " replaces them can sign any token (http is accepted only for a loopback host:"
+                + " localhost, 127.0.0.0/8, [::1]), was "
+                + url);
+      }
+    }
+
+    /**
+     * Whether a URL's host names loopback, by its text alone (no name is looked up, so that a
+     * DNS answer cannot make a remote host pass): {@code localhost}, an IPv4 literal in {@code
+     * 127.0.0.0/8}, or the IPv6 literal {@code ::1} (in brackets, as a URI has it).
+     */
+    static boolean isLoopback(String host) {
+      String h = host.toLowerCase(Locale.ROOT);
+      if (h.equals("localhost")) {
+        return true;
+      }
+      if (h.startsWith("[") && h.endsWith("]") && h.contains(":")) {
+        // An IPv6 literal (it has a colon): parsing a literal looks nothing up.
+        try {
+          return InetAddress.getByName(h.substring(1, h.length() - 1)).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+          return false;
+        }
+      }
+      String[] parts = h.split("\\.", -1);
+      if (parts.length != 4 || !parts[0].equals("127")) {
+        return false;
+      }
+      for (String part : parts) {
+        boolean digits = part.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (part.isEmpty() || part.length() > 3 || !digits) {
+          return false;
+        }
+        if (Integer.parseInt(part) > 255) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 

@@ -137,12 +137,36 @@ public final class JwtAuthenticator implements Authenticator {
     Objects.requireNonNull(executor, "executor");
     Objects.requireNonNull(clock, "clock");
     JwtKeys keys = JwtKeys.of(settings);
+    warnIfUnbound(settings);
     return new JwtAuthenticator(
         settings,
         keys.algorithms(),
         keys.selector(),
         keys.remote() ? Optional.of(executor) : Optional.empty(),
         clock);
+  }
+
+  /**
+   * Warns, once per authenticator (so once per server start), when the keys are a JWK Set and
+   * neither {@code issuer} nor {@code audience} is set. An identity provider's keys usually sign
+   * the tokens of every application it serves; without an {@code aud} (or {@code iss}) check a
+   * token made for any of them is accepted here, and with {@code admin-jwt} on opens the admin API
+   * when it says {@code "admin": true}. An HS256 secret is this application's own, so it is not
+   * warned about.
+   */
+  private static void warnIfUnbound(AuthSettings.Jwt settings) {
+    if (settings.keys() instanceof AuthSettings.Secret
+        || settings.issuer().isPresent()
+        || settings.audience().isPresent()) {
+      return;
+    }
+    log.warn(
+        "lobby.auth.jwt: {} is set without issuer and without audience, so every token signed by"
+            + " those keys is accepted, including tokens the identity provider issued for other"
+            + " applications (and, with lobby.auth.admin-jwt on, as admin tokens when they carry"
+            + " \"admin\": true). Set lobby.auth.jwt.audience to the audience (client id) of this"
+            + " server's tokens, and lobby.auth.jwt.issuer to the provider's iss.",
+        JwtKeys.describe(settings.keys()));
   }
 
   /**

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -31,6 +35,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link AuthSettings} and {@link Authenticators} read {@code lobby.auth} and make what it names,
@@ -158,6 +163,95 @@ class AuthenticatorsTest {
     ConfigException refresh =
         fails(url.withValue("lobby.auth.jwt.jwks-refresh", ConfigValueFactory.fromAnyRef("10s")));
     assertTrue(refresh.getMessage().contains("jwks-refresh"), refresh.getMessage());
+  }
+
+  @Test
+  void aJwksUrlOverPlainHttpIsRefusedUnlessItsHostIsLoopback() {
+    Config url =
+        with("lobby.auth.mode = jwt\nlobby.auth.jwt.jwks-url = \"https://issuer.test/jwks.json\"");
+    for (String remote :
+        List.of(
+            "http://issuer.test/jwks.json",
+            "HTTP://issuer.test/jwks.json",
+            "http://10.0.0.1/jwks.json",
+            "http://128.0.0.1/jwks.json",
+            "http://127.0.0.1.issuer.test/jwks.json",
+            "http://localhost.issuer.test/jwks.json",
+            "http://[::2]/jwks.json",
+            "http://[fe80::1]/jwks.json")) {
+      ConfigException e =
+          fails(url.withValue("lobby.auth.jwt.jwks-url", ConfigValueFactory.fromAnyRef(remote)));
+      assertTrue(e.getMessage().contains("lobby.auth.jwt.jwks-url"), e.getMessage());
+      assertTrue(e.getMessage().contains("must be https"), e.getMessage());
+      assertTrue(e.getMessage().contains("loopback"), e.getMessage());
+    }
+    for (String loopback :
+        List.of(
+            "http://127.0.0.1:8080/jwks.json",
+            "http://127.1.2.3/jwks.json",
+            "http://localhost:8080/jwks.json",
+            "http://LocalHost/jwks.json",
+            "http://[::1]:8080/jwks.json",
+            "https://10.0.0.1/jwks.json")) {
+      Config ok = url.withValue("lobby.auth.jwt.jwks-url", ConfigValueFactory.fromAnyRef(loopback));
+      assertEquals(
+          new AuthSettings.JwksUrl(URI.create(loopback)),
+          AuthSettings.fromConfig(ok).jwt().orElseThrow().keys());
+      assertTrue(Authenticators.fromConfig(ok, LOADER).isPresent(), loopback);
+    }
+  }
+
+  /** The WARN lines {@link JwtAuthenticator} logs while {@code run} makes authenticators. */
+  private static List<ILoggingEvent> warnings(Runnable run) {
+    Logger logger = (Logger) LoggerFactory.getLogger(JwtAuthenticator.class);
+    ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    captured.start();
+    logger.addAppender(captured);
+    try {
+      run.run();
+    } finally {
+      logger.detachAppender(captured);
+    }
+    return captured.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+  }
+
+  @Test
+  void aJwkSetWithoutIssuerAndAudienceIsWarnedAboutOnceSayingWhatToSet() throws Exception {
+    String jwksUrl =
+        "lobby.auth { mode = jwt, admin-jwt = on, jwt.jwks-url = \"https://issuer.test/jwks\" }";
+    List<ILoggingEvent> unbound =
+        warnings(() -> Authenticators.fromConfig(with(jwksUrl), LOADER).orElseThrow());
+    assertEquals(1, unbound.size(), unbound.toString());
+    String line = unbound.get(0).getFormattedMessage();
+    assertTrue(line.contains("jwks-url https://issuer.test/jwks"), line);
+    assertTrue(line.contains("without issuer and without audience"), line);
+    assertTrue(line.contains("every token signed by those keys is accepted"), line);
+    assertTrue(line.contains("other applications"), line);
+    assertTrue(line.contains("admin"), line);
+    assertTrue(line.contains("Set lobby.auth.jwt.audience"), line);
+    assertTrue(line.contains("lobby.auth.jwt.issuer"), line);
+
+    // The same risk with a JWK Set file: the provider's keys, shared with other applications.
+    Path file = Tokens.writeJwks(dir);
+    Config jwksFile =
+        with("lobby.auth.mode = jwt")
+            .withValue("lobby.auth.jwt.jwks-file", ConfigValueFactory.fromAnyRef(file.toString()));
+    List<ILoggingEvent> fromFile =
+        warnings(() -> Authenticators.fromConfig(jwksFile, LOADER).orElseThrow());
+    assertEquals(1, fromFile.size(), fromFile.toString());
+    assertTrue(fromFile.get(0).getFormattedMessage().contains("jwks-file " + file), fromFile.toString());
+
+    // Either claim bound to this application is enough; an HS256 secret is this application's own.
+    for (Config bound :
+        List.of(
+            with(jwksUrl + "\nlobby.auth.jwt.audience = lobby"),
+            with(jwksUrl + "\nlobby.auth.jwt.issuer = \"https://issuer.test\""),
+            jwksFile.withValue("lobby.auth.jwt.audience", ConfigValueFactory.fromAnyRef("lobby")),
+            jwtWithSecret(SECRET))) {
+      List<ILoggingEvent> none =
+          warnings(() -> Authenticators.fromConfig(bound, LOADER).orElseThrow());
+      assertEquals(List.of(), none, bound.getConfig("lobby.auth").root().render());
+    }
   }
 
   @Test
