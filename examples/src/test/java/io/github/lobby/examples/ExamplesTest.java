@@ -33,7 +33,7 @@ class ExamplesTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Config PORT_0 =
-      ConfigFactory.parseString("lobby.http.port = 0\nlobby.http.admin-token = test-token")
+      ConfigFactory.parseString("lobby.http.port = 0\nlobby.http.admin-token = examples-test-admin-token")
           .withFallback(ConfigFactory.load());
 
   private ActorSystem<?> system;

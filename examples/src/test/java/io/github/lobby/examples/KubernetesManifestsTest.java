@@ -113,7 +113,7 @@ class KubernetesManifestsTest {
     Config config =
         ConfigFactory.parseString(
                 "lobby.http.port = 0\n"
-                    + "lobby.http.admin-token = manifests-test\n"
+                    + "lobby.http.admin-token = manifests-test-admin-token\n"
                     + "lobby.http.unbind-delay = 2s")
             .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOKEN = "metrics-token";
+  private static final String TOKEN = "metrics-test-admin-token";
 
   private ActorSystem<?> system;
 

@@ -253,7 +253,7 @@ class ClusterHistoryTest {
             java.net.http.HttpRequest.newBuilder(
                     URI.create(
                         "http://127.0.0.1:" + port(node) + "/rooms/" + room + "/history?since=" + since))
-                .header("Authorization", "Bearer t")
+                .header("Authorization", "Bearer cluster-test-admin-token")
                 .timeout(Duration.ofSeconds(10))
                 .build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());

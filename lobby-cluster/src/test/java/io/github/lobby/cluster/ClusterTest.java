@@ -57,7 +57,7 @@ class ClusterTest {
       pekko.cluster.typed.receptionist.distributed-data.gossip-interval = 200ms
       pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
       pekko.loglevel = WARNING
-      lobby.http { host = 127.0.0.1, port = 0, admin-token = t }
+      lobby.http { host = 127.0.0.1, port = 0, admin-token = cluster-test-admin-token }
       lobby.cluster.enabled = on
       """;
 
@@ -299,7 +299,7 @@ class ClusterTest {
                                 + "/rooms/"
                                 + room
                                 + "/messages"))
-                    .header("Authorization", "Bearer t")
+                    .header("Authorization", "Bearer cluster-test-admin-token")
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("\"" + value + "\""))
                     .build(),

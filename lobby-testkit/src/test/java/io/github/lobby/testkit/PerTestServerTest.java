@@ -19,12 +19,12 @@ class PerTestServerTest {
 
   @RegisterExtension
   final LobbyServerExtension server =
-      LobbyServerExtension.create().withConfig("lobby.http.admin-token = own-token");
+      LobbyServerExtension.create().withConfig("lobby.http.admin-token = own-admin-token-1234");
 
   @Test
   @Order(1)
   void aSessionLeftOpenByOneTest() {
-    assertEquals("own-token", server.adminToken());
+    assertEquals("own-admin-token-1234", server.adminToken());
     leftOpen = server.connect("left-open");
     leftOpen.welcomeId();
     server.awaitSessions(1, Duration.ofSeconds(5));
