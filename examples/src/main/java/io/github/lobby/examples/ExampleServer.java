@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.LobbyServer;
+import io.github.lobby.http.auth.AuthSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.lang.management.ManagementFactory;
@@ -43,10 +44,20 @@ public final class ExampleServer {
     // before any thread is started.
     LobbySettings.fromConfig(config);
     HttpSettings.fromConfig(config);
+    AuthSettings.fromConfig(config);
     boolean cluster = config.getBoolean("lobby.cluster.enabled");
     // CoordinatedShutdown runs on the JVM shutdown hook (Ctrl-C, SIGTERM) and stops the server.
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "lobby", config);
-    start(system, config)
+    CompletionStage<LobbyServer> started;
+    try {
+      started = start(system, config);
+    } catch (RuntimeException e) {
+      // A check only the start makes (a JWK Set file that cannot be read, say): the actor
+      // system's threads would keep the JVM running after main fails, serving nothing.
+      system.terminate();
+      throw e;
+    }
+    started
         .whenComplete(
             (server, error) -> {
               if (error != null) {

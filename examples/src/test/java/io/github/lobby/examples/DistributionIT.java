@@ -1,6 +1,8 @@
 package io.github.lobby.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +177,53 @@ class DistributionIT {
     assertTrue(
         dockerfile.contains("examples/target/distribution"),
         "deploy/Dockerfile names its build context");
+  }
+
+  /**
+   * A configuration the server refuses stops {@code bin/lobby} with a non-zero status and a message
+   * naming the key: found before any thread starts (a short admin token, a JWK Set URL over plain
+   * http to another host) or only as the server starts (a JWK Set file that is not there).
+   */
+  @Test
+  void aRefusedConfigurationStopsBinLobbyNamingTheKey() throws Exception {
+    Path home = unpack();
+    // {LOBBY_ADMIN_TOKEN, JAVA_OPTS, the key named}
+    List<String[]> refused =
+        List.of(
+            new String[] {"fifteen-chars-x", "", "lobby.http.admin-token"},
+            new String[] {
+              TOKEN,
+              "-Dlobby.auth.mode=jwt -Dlobby.auth.jwt.jwks-url=http://issuer.test/jwks.json",
+              "lobby.auth.jwt.jwks-url"
+            },
+            new String[] {
+              TOKEN,
+              "-Dlobby.auth.mode=jwt -Dlobby.auth.jwt.jwks-file="
+                  + unpacked.resolve("absent-jwks.json"),
+              "lobby.auth.jwt.jwks-file"
+            });
+    for (String[] c : refused) {
+      String key = c[2];
+      log.clear();
+      ProcessBuilder launch =
+          new ProcessBuilder(home.resolve("bin/lobby").toString())
+              .directory(unpacked.toFile())
+              .redirectErrorStream(true);
+      Map<String, String> env = launch.environment();
+      env.keySet().removeIf(name -> name.startsWith("LOBBY_") || name.equals("JDK_JAVA_OPTIONS"));
+      env.put("LOBBY_PORT", "0");
+      env.put("LOBBY_ADMIN_TOKEN", c[0]);
+      env.put("JAVA_OPTS", c[1]);
+      server = launch.start();
+      readLog(server);
+      assertTrue(
+          server.waitFor(60, TimeUnit.SECONDS), key + ": still running:\n" + String.join("\n", log));
+      Thread.sleep(200); // the last lines
+      String output = String.join("\n", log);
+      assertNotEquals(0, server.exitValue(), key + ":\n" + output);
+      assertTrue(output.contains("Invalid value at '" + key + "'"), key + ":\n" + output);
+      assertFalse(output.contains("fifteen-chars-x"), "the token is not shown:\n" + output);
+    }
   }
 
   private static Path archive() {
