@@ -224,8 +224,9 @@ public record AuthSettings(
    * @param config a configuration with the {@code lobby.auth} section
    * @return the settings
    * @throws ConfigException naming the key, when one is missing or has a bad value, when {@code
-   *     mode = jwt} has not exactly one key source or too short a secret, and when {@code
-   *     admin-jwt} is on without {@code mode = jwt}
+   *     mode = jwt} has not exactly one key source, too short a secret or a {@code jwks-url} over
+   *     plain http to a host that is not loopback, and when {@code admin-jwt} is on without {@code
+   *     mode = jwt}
    */
   public static AuthSettings fromConfig(Config config) {
     Mode mode = mode(config);

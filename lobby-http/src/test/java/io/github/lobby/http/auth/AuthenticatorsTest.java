@@ -241,7 +241,8 @@ class AuthenticatorsTest {
     assertEquals(1, fromFile.size(), fromFile.toString());
     assertTrue(fromFile.get(0).getFormattedMessage().contains("jwks-file " + file), fromFile.toString());
 
-    // Either claim bound to this application is enough; an HS256 secret is this application's own.
+    // Either check silences it (as configured: neither is the warning's case); an HS256 secret is
+    // this application's own.
     for (Config bound :
         List.of(
             with(jwksUrl + "\nlobby.auth.jwt.audience = lobby"),
