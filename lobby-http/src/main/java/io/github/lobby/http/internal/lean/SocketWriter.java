@@ -82,7 +82,7 @@ final class SocketWriter {
         frame ->
             socket.tell(
                 TcpMessage.write(
-                    FrameEncoder.frame(frame.opcode(), frame.data()), LeanSignal.WriteAck.INSTANCE),
+                    FrameEncoder.frame(frame), LeanSignal.WriteAck.INSTANCE),
                 acknowledged));
   }
 

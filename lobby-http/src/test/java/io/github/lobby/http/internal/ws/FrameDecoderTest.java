@@ -275,7 +275,7 @@ class FrameDecoderTest {
     decoder.frameStart(
         frame.opcode(),
         frame.fin(),
-        frame.rsv() != 0,
+        frame.rsv() << 4,
         frame.masked(),
         frame.masked() ? MASK : 0,
         frame.length(),
@@ -724,10 +724,10 @@ class FrameDecoderTest {
     decoder.feed(ByteString.fromArray(text(true, bytes(0xFF)).bytes()));
     decoder.feed(ByteString.fromArray(wire(List.of(text("later"), ping("later"), close(1000)))));
     decoder.frameStart(
-        WsFrame.TEXT, true, false, true, 0, 1, ByteString.fromArray(bytes('x')), true);
+        WsFrame.TEXT, true, 0, true, 0, 1, ByteString.fromArray(bytes('x')), true);
     decoder.frameData(ByteString.fromArray(bytes('y')), true);
     decoder.frameStart(
-        WsFrame.CLOSE, true, false, true, 0, 0, ByteString.emptyByteString(), true);
+        WsFrame.CLOSE, true, 0, true, 0, 0, ByteString.emptyByteString(), true);
     assertEquals(List.of("violation 1007"), recorder.events);
     assertTrue(decoder.ended());
   }
@@ -749,7 +749,7 @@ class FrameDecoderTest {
     decoder.feed(ByteString.fromArray(close(new byte[0]).bytes()));
     assertTrue(decoder.ended());
     decoder.feed(ByteString.fromArray(wire(List.of(text("later"), continuation(true, bytes(1))))));
-    decoder.frameStart(0x3, true, true, false, 0, 1, ByteString.fromArray(bytes('x')), true);
+    decoder.frameStart(0x3, true, 0x40, false, 0, 1, ByteString.fromArray(bytes('x')), true);
     assertEquals(List.of("close 1005"), recorder.events);
   }
 
@@ -785,7 +785,7 @@ class FrameDecoderTest {
     decoder.frameStart(
         WsFrame.TEXT,
         true,
-        false,
+        0,
         true,
         MASK,
         data.length,
@@ -803,7 +803,7 @@ class FrameDecoderTest {
     Recorder recorder = new Recorder();
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.frameStart(
-        WsFrame.PING, true, false, true, MASK, 2, ByteString.fromArray(bytes(1, 2)), false);
+        WsFrame.PING, true, 0, true, MASK, 2, ByteString.fromArray(bytes(1, 2)), false);
     decoder.frameData(ByteString.fromArray(bytes(3)), true);
     assertEquals(List.of("violation 1002"), recorder.events);
   }
@@ -815,7 +815,7 @@ class FrameDecoderTest {
     decoder.frameStart(
         WsFrame.BINARY,
         true,
-        false,
+        0,
         true,
         MASK,
         1L << 40,
