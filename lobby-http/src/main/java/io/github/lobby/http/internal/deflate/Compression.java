@@ -107,13 +107,19 @@ public final class Compression {
         throw new IllegalStateException("a sync flush must end with 00 00 ff ff");
       }
       length -= TAIL.length;
-      return length >= size ? NO_GAIN : ByteString.fromArrayUnsafe(out, 0, length);
+      // Trimmed to its length: the frame keeps it while any recipient's queue holds it.
+      return length >= size ? NO_GAIN : ByteString.fromArrayUnsafe(Arrays.copyOf(out, length));
     } finally {
       deflater.reset();
       if (!deflaters.offer(deflater)) {
         deflater.end();
       }
     }
+  }
+
+  /** How many idle deflaters the pool holds (for tests). */
+  int pooledDeflaters() {
+    return deflaters.size();
   }
 
   /** An inflater from the pool, for one message of a client without context takeover. */
