@@ -92,6 +92,13 @@ class CompressionTest {
     assertFalse(c.compressed());
     assertSame(broadcast.utf8(), c.data(), "the plain recipient gets the rendered bytes");
     assertArrayEquals(broadcast.utf8().toArray(), inflate(a.data()));
+    byte[] bytes = a.data().toArray();
+    assertFalse(
+        bytes[bytes.length - 4] == 0
+            && bytes[bytes.length - 3] == 0
+            && bytes[bytes.length - 2] == (byte) 0xff
+            && bytes[bytes.length - 1] == (byte) 0xff,
+        "the tail 00 00 ff ff is removed (RFC 7692 section 7.2.1)");
     assertTrue(
         a.data().size() * 4 <= broadcast.utf8().size(),
         a.data().size() + " compressed bytes of " + broadcast.utf8().size());
