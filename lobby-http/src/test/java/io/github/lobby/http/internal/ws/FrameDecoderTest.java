@@ -435,6 +435,11 @@ class FrameDecoderTest {
     assertTrue(bomb.length <= MAX, bomb.length + " bytes");
     assertDeflateEvents(MAX, false, List.of(binary(true, bomb).rsv(4)), "violation 1009");
     assertDeflateEvents(MAX, true, List.of(binary(true, bomb).rsv(4)), "violation 1009");
+    // One byte over is too big, however the inflation ends.
+    assertDeflateEvents(
+        MAX, false, List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)), "violation 1009");
+    assertDeflateEvents(
+        MAX, true, List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)), "violation 1009");
     // Exactly the maximum inflated is allowed.
     assertDeflateEvents(
         MAX, false, List.of(text(true, deflate(utf8("a".repeat(MAX)))).rsv(4)), "text " + "a".repeat(MAX));
