@@ -9,11 +9,11 @@ import org.apache.pekko.util.ByteString;
  * A rendered text frame: the event it came from and its UTF-8 bytes, encoded once and shared,
  * unchanged, by every recipient of the event.
  *
- * <p>A value: two frames are equal when their event, text and bytes are. Besides them a frame
- * holds one {@link #derived derived form} that the network layer computes once from the bytes and
- * shares among recipients as it shares the bytes (the compressed bytes of permessage-deflate).
- * (It was a record; it is a class for that one lazily computed field, with the same constructor
- * and accessors.)
+ * <p>A value: two frames are equal when their event, text and bytes are. Besides them a frame holds
+ * one {@link #derived derived form} that the network layer computes once from the bytes and shares
+ * among recipients as it shares the bytes (the compressed bytes of permessage-deflate). (It was a
+ * record; it is a class for that one lazily computed field, with the same constructor and
+ * accessors.)
  */
 public final class Frame {
 
@@ -57,9 +57,9 @@ public final class Frame {
   /**
    * A form of this frame derived from it once and then shared by every recipient, like its bytes:
    * the first call with a key computes it, on the calling thread, and every later call with the
-   * same key (compared with {@code equals}) returns that same instance, whatever the thread. A frame
-   * keeps one derived form: asked with another key, it computes without keeping (a server has one
-   * way to derive, so this does not happen in practice).
+   * same key (compared with {@code equals}) returns that same instance, whatever the thread. A
+   * frame keeps one derived form: asked with another key, it computes without keeping (a server has
+   * one way to derive, so this does not happen in practice).
    *
    * @param key what the form depends on (for compression, the compressor and its settings)
    * @param derive computes the form from this frame; called at most once per frame and key

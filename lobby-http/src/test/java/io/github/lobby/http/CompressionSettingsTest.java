@@ -37,13 +37,13 @@ class CompressionSettingsTest {
   void everyKeyIsRead() {
     assertEquals(
         new CompressionSettings(false, 2048, true, 1),
-        read(
-            "lobby.compression { enabled = off, min-bytes = 2 KiB, binary = on, level = 1 }"));
+        read("lobby.compression { enabled = off, min-bytes = 2 KiB, binary = on, level = 1 }"));
   }
 
   @Test
   void badValuesAreRefusedWithTheirKey() {
-    ConfigException level = assertThrows(ConfigException.class, () -> read("lobby.compression.level = 0"));
+    ConfigException level =
+        assertThrows(ConfigException.class, () -> read("lobby.compression.level = 0"));
     assertTrue(level.getMessage().contains("lobby.compression.level"), level.getMessage());
     assertThrows(ConfigException.class, () -> read("lobby.compression.level = 10"));
     ConfigException min =

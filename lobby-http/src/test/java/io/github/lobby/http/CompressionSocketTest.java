@@ -56,7 +56,9 @@ class CompressionSocketTest {
     return s.toString();
   }
 
-  /** Raw deflate of one message with a sync flush, its tail 00 00 ff ff removed (RFC 7692 7.2.1). */
+  /**
+   * Raw deflate of one message with a sync flush, its tail 00 00 ff ff removed (RFC 7692 7.2.1).
+   */
   static byte[] deflate(Deflater deflater, byte[] data) {
     deflater.setInput(data);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -128,7 +130,8 @@ class CompressionSocketTest {
       Deflater client = new Deflater(6, true);
       for (String tag : new String[] {"first", "second"}) {
         String msg = large(tag);
-        byte[] compressed = deflate(client, classic(id, msg, "zroom").getBytes(StandardCharsets.UTF_8));
+        byte[] compressed =
+            deflate(client, classic(id, msg, "zroom").getBytes(StandardCharsets.UTF_8));
         deflating.sendFrame(TEXT, compressed, true, true, RSV1);
 
         String toSender = nextText(deflating, true);
@@ -168,7 +171,8 @@ class CompressionSocketTest {
       for (int i = 0; i < 3; i++) {
         String msg = large("message " + i);
         Deflater fresh = new Deflater(9, true);
-        byte[] compressed = deflate(fresh, classic(id, msg, "nct").getBytes(StandardCharsets.UTF_8));
+        byte[] compressed =
+            deflate(fresh, classic(id, msg, "nct").getBytes(StandardCharsets.UTF_8));
         fresh.end();
         // In two frames: RSV1 on the first only (RFC 7692 section 6.1).
         int half = compressed.length / 2;
@@ -183,8 +187,7 @@ class CompressionSocketTest {
 
   @ParameterizedTest
   @EnumSource(Path.class)
-  void anOfferTheServerCannotKeepToIsDeclinedAndTheConnectionRunsPlain(Path path)
-      throws Exception {
+  void anOfferTheServerCannotKeepToIsDeclinedAndTheConnectionRunsPlain(Path path) throws Exception {
     try (Server server = path.start("");
         RawClient declined =
             raw(

@@ -10,8 +10,8 @@ import java.util.zip.Inflater;
 import org.apache.pekko.util.ByteString;
 
 /**
- * permessage-deflate of one server, shared by all of its connections: the negotiation by its
- * {@link CompressionSettings}, the compression of what it sends and the pools of zlib streams.
+ * permessage-deflate of one server, shared by all of its connections: the negotiation by its {@link
+ * CompressionSettings}, the compression of what it sends and the pools of zlib streams.
  *
  * <p>Sending: the server compresses every message on its own ({@code server_no_context_takeover}),
  * so a text frame's compressed bytes depend on nothing but its bytes and the level. They are

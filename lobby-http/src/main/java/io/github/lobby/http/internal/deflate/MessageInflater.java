@@ -10,12 +10,11 @@ import java.util.zip.Inflater;
  * what is inflated, so a message that would expand enormously (a zip bomb) costs at most that,
  * never its full expansion.
  *
- * <p>A client without context takeover ({@code client_no_context_takeover}) compresses each
- * message on its own: each is inflated with an inflater borrowed from the server's pool, so the
- * connection holds none. A client with context takeover refers back to its earlier messages: the
- * connection needs its own inflater, for as long as it lives. It is made on the first compressed
- * message (a client that never compresses costs nothing) and ended with the connection ({@link
- * #release()}).
+ * <p>A client without context takeover ({@code client_no_context_takeover}) compresses each message
+ * on its own: each is inflated with an inflater borrowed from the server's pool, so the connection
+ * holds none. A client with context takeover refers back to its earlier messages: the connection
+ * needs its own inflater, for as long as it lives. It is made on the first compressed message (a
+ * client that never compresses costs nothing) and ended with the connection ({@link #release()}).
  */
 public final class MessageInflater {
 
@@ -108,7 +107,9 @@ public final class MessageInflater {
       if (n == 0 && inflater.needsDictionary()) {
         throw new DataFormatException("a preset dictionary is not allowed");
       }
-      if (n == 0 && out.length < out.bytes.length && !inflater.needsInput()
+      if (n == 0
+          && out.length < out.bytes.length
+          && !inflater.needsInput()
           && !inflater.finished()) {
         throw new DataFormatException("inflation made no progress");
       }
@@ -131,7 +132,9 @@ public final class MessageInflater {
       if (bytes.length >= limit) {
         throw new TooBigException();
       }
-      bytes = Arrays.copyOf(bytes, (int) Math.min(Math.min(limit, 2L * bytes.length), Integer.MAX_VALUE - 8));
+      bytes =
+          Arrays.copyOf(
+              bytes, (int) Math.min(Math.min(limit, 2L * bytes.length), Integer.MAX_VALUE - 8));
     }
   }
 

@@ -158,8 +158,8 @@ public final class RoomRoutes extends AllDirectives {
 
   /**
    * The {@code Sec-WebSocket-Extensions} offers of a request, several headers joined by commas;
-   * null when there are none. Pekko HTTP models the header (or keeps it raw when it does not parse):
-   * its value is read either way and parsed by {@link PerMessageDeflate}.
+   * null when there are none. Pekko HTTP models the header (or keeps it raw when it does not
+   * parse): its value is read either way and parsed by {@link PerMessageDeflate}.
    */
   private static String extensionOffers(HttpRequest request) {
     String offers = null;

@@ -8,8 +8,8 @@ import org.apache.pekko.util.ByteStringBuilder;
 /**
  * Server frames on the wire (RFC 6455 section 5.2): unmasked, unfragmented, one header before the
  * payload, RSV1 set on a message compressed with permessage-deflate (RFC 7692 section 6: on the
- * first frame of a message, which here is its only one). The payload is not copied: a broadcast's bytes, encoded once, are shared by every
- * recipient's buffer.
+ * first frame of a message, which here is its only one). The payload is not copied: a broadcast's
+ * bytes, encoded once, are shared by every recipient's buffer.
  */
 public final class FrameEncoder {
 

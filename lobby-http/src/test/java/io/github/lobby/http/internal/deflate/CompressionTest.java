@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.lobby.core.ClientEvent;
 import io.github.lobby.core.Frame;
 import io.github.lobby.core.LobbyMetrics;
-import io.github.lobby.core.RoomId;
 import io.github.lobby.http.CompressionSettings;
 import io.github.lobby.http.internal.ws.Outbox;
 import io.github.lobby.http.internal.ws.WsFrame;
@@ -25,9 +24,7 @@ import java.util.zip.Inflater;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
 
-/**
- * Compression once per broadcast, and inflation bounded by the maximum message size.
- */
+/** Compression once per broadcast, and inflation bounded by the maximum message size. */
 class CompressionTest {
 
   private static final Compression ON = new Compression(CompressionSettings.DEFAULT);
@@ -42,14 +39,18 @@ class CompressionTest {
           .append(1000 + i * 7)
           .append(",\"users\":")
           .append(300 + i)
-          .append(",\"bounce\":0.4").append(i % 10).append("},");
+          .append(",\"bounce\":0.4")
+          .append(i % 10)
+          .append("},");
     }
     return s.append("{}]}").toString();
   }
 
   private static Frame frame(String text) {
     return new Frame(
-        new ClientEvent.Refreshed(java.time.Instant.EPOCH), text, ByteString.fromString(text, StandardCharsets.UTF_8));
+        new ClientEvent.Refreshed(java.time.Instant.EPOCH),
+        text,
+        ByteString.fromString(text, StandardCharsets.UTF_8));
   }
 
   /** Inflates as a client does (RFC 7692 section 7.2.2): the tail put back. */
@@ -87,8 +88,7 @@ class CompressionTest {
     WsFrame c = plain.poll();
     assertTrue(a.compressed() && b.compressed());
     assertSame(a.data(), b.data(), "one compressed ByteString for both recipients");
-    assertSame(
-        a.data().toArrayUnsafe(), b.data().toArrayUnsafe(), "the same byte array instance");
+    assertSame(a.data().toArrayUnsafe(), b.data().toArrayUnsafe(), "the same byte array instance");
     assertFalse(c.compressed());
     assertSame(broadcast.utf8(), c.data(), "the plain recipient gets the rendered bytes");
     assertArrayEquals(broadcast.utf8().toArray(), inflate(a.data()));
@@ -169,7 +169,8 @@ class CompressionTest {
 
   @Test
   void offNegotiatesNothing() {
-    assertTrue(new Compression(CompressionSettings.DISABLED).negotiate("permessage-deflate").isEmpty());
+    assertTrue(
+        new Compression(CompressionSettings.DISABLED).negotiate("permessage-deflate").isEmpty());
     assertTrue(ON.negotiate("permessage-deflate").isPresent());
   }
 
@@ -236,7 +237,9 @@ class CompressionTest {
       Deflater client = new Deflater(6, true);
       byte[] message = deflate(client, statistics(2000).getBytes(StandardCharsets.UTF_8));
       client.end();
-      assertEquals(statistics(2000), new String(inflater.inflate(message, message.length, 65536), StandardCharsets.UTF_8));
+      assertEquals(
+          statistics(2000),
+          new String(inflater.inflate(message, message.length, 65536), StandardCharsets.UTF_8));
       assertFalse(inflater.holdsInflater());
     }
   }

@@ -11,13 +11,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The negotiation of permessage-deflate offers (RFC 7692 section 7.1), examples of section 7.1.3. */
+/**
+ * The negotiation of permessage-deflate offers (RFC 7692 section 7.1), examples of section 7.1.3.
+ */
 class PerMessageDeflateTest {
 
   private static final String BASE = "permessage-deflate; server_no_context_takeover";
 
   private static String answer(String offer) {
-    return PerMessageDeflate.negotiate(offer).map(PerMessageDeflate.Agreement::response).orElse(null);
+    return PerMessageDeflate.negotiate(offer)
+        .map(PerMessageDeflate.Agreement::response)
+        .orElse(null);
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -31,7 +35,9 @@ class PerMessageDeflateTest {
         "permessage-deflate; server_no_context_takeover | " + BASE,
         "permessage-deflate; client_no_context_takeover | " + BASE + "; client_no_context_takeover",
         "permessage-deflate; server_max_window_bits=15 | " + BASE + "; server_max_window_bits=15",
-        "permessage-deflate; server_max_window_bits=\"15\" | " + BASE + "; server_max_window_bits=15",
+        "permessage-deflate; server_max_window_bits=\"15\" | "
+            + BASE
+            + "; server_max_window_bits=15",
         "permessage-deflate; client_max_window_bits=\"8\" | " + BASE,
         "PerMessage-Deflate; Client_No_Context_Takeover | " + BASE + "; client_no_context_takeover",
         "permessage-deflate;client_no_context_takeover;server_no_context_takeover | "
@@ -99,7 +105,8 @@ class PerMessageDeflateTest {
 
   @Test
   void clientContextTakeoverIsTheDefault() {
-    assertFalse(PerMessageDeflate.negotiate("permessage-deflate").orElseThrow().clientNoContextTakeover());
+    assertFalse(
+        PerMessageDeflate.negotiate("permessage-deflate").orElseThrow().clientNoContextTakeover());
     assertTrue(
         PerMessageDeflate.negotiate("permessage-deflate; client_no_context_takeover")
             .orElseThrow()

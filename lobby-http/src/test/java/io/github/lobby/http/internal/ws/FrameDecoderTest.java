@@ -437,12 +437,21 @@ class FrameDecoderTest {
     assertDeflateEvents(MAX, true, List.of(binary(true, bomb).rsv(4)), "violation 1009");
     // One byte over is too big, however the inflation ends.
     assertDeflateEvents(
-        MAX, false, List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)), "violation 1009");
+        MAX,
+        false,
+        List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)),
+        "violation 1009");
     assertDeflateEvents(
-        MAX, true, List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)), "violation 1009");
+        MAX,
+        true,
+        List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)),
+        "violation 1009");
     // Exactly the maximum inflated is allowed.
     assertDeflateEvents(
-        MAX, false, List.of(text(true, deflate(utf8("a".repeat(MAX)))).rsv(4)), "text " + "a".repeat(MAX));
+        MAX,
+        false,
+        List.of(text(true, deflate(utf8("a".repeat(MAX)))).rsv(4)),
+        "text " + "a".repeat(MAX));
   }
 
   @Test
@@ -455,8 +464,10 @@ class FrameDecoderTest {
 
   @Test
   void corruptDeflateDataIs1007() {
-    assertDeflateEvents(MAX, false, List.of(text(true, bytes(0xff, 1, 2, 3)).rsv(4)), "violation 1007");
-    assertDeflateEvents(MAX, true, List.of(text(true, bytes(0xff, 1, 2, 3)).rsv(4)), "violation 1007");
+    assertDeflateEvents(
+        MAX, false, List.of(text(true, bytes(0xff, 1, 2, 3)).rsv(4)), "violation 1007");
+    assertDeflateEvents(
+        MAX, true, List.of(text(true, bytes(0xff, 1, 2, 3)).rsv(4)), "violation 1007");
   }
 
   @Test
@@ -887,11 +898,9 @@ class FrameDecoderTest {
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.feed(ByteString.fromArray(text(true, bytes(0xFF)).bytes()));
     decoder.feed(ByteString.fromArray(wire(List.of(text("later"), ping("later"), close(1000)))));
-    decoder.frameStart(
-        WsFrame.TEXT, true, 0, true, 0, 1, ByteString.fromArray(bytes('x')), true);
+    decoder.frameStart(WsFrame.TEXT, true, 0, true, 0, 1, ByteString.fromArray(bytes('x')), true);
     decoder.frameData(ByteString.fromArray(bytes('y')), true);
-    decoder.frameStart(
-        WsFrame.CLOSE, true, 0, true, 0, 0, ByteString.emptyByteString(), true);
+    decoder.frameStart(WsFrame.CLOSE, true, 0, true, 0, 0, ByteString.emptyByteString(), true);
     assertEquals(List.of("violation 1007"), recorder.events);
     assertTrue(decoder.ended());
   }
@@ -947,14 +956,7 @@ class FrameDecoderTest {
     ClientFrame frame = text("a message in odd parts 😀");
     byte[] data = frame.wirePayload();
     decoder.frameStart(
-        WsFrame.TEXT,
-        true,
-        0,
-        true,
-        MASK,
-        data.length,
-        ByteString.fromArray(data, 0, 3),
-        false);
+        WsFrame.TEXT, true, 0, true, MASK, data.length, ByteString.fromArray(data, 0, 3), false);
     decoder.frameData(ByteString.fromArray(data, 3, 0), false);
     decoder.frameData(ByteString.fromArray(data, 3, 22), false);
     decoder.frameData(ByteString.fromArray(data, 25, data.length - 25), true);
@@ -977,14 +979,7 @@ class FrameDecoderTest {
     Recorder recorder = new Recorder();
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.frameStart(
-        WsFrame.BINARY,
-        true,
-        0,
-        true,
-        MASK,
-        1L << 40,
-        ByteString.emptyByteString(),
-        false);
+        WsFrame.BINARY, true, 0, true, MASK, 1L << 40, ByteString.emptyByteString(), false);
     for (int i = 0; i < 100; i++) {
       decoder.frameData(ByteString.fromArray(new byte[4096]), false);
     }
