@@ -130,6 +130,18 @@ async function stopServer(child) {
 
 async function openPage(hash, at = base) {
   const context = await browser.newContext();
+  // Keeps the page's WebSockets, so that a step can read what the browser negotiated
+  // (ws.extensions) without a hook in the demo page.
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
+      }
+    };
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   const problems = [];
@@ -204,6 +216,20 @@ test('a message reaches both pages', async () => {
   await logEntry(alice, 'message', 'hello from alice');
   const sender = await bob.locator('#log li.message', { hasText: 'hello from alice' }).locator('.sender').textContent();
   assert.equal(sender, (await myId(alice)).slice(0, 8));
+});
+
+test('the browser negotiated permessage-deflate; a long message reaches both pages intact', async () => {
+  for (const page of [alice, bob]) {
+    const extensions = await page.evaluate(
+      () => window.__sockets.filter((s) => s.readyState === WebSocket.OPEN).map((s) => s.extensions));
+    assert.equal(extensions.length, 1, 'one open WebSocket');
+    assert.match(extensions[0], /^permessage-deflate/, 'the server accepted the browser\'s offer');
+  }
+  // Over min-bytes (512): the server sends it compressed to both pages, which inflate it.
+  const long = 'a long line that compresses well, '.repeat(40) + 'the end';
+  await send(alice, long);
+  await bob.locator('#log li.message', { hasText: long }).first().waitFor();
+  await alice.locator('#log li.message', { hasText: long }).first().waitFor();
 });
 
 test('clicking a member whispers to it alone', async () => {

@@ -58,6 +58,7 @@ class ModuleExportsTest {
         opened(http));
     assertEquals(
         Set.of(
+            "io.github.lobby.http.internal.deflate",
             "io.github.lobby.http.internal.engine",
             "io.github.lobby.http.internal.lean",
             "io.github.lobby.http.internal.routes",

@@ -11,6 +11,7 @@ import io.github.lobby.http.codec.ClassicCodec;
 import io.github.lobby.http.codec.JsonModeCodec;
 import io.github.lobby.http.internal.routes.AdminRoutes;
 import io.github.lobby.http.internal.routes.HttpErrors;
+import io.github.lobby.http.internal.deflate.Compression;
 import io.github.lobby.http.internal.routes.RoomRoutes;
 import io.github.lobby.http.internal.ws.Admission;
 import io.github.lobby.http.internal.ws.ConnectionContext;
@@ -61,7 +62,8 @@ public final class LobbyRoutes extends AllDirectives {
       LobbyMetrics metrics,
       Supplier<String> scrape,
       Optional<Authenticator> authenticator,
-      Function<String, CompletionStage<Boolean>> adminJwt) {
+      Function<String, CompletionStage<Boolean>> adminJwt,
+      CompressionSettings compression) {
     if (http.adminToken().isBlank()) {
       // Routes mounted in a server bound by hand: they start here, so the token is made here.
       http = http.withGeneratedAdminToken();
@@ -80,7 +82,8 @@ public final class LobbyRoutes extends AllDirectives {
             http,
             new Admission(settings.maxSessions(), http.maxConnectionsPerIp()),
             metrics,
-            authenticator);
+            authenticator,
+            new Compression(compression));
     this.rooms = new RoomRoutes(context);
   }
 
@@ -112,6 +115,7 @@ public final class LobbyRoutes extends AllDirectives {
     private Supplier<String> scrape;
     private Authenticator authenticator;
     private Authentication authentication;
+    private CompressionSettings compression;
 
     private Builder(ActorSystem<?> system, ActorRef<Lobby.Command> lobby) {
       this.system = Objects.requireNonNull(system, "system");
@@ -196,6 +200,21 @@ public final class LobbyRoutes extends AllDirectives {
       return this;
     }
 
+    /**
+     * permessage-deflate (RFC 7692) on WebSocket connections: whether clients that offer it get it,
+     * from which size messages are compressed, binary ones too or not, and at which level. Default:
+     * {@link CompressionSettings#fromConfig} of the {@link #config} ({@code lobby.compression}).
+     */
+    public Builder compression(CompressionSettings compression) {
+      this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
+
+    /** The compression given, or null. */
+    CompressionSettings compression() {
+      return compression;
+    }
+
     /** The authentication {@link LobbyServer} resolved before it spawned the Lobby. */
     Builder authentication(Authentication resolved) {
       this.authentication = resolved;
@@ -220,7 +239,8 @@ public final class LobbyRoutes extends AllDirectives {
           metrics,
           scrape,
           auth.authenticator(),
-          auth.adminJwt());
+          auth.adminJwt(),
+          compression != null ? compression : CompressionSettings.fromConfig(c));
     }
 
     /** The {@link #config} given, or the system's. */

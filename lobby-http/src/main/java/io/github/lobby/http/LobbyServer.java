@@ -153,6 +153,15 @@ public final class LobbyServer {
     }
 
     /**
+     * permessage-deflate on WebSocket connections, as {@link LobbyRoutes.Builder#compression}.
+     * Default: {@code lobby.compression} of the configuration.
+     */
+    public Builder compression(CompressionSettings compression) {
+      routes.compression(compression);
+      return this;
+    }
+
+    /**
      * Spawns the Lobby actor (named {@code lobby}), binds {@code lobby.http.host:port} and hooks
      * {@link LobbyServer#stop()} into the system's CoordinatedShutdown. With no {@code
      * lobby.http.admin-token} configured, a token is generated and logged once.
@@ -168,6 +177,9 @@ public final class LobbyServer {
       LobbyRoutes.Authentication auth = routes.resolveAuthentication(c);
       // The one place a started server's admin token is generated (when none is configured).
       HttpSettings http = HttpSettings.fromConfig(c).withGeneratedAdminToken();
+      if (routes.compression() == null) {
+        routes.compression(CompressionSettings.fromConfig(c));
+      }
       LobbyMetrics metrics = LobbyMetrics.of(registry);
       ActorRef<Lobby.Command> lobby =
           system.systemActorOf(

@@ -16,8 +16,17 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RawClient implements AutoCloseable {
 
-  /** One frame as received. */
-  record Frame(int opcode, byte[] payload) {
+  /**
+   * One frame as received.
+   *
+   * @param rsv the reserved bits (RSV1 4, RSV2 2, RSV3 1)
+   */
+  record Frame(int opcode, byte[] payload, int rsv) {
+    /** Whether RSV1 is set: a message compressed with permessage-deflate. */
+    boolean compressed() {
+      return (rsv & 4) != 0;
+    }
+
     String text() {
       return new String(payload, StandardCharsets.UTF_8);
     }
@@ -31,6 +40,8 @@ final class RawClient implements AutoCloseable {
   final DataInputStream in;
   final OutputStream out;
   final String statusLine;
+  /** The answer's head: the status line and the header lines, without the empty line. */
+  final String head;
 
   RawClient(int port, String path) throws IOException {
     this(port, path, "");
@@ -54,7 +65,20 @@ final class RawClient implements AutoCloseable {
             + "\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
     out.write(request.getBytes(StandardCharsets.US_ASCII));
     out.flush();
-    statusLine = readHeaders(in);
+    head = readHeaders(in);
+    int lineEnd = head.indexOf("\r\n");
+    statusLine = lineEnd < 0 ? head : head.substring(0, lineEnd);
+  }
+
+  /** The value of a header of the answer (the first one, ignoring case), or null. */
+  String header(String name) {
+    for (String line : head.split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase(name)) {
+        return line.substring(colon + 1).strip();
+      }
+    }
+    return null;
   }
 
   private static String readHeaders(InputStream in) throws IOException {
@@ -69,7 +93,7 @@ final class RawClient implements AutoCloseable {
       matched = (b == '\r' || b == '\n') ? matched + 1 : 0;
     }
     String text = head.toString(StandardCharsets.US_ASCII);
-    return text.substring(0, Math.max(0, text.indexOf("\r\n")));
+    return text.strip();
   }
 
   /** Sends one frame with full control over its header bits. */
@@ -120,7 +144,7 @@ final class RawClient implements AutoCloseable {
     }
     byte[] payload = new byte[(int) length];
     in.readFully(payload);
-    return new Frame(b0 & 0x0f, payload);
+    return new Frame(b0 & 0x0f, payload, (b0 >> 4) & 7);
   }
 
   /** Reads frames until a Close frame, answering nothing, and returns its code. */

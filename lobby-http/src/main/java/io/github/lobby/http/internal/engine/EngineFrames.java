@@ -13,6 +13,7 @@ import org.apache.pekko.http.impl.engine.ws.UpgradeToWebSocketLowLevel;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Graph;
@@ -36,6 +37,12 @@ import scala.Option;
  * is internal: the Pekko HTTP version is pinned in the parent pom, and the real-socket tests prove
  * every close code and the heartbeat on both paths.
  *
+ * <p>permessage-deflate (RFC 7692), which Pekko HTTP's WebSocket support does not offer, fits
+ * this API: the engine parses and renders the reserved bits of every frame and leaves their
+ * meaning to the handler (it checks none of them on this API), so RSV1 on a client's frame reaches
+ * the {@code FrameDecoder}, and a compressed {@link WsFrame} is rendered with RSV1 set. The 101
+ * that Pekko HTTP builds carries the {@code Sec-WebSocket-Extensions} answer as one more header.
+ *
  * <p>Everything else works on {@link InPart} and {@link WsFrame}, which are plain Java.
  */
 public final class EngineFrames {
@@ -49,7 +56,8 @@ public final class EngineFrames {
    * @param start whether this part starts a frame (the header fields are valid only then)
    * @param opcode the frame's opcode
    * @param fin the frame's FIN bit
-   * @param rsv whether any reserved bit is set
+   * @param rsv the reserved bits as they stand in the header's first byte (RSV1 0x40, RSV2 0x20,
+   *     RSV3 0x10)
    * @param masked whether the client masked the frame, as it must
    * @param mask the masking key
    * @param length the frame's payload length
@@ -60,7 +68,7 @@ public final class EngineFrames {
       boolean start,
       int opcode,
       boolean fin,
-      boolean rsv,
+      int rsv,
       boolean masked,
       int mask,
       long length,
@@ -76,12 +84,14 @@ public final class EngineFrames {
    * Answers an upgrade request with 101 and runs {@code handler} on the connection's frames.
    *
    * @param subprotocol the subprotocol to select, or empty for none
+   * @param extensions the {@code Sec-WebSocket-Extensions} answer, or empty for none
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static HttpResponse accept(
       WebSocketUpgrade upgrade,
       Flow<InPart, WsFrame, NotUsed> handler,
-      Optional<String> subprotocol) {
+      Optional<String> subprotocol,
+      Optional<String> extensions) {
     if (!(upgrade instanceof UpgradeToWebSocketLowLevel lowLevel)) {
       throw new IllegalStateException(
           "this Pekko HTTP version offers no low-level WebSocket upgrade; use the pinned version");
@@ -92,9 +102,13 @@ public final class EngineFrames {
             .via(handler)
             .map(EngineFrames::out);
     Graph graph = frames;
-    return lowLevel.handleFrames(
-        (Graph<FlowShape<FrameEvent, FrameEvent>, Object>) graph,
-        subprotocol.map(Option::apply).orElse(Option.empty()));
+    HttpResponse response =
+        lowLevel.handleFrames(
+            (Graph<FlowShape<FrameEvent, FrameEvent>, Object>) graph,
+            subprotocol.map(Option::apply).orElse(Option.empty()));
+    return extensions.isEmpty()
+        ? response
+        : response.addHeader(RawHeader.create("Sec-WebSocket-Extensions", extensions.get()));
   }
 
   private static InPart in(FrameEvent event) {
@@ -105,7 +119,7 @@ public final class EngineFrames {
           true,
           h.opcode().code(),
           h.fin(),
-          h.rsv1() || h.rsv2() || h.rsv3(),
+          (h.rsv1() ? 0x40 : 0) | (h.rsv2() ? 0x20 : 0) | (h.rsv3() ? 0x10 : 0),
           mask.isDefined(),
           mask.isDefined() ? (Integer) mask.get() : 0,
           h.length(),
@@ -113,7 +127,7 @@ public final class EngineFrames {
           start.lastPart());
     }
     FrameData data = (FrameData) event;
-    return new InPart(false, 0, false, false, false, 0, 0, data.data(), data.lastPart());
+    return new InPart(false, 0, false, 0, false, 0, 0, data.data(), data.lastPart());
   }
 
   private static FrameEvent out(WsFrame frame) {
@@ -122,7 +136,7 @@ public final class EngineFrames {
         Option.empty(),
         frame.data(),
         true,
-        false,
+        frame.compressed(), // RSV1: permessage-deflate
         false,
         false);
   }

@@ -1,6 +1,7 @@
 package io.github.lobby.http.internal.lean;
 
 import io.github.lobby.core.Session;
+import io.github.lobby.http.internal.deflate.PerMessageDeflate;
 import io.github.lobby.http.internal.ws.WsConnection;
 import io.github.lobby.http.internal.ws.WsSignal;
 import java.net.InetSocketAddress;
@@ -203,7 +204,10 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       ws.alreadyAdmitted();
     }
     writer = new SocketWriter(getContext(), tcp, ws);
-    writer.start(UpgradeHead.switchingProtocols(accept.head()));
+    writer.start(
+        UpgradeHead.switchingProtocols(
+            accept.head(),
+            accept.upgrade().deflate().map(PerMessageDeflate.Agreement::response).orElse(null)));
     ws.start(Adapter.toTyped(getSelf()));
     if (!rest.isEmpty()) {
       ws.onBytes(rest);

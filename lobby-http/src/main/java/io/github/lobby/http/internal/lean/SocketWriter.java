@@ -81,8 +81,7 @@ final class SocketWriter {
     outbox.writeDirectly(
         frame ->
             socket.tell(
-                TcpMessage.write(
-                    FrameEncoder.frame(frame.opcode(), frame.data()), LeanSignal.WriteAck.INSTANCE),
+                TcpMessage.write(FrameEncoder.frame(frame), LeanSignal.WriteAck.INSTANCE),
                 acknowledged));
   }
 

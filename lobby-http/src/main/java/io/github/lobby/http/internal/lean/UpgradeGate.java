@@ -168,7 +168,8 @@ final class UpgradeGate {
             address(),
             auth,
             upgrade.recovery(),
-            upgrade.resume()));
+            upgrade.resume(),
+            shared.context().compression().negotiate(upgrade.extensions())));
   }
 
   private Optional<InetAddress> address() {

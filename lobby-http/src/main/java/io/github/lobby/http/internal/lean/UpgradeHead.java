@@ -67,6 +67,8 @@ final class UpgradeHead {
    *     otherwise
    * @param text the head as read (ISO-8859-1), for an {@link io.github.lobby.core.auth
    *     Authenticator}'s request ({@link #connectRequest}); never logged, it may hold credentials
+   * @param extensions the {@code Sec-WebSocket-Extensions} offers (several headers joined by
+   *     commas), or null
    */
   record Upgrade(
       RoomId room,
@@ -76,7 +78,8 @@ final class UpgradeHead {
       int headLength,
       Optional<Recovery> recovery,
       Optional<Resume> resume,
-      String text)
+      String text,
+      String extensions)
       implements Result {
 
     /** Names the room and mode only: the head may hold credentials. */
@@ -169,6 +172,7 @@ final class UpgradeHead {
     String[] once = new String[ONCE.length]; // the values of the headers in ONCE, by index
     String connection = null;
     String protocols = null;
+    String extensions = null;
     boolean emptyBody = false;
     int at = lineEnd + 2;
     while (at < head.length()) {
@@ -195,6 +199,8 @@ final class UpgradeHead {
         connection = connection == null ? value : connection + "," + value;
       } else if (field(head, at, nameLength, "sec-websocket-protocol")) {
         protocols = protocols == null ? value : protocols + "," + value;
+      } else if (field(head, at, nameLength, "sec-websocket-extensions")) {
+        extensions = extensions == null ? value : extensions + "," + value;
       } else if (field(head, at, nameLength, "content-length")) {
         // An empty body said so (the JDK's WebSocket client does) is no body; any other length
         // is a body on an upgrade, and a second header a question: Pekko HTTP decides.
@@ -235,7 +241,8 @@ final class UpgradeHead {
         headLength,
         asked.recovery(),
         asked.resume(),
-        head);
+        head,
+        extensions);
   }
 
   /**
@@ -377,8 +384,12 @@ final class UpgradeHead {
     return Base64.getEncoder().encodeToString(digest);
   }
 
-  /** The 101 answer to an accepted upgrade. */
-  static ByteString switchingProtocols(Upgrade upgrade) {
+  /**
+   * The 101 answer to an accepted upgrade.
+   *
+   * @param extensions the {@code Sec-WebSocket-Extensions} answer, or null for none
+   */
+  static ByteString switchingProtocols(Upgrade upgrade, String extensions) {
     StringBuilder s =
         new StringBuilder(160)
             .append(
@@ -388,6 +399,9 @@ final class UpgradeHead {
             .append("\r\n");
     if (upgrade.json()) {
       s.append("Sec-WebSocket-Protocol: ").append(JsonModeCodec.SUBPROTOCOL).append("\r\n");
+    }
+    if (extensions != null) {
+      s.append("Sec-WebSocket-Extensions: ").append(extensions).append("\r\n");
     }
     return ByteString.fromString(s.append("\r\n").toString(), StandardCharsets.US_ASCII);
   }

@@ -7,6 +7,7 @@ import io.github.lobby.core.auth.Authenticated;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.codec.JsonModeCodec;
+import io.github.lobby.http.internal.deflate.PerMessageDeflate;
 import io.github.lobby.http.internal.engine.EngineConnection;
 import io.github.lobby.http.internal.engine.EngineFrames;
 import io.github.lobby.http.internal.ws.AcceptedUpgrade;
@@ -114,12 +115,14 @@ public final class RoomRoutes extends AllDirectives {
     }
     RoomId room = new RoomId(name);
     Mode mode = json ? Mode.JSON : Mode.CLASSIC;
+    Optional<PerMessageDeflate.Agreement> deflate =
+        context.compression().negotiate(extensionOffers(request));
     if (context.authenticator().isEmpty()) {
       return accept(
           upgrade.get(),
           json,
           new AcceptedUpgrade(
-              room, mode, address, Optional.empty(), asked.recovery(), asked.resume()));
+              room, mode, address, Optional.empty(), asked.recovery(), asked.resume(), deflate));
     }
     Authenticator authenticator = context.authenticator().get();
     return onSuccess(
@@ -139,7 +142,8 @@ public final class RoomRoutes extends AllDirectives {
                         address,
                         Optional.of(new Authenticated(grant, authenticator)),
                         asked.recovery(),
-                        asked.resume()))
+                        asked.resume(),
+                        deflate))
                 : complete(UpgradeAuth.response((AuthResult.Refusal) result)));
   }
 
@@ -148,7 +152,23 @@ public final class RoomRoutes extends AllDirectives {
         EngineFrames.accept(
             upgrade,
             EngineConnection.flow(context, accepted),
-            json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty()));
+            json ? Optional.of(JsonModeCodec.SUBPROTOCOL) : Optional.empty(),
+            accepted.deflate().map(PerMessageDeflate.Agreement::response)));
+  }
+
+  /**
+   * The {@code Sec-WebSocket-Extensions} offers of a request, several headers joined by commas;
+   * null when there are none. Pekko HTTP models the header (or keeps it raw when it does not
+   * parse): its value is read either way and parsed by {@link PerMessageDeflate}.
+   */
+  private static String extensionOffers(HttpRequest request) {
+    String offers = null;
+    for (HttpHeader header : request.getHeaders()) {
+      if (header.is("sec-websocket-extensions")) {
+        offers = offers == null ? header.value() : offers + "," + header.value();
+      }
+    }
+    return offers;
   }
 
   /** The decoded query parameters of a request, or empty when its query does not parse. */

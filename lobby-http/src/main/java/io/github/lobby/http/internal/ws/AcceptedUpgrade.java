@@ -9,6 +9,7 @@ import io.github.lobby.core.Session;
 import io.github.lobby.core.SessionId;
 import io.github.lobby.core.Transport;
 import io.github.lobby.core.auth.Authenticated;
+import io.github.lobby.http.internal.deflate.PerMessageDeflate;
 import java.net.InetAddress;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,6 +26,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  *     otherwise
  * @param resume the session a JSON-mode client asked to resume ({@code ?resume=&key=}); empty
  *     otherwise (its key is a credential, which its text form hides)
+ * @param deflate the permessage-deflate agreement, when the client offered it and the server
+ *     accepted; empty otherwise
  */
 public record AcceptedUpgrade(
     RoomId room,
@@ -32,7 +35,19 @@ public record AcceptedUpgrade(
     Optional<InetAddress> address,
     Optional<Authenticated> auth,
     Optional<Recovery> recovery,
-    Optional<Resume> resume) {
+    Optional<Resume> resume,
+    Optional<PerMessageDeflate.Agreement> deflate) {
+
+  /** An upgrade without compression. */
+  public AcceptedUpgrade(
+      RoomId room,
+      Mode mode,
+      Optional<InetAddress> address,
+      Optional<Authenticated> auth,
+      Optional<Recovery> recovery,
+      Optional<Resume> resume) {
+    this(room, mode, address, auth, recovery, resume, Optional.empty());
+  }
 
   /** The Lobby's {@code Connect} for this connection. */
   Lobby.Connect connect(

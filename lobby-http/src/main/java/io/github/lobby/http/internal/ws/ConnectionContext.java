@@ -4,7 +4,9 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.auth.Authenticator;
+import io.github.lobby.http.CompressionSettings;
 import io.github.lobby.http.HttpSettings;
+import io.github.lobby.http.internal.deflate.Compression;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -17,6 +19,7 @@ import org.apache.pekko.actor.typed.Scheduler;
  * @param admission the connection limits, shared by the routes' checks and the connections
  * @param metrics where connections are counted
  * @param authenticator decides on every upgrade; empty when authentication is off
+ * @param compression permessage-deflate: the negotiation, and the compressors all connections share
  */
 public record ConnectionContext(
     ActorRef<Lobby.Command> lobby,
@@ -25,4 +28,26 @@ public record ConnectionContext(
     HttpSettings http,
     Admission admission,
     LobbyMetrics metrics,
-    Optional<Authenticator> authenticator) {}
+    Optional<Authenticator> authenticator,
+    Compression compression) {
+
+  /** Without compression. */
+  public ConnectionContext(
+      ActorRef<Lobby.Command> lobby,
+      Scheduler scheduler,
+      LobbySettings settings,
+      HttpSettings http,
+      Admission admission,
+      LobbyMetrics metrics,
+      Optional<Authenticator> authenticator) {
+    this(
+        lobby,
+        scheduler,
+        settings,
+        http,
+        admission,
+        metrics,
+        authenticator,
+        new Compression(CompressionSettings.DISABLED));
+  }
+}

@@ -9,8 +9,10 @@ import static io.github.lobby.http.internal.ws.WsFrame.PONG;
 import static io.github.lobby.http.internal.ws.WsFrame.TEXT;
 
 import io.github.lobby.core.CloseCodes;
+import io.github.lobby.http.internal.deflate.MessageInflater;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.zip.DataFormatException;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -27,16 +29,26 @@ import org.apache.pekko.util.ByteString;
  * <p>The rules, each one a close code:
  *
  * <ul>
- *   <li>1002: reserved bits, an unmasked frame, an unknown opcode, a control frame that is
+ *   <li>1002: reserved bits (RSV1 is allowed only with permessage-deflate negotiated, and only on
+ *       the first frame of a data message: never on a control or continuation frame), an unmasked
+ *       frame, an unknown opcode, a control frame that is
  *       fragmented or over 125 bytes, a continuation without a message, a new data frame while a
  *       fragmented message is open, a 64-bit length with its top bit set, a Close frame with a
  *       one-byte payload or a code that is not allowed (below 1000, 1004–1006, 1015, 1016–2999,
  *       5000 and above);
  *   <li>1009: a message over {@code max-message-bytes}, known from the frame header before any of
- *       its bytes is kept;
+ *       its bytes is kept; a compressed message that inflates to more, found after inflating at
+ *       most one byte more than the maximum;
  *   <li>1007: text that is not UTF-8, found as soon as the first bad byte arrives, across
- *       fragments; a Close reason that is not UTF-8.
+ *       fragments (in a compressed message, once it is inflated); a Close reason that is not
+ *       UTF-8; a compressed message that is not valid deflate data (its payload is not what the
+ *       negotiated extension says it is: RFC 6455 section 7.4.1 gives 1007 to data "not
+ *       consistent with the type of the message", as Node's ws and others answer).
  * </ul>
+ *
+ * <p>permessage-deflate (RFC 7692): with a {@link MessageInflater}, a data message whose first
+ * frame has RSV1 set is compressed; its compressed bytes are reassembled as any message's (bounded
+ * by {@code max-message-bytes} too) and inflated when it ends.
  *
  * <p>After the first violation, or after a valid Close frame, the decoder ignores the rest of its
  * input: nothing is ever dispatched with a broken frame's state. Every complete message before the
@@ -79,8 +91,20 @@ public final class FrameDecoder {
     }
   }
 
+  /** The header bit RSV1, which permessage-deflate uses to mark a compressed message. */
+  public static final int RSV1 = 0x40;
+
+  /** The header bits RSV2 and RSV3, which no extension of ours uses. */
+  public static final int RSV2_RSV3 = 0x30;
+
   private final int maxMessageBytes;
   private final Handler handler;
+
+  /** The inflater of permessage-deflate; null when it was not negotiated. */
+  private final MessageInflater inflater;
+
+  /** Whether the current data message is compressed (RSV1 on its first frame). */
+  private boolean messageCompressed;
 
   /** Whether a violation or a Close frame ended the input. */
   private boolean ended;
@@ -110,8 +134,24 @@ public final class FrameDecoder {
   private final Utf8 utf8 = new Utf8();
 
   public FrameDecoder(int maxMessageBytes, Handler handler) {
+    this(maxMessageBytes, null, handler);
+  }
+
+  /**
+   * @param inflater the connection's permessage-deflate inflater; null when it was not negotiated,
+   *     and RSV1 is then a protocol error
+   */
+  public FrameDecoder(int maxMessageBytes, MessageInflater inflater, Handler handler) {
     this.maxMessageBytes = maxMessageBytes;
+    this.inflater = inflater;
     this.handler = handler;
+  }
+
+  /** Ends the connection's inflater, if it holds one: the connection has stopped. */
+  public void release() {
+    if (inflater != null) {
+      inflater.release();
+    }
   }
 
   /** Whether the decoder takes no more input (a violation, or the client's Close). */
@@ -220,7 +260,7 @@ public final class FrameDecoder {
       return;
     }
     boolean started =
-        frameStart(b0 & 0x0f, (b0 & 0x80) != 0, (b0 & 0x70) != 0, masked, mask, length);
+        frameStart(b0 & 0x0f, (b0 & 0x80) != 0, b0 & (RSV1 | RSV2_RSV3), masked, mask, length);
     if (!started) {
       return;
     }
@@ -236,13 +276,15 @@ public final class FrameDecoder {
   /**
    * Starts a frame whose header was parsed by the caller, with its first payload bytes.
    *
+   * @param rsv the reserved bits as they stand in the header's first byte ({@link #RSV1}, {@link
+   *     #RSV2_RSV3})
    * @param data the first payload bytes, still masked
    * @param last whether {@code data} ends the frame
    */
   public void frameStart(
       int opcode,
       boolean fin,
-      boolean rsv,
+      int rsv,
       boolean masked,
       int mask,
       long length,
@@ -255,12 +297,28 @@ public final class FrameDecoder {
 
   /** Checks a frame header; a violation ends the input and returns false. */
   private boolean frameStart(
-      int opcode, boolean fin, boolean rsv, boolean masked, int mask, long length) {
+      int opcode, boolean fin, int rsv, boolean masked, int mask, long length) {
     if (ended) {
       return false;
     }
-    if (rsv) {
+    if ((rsv & RSV2_RSV3) != 0) {
       return violation(CloseCodes.PROTOCOL_ERROR, "reserved bits set", opcode == CLOSE);
+    }
+    boolean compressed = (rsv & RSV1) != 0;
+    if (compressed) {
+      if (inflater == null) {
+        return violation(
+            CloseCodes.PROTOCOL_ERROR,
+            "reserved bit RSV1 set without permessage-deflate",
+            opcode == CLOSE);
+      }
+      if (WsFrame.isControl(opcode)) {
+        return violation(
+            CloseCodes.PROTOCOL_ERROR, "RSV1 set on a control frame", opcode == CLOSE);
+      }
+      if (opcode == CONTINUATION) {
+        return violation(CloseCodes.PROTOCOL_ERROR, "RSV1 set on a continuation frame", false);
+      }
     }
     if (!masked) {
       return violation(CloseCodes.PROTOCOL_ERROR, "client frames must be masked", opcode == CLOSE);
@@ -303,6 +361,7 @@ public final class FrameDecoder {
     }
     if (opcode != CONTINUATION) {
       messageOpcode = opcode;
+      messageCompressed = compressed;
       messageLength = 0;
       utf8.reset();
       // Sized for this frame; a fragmented message grows it, always within max-message-bytes.
@@ -350,7 +409,7 @@ public final class FrameDecoder {
     int from = messageLength;
     unmaskInto(data, message, messageLength);
     messageLength += n;
-    if (messageOpcode == TEXT && !utf8.accept(message, from, messageLength)) {
+    if (messageOpcode == TEXT && !messageCompressed && !utf8.accept(message, from, messageLength)) {
       violation(CloseCodes.INVALID_PAYLOAD, "invalid UTF-8", false);
       return;
     }
@@ -377,6 +436,23 @@ public final class FrameDecoder {
     messageOpcode = -1;
     message = null;
     messageLength = 0;
+    if (messageCompressed) {
+      messageCompressed = false;
+      try {
+        bytes = inflater.inflate(bytes, length, maxMessageBytes);
+      } catch (MessageInflater.TooBigException e) {
+        violation(CloseCodes.TOO_BIG, "message too big", false);
+        return;
+      } catch (DataFormatException e) {
+        violation(CloseCodes.INVALID_PAYLOAD, "invalid compressed data", false);
+        return;
+      }
+      length = bytes.length;
+      if (op == TEXT && !(utf8.accept(bytes, 0, length))) {
+        violation(CloseCodes.INVALID_PAYLOAD, "invalid UTF-8", false);
+        return;
+      }
+    }
     if (op == TEXT) {
       if (!utf8.complete()) {
         violation(CloseCodes.INVALID_PAYLOAD, "invalid UTF-8", false);

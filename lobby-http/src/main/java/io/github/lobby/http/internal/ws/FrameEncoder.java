@@ -7,8 +7,9 @@ import org.apache.pekko.util.ByteStringBuilder;
 
 /**
  * Server frames on the wire (RFC 6455 section 5.2): unmasked, unfragmented, one header before the
- * payload. The payload is not copied: a broadcast's bytes, encoded once, are shared by every
- * recipient's buffer.
+ * payload, RSV1 set on a message compressed with permessage-deflate (RFC 7692 section 6: on the
+ * first frame of a message, which here is its only one). The payload is not copied: a broadcast's
+ * bytes, encoded once, are shared by every recipient's buffer.
  */
 public final class FrameEncoder {
 
@@ -20,10 +21,21 @@ public final class FrameEncoder {
 
   private FrameEncoder() {}
 
+  /** The first header byte: FIN, RSV1 for a compressed message, the opcode. */
+  private static byte first(int opcode, boolean compressed) {
+    return (byte) (0x80 | (compressed ? FrameDecoder.RSV1 : 0) | opcode);
+  }
+
   /** Appends one whole frame to {@code out}. */
   public static void append(ByteStringBuilder out, int opcode, ByteString payload) {
+    append(out, opcode, payload, false);
+  }
+
+  /** Appends one whole frame to {@code out}, with RSV1 set when it is {@code compressed}. */
+  public static void append(
+      ByteStringBuilder out, int opcode, ByteString payload, boolean compressed) {
     int length = payload.size();
-    out.putByte((byte) (0x80 | opcode));
+    out.putByte(first(opcode, compressed));
     if (length < 126) {
       out.putByte((byte) length);
     } else if (length < 65536) {
@@ -53,7 +65,7 @@ public final class FrameEncoder {
       if (out == null) {
         out = new ByteStringBuilder();
       }
-      append(out, frame.opcode(), frame.data());
+      append(out, frame.opcode(), frame.data(), frame.compressed());
     }
     return out;
   }
@@ -66,17 +78,26 @@ public final class FrameEncoder {
    * allocations, one write buffer); a larger one is shared, not copied.
    */
   public static ByteString frame(int opcode, ByteString payload) {
+    return frame(opcode, payload, false);
+  }
+
+  /** One whole frame of a {@link WsFrame}, RSV1 set when it is compressed. */
+  public static ByteString frame(WsFrame frame) {
+    return frame(frame.opcode(), frame.data(), frame.compressed());
+  }
+
+  private static ByteString frame(int opcode, ByteString payload, boolean compressed) {
     int length = payload.size();
     if (length < 126) {
       byte[] bytes = new byte[2 + length];
-      bytes[0] = (byte) (0x80 | opcode);
+      bytes[0] = first(opcode, compressed);
       bytes[1] = (byte) length;
       payload.copyToArray(bytes, 2, length);
       return ByteString.fromArrayUnsafe(bytes);
     }
     if (length <= COPY_LIMIT) {
       byte[] bytes = new byte[4 + length];
-      bytes[0] = (byte) (0x80 | opcode);
+      bytes[0] = first(opcode, compressed);
       bytes[1] = (byte) 126;
       bytes[2] = (byte) (length >>> 8);
       bytes[3] = (byte) length;
@@ -84,7 +105,7 @@ public final class FrameEncoder {
       return ByteString.fromArrayUnsafe(bytes);
     }
     ByteStringBuilder out = new ByteStringBuilder();
-    append(out, opcode, payload);
+    append(out, opcode, payload, compressed);
     return out.result();
   }
 

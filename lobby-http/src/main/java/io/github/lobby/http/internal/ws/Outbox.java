@@ -3,6 +3,7 @@ package io.github.lobby.http.internal.ws;
 import io.github.lobby.core.Frame;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.Transport;
+import io.github.lobby.http.internal.deflate.Compression;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +32,10 @@ import org.apache.pekko.util.ByteString;
  * acknowledged. The owner releases the token only when the queue is empty, so frames from one
  * sender stay in order. The flag and the queue live here; who writes when, with the token held, is
  * the lean path's socket writer's.
+ *
+ * <p>With permessage-deflate negotiated, a text frame is offered compressed: its compressed bytes
+ * come from the frame, computed once for all recipients ({@link Compression#text}). The byte budget
+ * counts the bytes queued, compressed or not.
  */
 public final class Outbox implements Transport {
 
@@ -59,12 +64,29 @@ public final class Outbox implements Transport {
   private volatile DirectWriter direct;
   private final LobbyMetrics metrics;
 
+  /** permessage-deflate, when the client negotiated it; null otherwise. */
+  private final Compression compression;
+
   /**
    * @param capacity frames that may wait
    * @param capacityBytes bytes of frames that may wait
    * @param metrics where the queue's depth is recorded
    */
   public Outbox(int capacity, long capacityBytes, Owner owner, LobbyMetrics metrics) {
+    this(capacity, capacityBytes, owner, metrics, null);
+  }
+
+  /**
+   * @param compression the server's permessage-deflate, when this client negotiated it; null when
+   *     not
+   */
+  public Outbox(
+      int capacity,
+      long capacityBytes,
+      Owner owner,
+      LobbyMetrics metrics,
+      Compression compression) {
+    this.compression = compression;
     this.capacity = capacity;
     this.capacityBytes = capacityBytes;
     this.owner = owner;
@@ -78,11 +100,23 @@ public final class Outbox implements Transport {
 
   @Override
   public Offer sendText(Frame frame) {
+    if (compression != null) {
+      ByteString compressed = compression.text(frame);
+      if (compressed != null) {
+        return offer(new WsFrame(WsFrame.TEXT, compressed, true));
+      }
+    }
     return offer(new WsFrame(WsFrame.TEXT, frame.utf8()));
   }
 
   @Override
   public Offer sendBinary(ByteString data) {
+    if (compression != null) {
+      ByteString compressed = compression.binary(data);
+      if (compressed != null) {
+        return offer(new WsFrame(WsFrame.BINARY, compressed, true));
+      }
+    }
     return offer(new WsFrame(WsFrame.BINARY, data));
   }
 

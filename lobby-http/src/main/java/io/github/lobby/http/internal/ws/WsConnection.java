@@ -3,6 +3,8 @@ package io.github.lobby.http.internal.ws;
 import io.github.lobby.core.CloseCodes;
 import io.github.lobby.core.Lobby;
 import io.github.lobby.core.Session;
+import io.github.lobby.http.internal.deflate.MessageInflater;
+import io.github.lobby.http.internal.deflate.PerMessageDeflate;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.util.ByteString;
@@ -117,13 +119,21 @@ public final class WsConnection implements FrameDecoder.Handler {
   public WsConnection(ConnectionContext context, AcceptedUpgrade upgrade, Io io) {
     this.context = context;
     this.io = io;
+    PerMessageDeflate.Agreement deflate = upgrade.deflate().orElse(null);
     this.outbox =
         new Outbox(
             context.settings().outboundBuffer(),
             context.settings().outboundBufferBytes(),
             io,
-            context.metrics());
-    this.decoder = new FrameDecoder(context.settings().maxMessageBytes(), this);
+            context.metrics(),
+            deflate == null ? null : context.compression());
+    this.decoder =
+        new FrameDecoder(
+            context.settings().maxMessageBytes(),
+            deflate == null
+                ? null
+                : new MessageInflater(context.compression(), !deflate.clientNoContextTakeover()),
+            this);
     this.link = new SessionLink(context, upgrade);
     this.window = context.settings().inboundWindow();
   }
@@ -188,6 +198,7 @@ public final class WsConnection implements FrameDecoder.Handler {
       context.metrics().connectionClosed(closeCode, closeWhy);
     }
     outbox.close(true);
+    decoder.release();
     ActorRef<Session.Command> told = link.stopped();
     if (told != null) {
       told.tell(ending(ioFailure));

@@ -9,9 +9,17 @@ import org.apache.pekko.util.ByteString;
  * Pekko HTTP renders).
  *
  * @param opcode the opcode, one of the constants below
- * @param data the payload, shared and never copied (a broadcast's bytes are encoded once)
+ * @param data the payload, shared and never copied (a broadcast's bytes are encoded once, and
+ *     compressed once)
+ * @param compressed whether {@code data} is compressed with permessage-deflate: the frame goes out
+ *     with RSV1 set
  */
-public record WsFrame(int opcode, ByteString data) {
+public record WsFrame(int opcode, ByteString data, boolean compressed) {
+
+  /** An uncompressed frame. */
+  public WsFrame(int opcode, ByteString data) {
+    this(opcode, data, false);
+  }
 
   /** A continuation of a fragmented message. */
   public static final int CONTINUATION = 0x0;

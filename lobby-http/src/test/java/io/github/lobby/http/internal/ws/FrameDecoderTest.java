@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.lobby.http.CompressionSettings;
+import io.github.lobby.http.internal.deflate.Compression;
+import io.github.lobby.http.internal.deflate.MessageInflater;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.Deflater;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -239,8 +243,14 @@ class FrameDecoderTest {
   }
 
   private static List<String> decode(Way way, int max, List<ClientFrame> frames) {
+    return decode(way, max, frames, null);
+  }
+
+  /** With {@code inflater}, as on a connection that negotiated permessage-deflate. */
+  private static List<String> decode(
+      Way way, int max, List<ClientFrame> frames, MessageInflater inflater) {
     Recorder recorder = new Recorder();
-    FrameDecoder decoder = new FrameDecoder(max, recorder);
+    FrameDecoder decoder = new FrameDecoder(max, inflater, recorder);
     switch (way) {
       case ONE_CHUNK -> decoder.feed(ByteString.fromArray(wire(frames)));
       case BYTE_BY_BYTE -> {
@@ -275,7 +285,7 @@ class FrameDecoderTest {
     decoder.frameStart(
         frame.opcode(),
         frame.fin(),
-        frame.rsv() != 0,
+        frame.rsv() << 4,
         frame.masked(),
         frame.masked() ? MASK : 0,
         frame.length(),
@@ -305,6 +315,171 @@ class FrameDecoderTest {
 
   private static void assertEvents(List<ClientFrame> frames, String... expected) {
     assertEvents(MAX, frames, expected);
+  }
+
+  // ---- permessage-deflate ----
+
+  private static final Compression COMPRESSION = new Compression(CompressionSettings.DEFAULT);
+
+  /** Raw deflate with a sync flush, the tail removed, as a client compresses a message. */
+  private static byte[] deflate(Deflater deflater, byte[] data) {
+    deflater.setInput(data);
+    byte[] out = new byte[data.length + 64];
+    int n = deflater.deflate(out, 0, out.length, Deflater.SYNC_FLUSH);
+    return Arrays.copyOf(out, n - 4);
+  }
+
+  private static byte[] deflate(byte[] data) {
+    Deflater deflater = new Deflater(6, true);
+    try {
+      return deflate(deflater, data);
+    } finally {
+      deflater.end();
+    }
+  }
+
+  /** Like {@link #assertEvents} on a connection that negotiated permessage-deflate. */
+  private static void assertDeflateEvents(
+      int max, boolean contextTakeover, List<ClientFrame> frames, String... expected) {
+    List<ClientFrame> input = new ArrayList<>(frames);
+    String last = expected.length == 0 ? "" : expected[expected.length - 1];
+    if (last.startsWith("violation") || last.startsWith("close")) {
+      input.add(text("after the end"));
+    }
+    for (Way way : Way.values()) {
+      assertEquals(
+          List.of(expected),
+          decode(way, max, input, new MessageInflater(COMPRESSION, contextTakeover)),
+          way.name());
+    }
+  }
+
+  @Test
+  void aCompressedTextMessageIsInflated() {
+    String message = "compressed ".repeat(50) + "😀";
+    assertDeflateEvents(
+        MAX, false, List.of(text(true, deflate(utf8(message))).rsv(4)), "text " + message);
+  }
+
+  @Test
+  void aCompressedMessageMayBeFragmentedWithRsv1OnItsFirstFrameOnly() {
+    byte[] compressed = deflate(utf8("fragmented ".repeat(40)));
+    int half = compressed.length / 2;
+    assertDeflateEvents(
+        MAX,
+        true,
+        List.of(
+            text(false, Arrays.copyOf(compressed, half)).rsv(4),
+            ping("between"),
+            continuation(true, Arrays.copyOfRange(compressed, half, compressed.length)),
+            text("plain after")),
+        "ping between",
+        "text " + "fragmented ".repeat(40),
+        "text plain after");
+  }
+
+  @Test
+  void compressedMessagesWithContextTakeoverReferToTheEarlierOnes() {
+    Deflater client = new Deflater(6, true);
+    byte[] first = deflate(client, utf8("the same words again and again"));
+    byte[] second = deflate(client, utf8("the same words again and again"));
+    client.end();
+    assertTrue(second.length < first.length, "the second refers back to the first");
+    assertDeflateEvents(
+        MAX,
+        true,
+        List.of(text(true, first).rsv(4), text(true, second).rsv(4)),
+        "text the same words again and again",
+        "text the same words again and again");
+  }
+
+  @Test
+  void aCompressedBinaryMessageIsInflated() {
+    assertDeflateEvents(
+        MAX, false, List.of(binary(true, deflate(bytes(1, 2, 3))).rsv(4)), "binary 01 02 03");
+  }
+
+  @Test
+  void rsv1WithoutNegotiationIsAProtocolError() {
+    assertEvents(List.of(text(true, deflate(utf8("x"))).rsv(4)), "violation 1002");
+  }
+
+  @Test
+  void rsv1OnAControlFrameIsAProtocolError() {
+    assertDeflateEvents(MAX, true, List.of(ping("x").rsv(4)), "violation 1002");
+    assertDeflateEvents(MAX, true, List.of(close(1000).rsv(4)), "violation 1002 in close frame");
+  }
+
+  @Test
+  void rsv1OnAContinuationFrameIsAProtocolError() {
+    byte[] compressed = deflate(utf8("fragmented ".repeat(40)));
+    assertDeflateEvents(
+        MAX,
+        true,
+        List.of(
+            text(false, Arrays.copyOf(compressed, 10)).rsv(4),
+            continuation(true, Arrays.copyOfRange(compressed, 10, compressed.length)).rsv(4)),
+        "violation 1002");
+  }
+
+  @Test
+  void rsv2AndRsv3StayProtocolErrorsWithDeflate() {
+    assertDeflateEvents(MAX, true, List.of(text("x").rsv(2)), "violation 1002");
+    assertDeflateEvents(MAX, true, List.of(text("x").rsv(1)), "violation 1002");
+  }
+
+  @Test
+  void aCompressedMessageThatInflatesBeyondTheMaximumIs1009() {
+    // 512 KB of zeros deflate to about 512 bytes, under MAX as sent; inflated, 512 times over.
+    byte[] bomb = deflate(new byte[512 * 1024]);
+    assertTrue(bomb.length <= MAX, bomb.length + " bytes");
+    assertDeflateEvents(MAX, false, List.of(binary(true, bomb).rsv(4)), "violation 1009");
+    assertDeflateEvents(MAX, true, List.of(binary(true, bomb).rsv(4)), "violation 1009");
+    // One byte over is too big, however the inflation ends.
+    assertDeflateEvents(
+        MAX,
+        false,
+        List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)),
+        "violation 1009");
+    assertDeflateEvents(
+        MAX,
+        true,
+        List.of(text(true, deflate(utf8("a".repeat(MAX + 1)))).rsv(4)),
+        "violation 1009");
+    // Exactly the maximum inflated is allowed.
+    assertDeflateEvents(
+        MAX,
+        false,
+        List.of(text(true, deflate(utf8("a".repeat(MAX)))).rsv(4)),
+        "text " + "a".repeat(MAX));
+  }
+
+  @Test
+  void invalidUtf8AfterInflationIs1007() {
+    assertDeflateEvents(
+        MAX, false, List.of(text(true, deflate(bytes(0x61, 0xc3, 0x28))).rsv(4)), "violation 1007");
+    assertDeflateEvents(
+        MAX, false, List.of(text(true, deflate(bytes(0x61, 0xe2, 0x82))).rsv(4)), "violation 1007");
+  }
+
+  @Test
+  void corruptDeflateDataIs1007() {
+    assertDeflateEvents(
+        MAX, false, List.of(text(true, bytes(0xff, 1, 2, 3)).rsv(4)), "violation 1007");
+    assertDeflateEvents(
+        MAX, true, List.of(text(true, bytes(0xff, 1, 2, 3)).rsv(4)), "violation 1007");
+  }
+
+  @Test
+  void theDecoderReleasesAContextInflaterOnlyWhenOneWasMade() {
+    MessageInflater inflater = new MessageInflater(COMPRESSION, true);
+    FrameDecoder decoder = new FrameDecoder(MAX, inflater, new Recorder());
+    decoder.feed(ByteString.fromArray(text("plain").bytes()));
+    assertFalse(inflater.holdsInflater(), "a client that does not compress costs no inflater");
+    decoder.feed(ByteString.fromArray(text(true, deflate(utf8("zip"))).rsv(4).bytes()));
+    assertTrue(inflater.holdsInflater());
+    decoder.release();
+    assertFalse(inflater.holdsInflater());
   }
 
   /**
@@ -723,11 +898,9 @@ class FrameDecoderTest {
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.feed(ByteString.fromArray(text(true, bytes(0xFF)).bytes()));
     decoder.feed(ByteString.fromArray(wire(List.of(text("later"), ping("later"), close(1000)))));
-    decoder.frameStart(
-        WsFrame.TEXT, true, false, true, 0, 1, ByteString.fromArray(bytes('x')), true);
+    decoder.frameStart(WsFrame.TEXT, true, 0, true, 0, 1, ByteString.fromArray(bytes('x')), true);
     decoder.frameData(ByteString.fromArray(bytes('y')), true);
-    decoder.frameStart(
-        WsFrame.CLOSE, true, false, true, 0, 0, ByteString.emptyByteString(), true);
+    decoder.frameStart(WsFrame.CLOSE, true, 0, true, 0, 0, ByteString.emptyByteString(), true);
     assertEquals(List.of("violation 1007"), recorder.events);
     assertTrue(decoder.ended());
   }
@@ -749,7 +922,7 @@ class FrameDecoderTest {
     decoder.feed(ByteString.fromArray(close(new byte[0]).bytes()));
     assertTrue(decoder.ended());
     decoder.feed(ByteString.fromArray(wire(List.of(text("later"), continuation(true, bytes(1))))));
-    decoder.frameStart(0x3, true, true, false, 0, 1, ByteString.fromArray(bytes('x')), true);
+    decoder.frameStart(0x3, true, 0x40, false, 0, 1, ByteString.fromArray(bytes('x')), true);
     assertEquals(List.of("close 1005"), recorder.events);
   }
 
@@ -783,14 +956,7 @@ class FrameDecoderTest {
     ClientFrame frame = text("a message in odd parts 😀");
     byte[] data = frame.wirePayload();
     decoder.frameStart(
-        WsFrame.TEXT,
-        true,
-        false,
-        true,
-        MASK,
-        data.length,
-        ByteString.fromArray(data, 0, 3),
-        false);
+        WsFrame.TEXT, true, 0, true, MASK, data.length, ByteString.fromArray(data, 0, 3), false);
     decoder.frameData(ByteString.fromArray(data, 3, 0), false);
     decoder.frameData(ByteString.fromArray(data, 3, 22), false);
     decoder.frameData(ByteString.fromArray(data, 25, data.length - 25), true);
@@ -803,7 +969,7 @@ class FrameDecoderTest {
     Recorder recorder = new Recorder();
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.frameStart(
-        WsFrame.PING, true, false, true, MASK, 2, ByteString.fromArray(bytes(1, 2)), false);
+        WsFrame.PING, true, 0, true, MASK, 2, ByteString.fromArray(bytes(1, 2)), false);
     decoder.frameData(ByteString.fromArray(bytes(3)), true);
     assertEquals(List.of("violation 1002"), recorder.events);
   }
@@ -813,14 +979,7 @@ class FrameDecoderTest {
     Recorder recorder = new Recorder();
     FrameDecoder decoder = new FrameDecoder(MAX, recorder);
     decoder.frameStart(
-        WsFrame.BINARY,
-        true,
-        false,
-        true,
-        MASK,
-        1L << 40,
-        ByteString.emptyByteString(),
-        false);
+        WsFrame.BINARY, true, 0, true, MASK, 1L << 40, ByteString.emptyByteString(), false);
     for (int i = 0; i < 100; i++) {
       decoder.frameData(ByteString.fromArray(new byte[4096]), false);
     }
