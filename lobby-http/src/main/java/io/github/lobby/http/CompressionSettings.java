@@ -16,14 +16,23 @@ import com.typesafe.config.ConfigException;
  * @param minBytes messages shorter than this (in bytes, before compression) go uncompressed
  * @param binary whether binary messages are compressed too (text only when off)
  * @param level the deflate level, 1 (fastest) to 9 (smallest)
+ * @param clientContextTakeover whether a client may keep its compression context between the
+ *     messages it sends; off, the server answers every offer with {@code
+ *     client_no_context_takeover}, so that no connection needs an inflater of its own
  */
-public record CompressionSettings(boolean enabled, int minBytes, boolean binary, int level) {
+public record CompressionSettings(
+    boolean enabled, int minBytes, boolean binary, int level, boolean clientContextTakeover) {
 
-  /** The defaults of {@code reference.conf}: on, 512 bytes, text only, level 6. */
-  public static final CompressionSettings DEFAULT = new CompressionSettings(true, 512, false, 6);
+  /**
+   * The defaults of {@code reference.conf}: on, 512 bytes, text only, level 6, no client context
+   * takeover.
+   */
+  public static final CompressionSettings DEFAULT =
+      new CompressionSettings(true, 512, false, 6, false);
 
   /** No compression: no offer is accepted. */
-  public static final CompressionSettings DISABLED = new CompressionSettings(false, 512, false, 6);
+  public static final CompressionSettings DISABLED =
+      new CompressionSettings(false, 512, false, 6, false);
 
   /**
    * Checks the values.
@@ -59,6 +68,10 @@ public record CompressionSettings(boolean enabled, int minBytes, boolean binary,
           "lobby.compression.level", "must be 1 (fastest) to 9 (smallest), was " + level);
     }
     return new CompressionSettings(
-        c.getBoolean("enabled"), (int) minBytes, c.getBoolean("binary"), level);
+        c.getBoolean("enabled"),
+        (int) minBytes,
+        c.getBoolean("binary"),
+        level,
+        c.getBoolean("client-context-takeover"));
   }
 }

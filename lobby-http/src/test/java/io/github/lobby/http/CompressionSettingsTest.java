@@ -30,14 +30,16 @@ class CompressionSettingsTest {
   @Test
   void theDefaultsAreOnFrom512BytesTextOnlyAtLevel6() {
     assertEquals(CompressionSettings.DEFAULT, read(""));
-    assertEquals(new CompressionSettings(true, 512, false, 6), read(""));
+    assertEquals(new CompressionSettings(true, 512, false, 6, false), read(""));
   }
 
   @Test
   void everyKeyIsRead() {
     assertEquals(
-        new CompressionSettings(false, 2048, true, 1),
-        read("lobby.compression { enabled = off, min-bytes = 2 KiB, binary = on, level = 1 }"));
+        new CompressionSettings(false, 2048, true, 1, true),
+        read(
+            "lobby.compression { enabled = off, min-bytes = 2 KiB, binary = on, level = 1,"
+                + " client-context-takeover = on }"));
   }
 
   @Test
@@ -50,14 +52,14 @@ class CompressionSettingsTest {
         assertThrows(ConfigException.class, () -> read("lobby.compression.min-bytes = -1"));
     assertTrue(min.getMessage().contains("min-bytes"), min.getMessage());
     assertThrows(ConfigException.class, () -> read("lobby.compression.enabled = maybe"));
-    assertThrows(IllegalArgumentException.class, () -> new CompressionSettings(true, -1, false, 6));
-    assertThrows(IllegalArgumentException.class, () -> new CompressionSettings(true, 0, false, 10));
+    assertThrows(IllegalArgumentException.class, () -> new CompressionSettings(true, -1, false, 6, false));
+    assertThrows(IllegalArgumentException.class, () -> new CompressionSettings(true, 0, false, 10, false));
   }
 
   @Test
   void theRoutesBuilderOptionWinsOverTheConfiguration() throws Exception {
     Config config =
-        ConfigFactory.parseString("pekko.loglevel = WARNING\nlobby.http.admin-token = x")
+        ConfigFactory.parseString("pekko.loglevel = WARNING\nlobby.http.admin-token = compression-test-token")
             .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "compression-option", config);
     try {
@@ -69,7 +71,7 @@ class CompressionSettingsTest {
       LobbyRoutes routes =
           LobbyRoutes.builder(system, lobby)
               .config(config)
-              .compression(new CompressionSettings(false, 512, false, 6))
+              .compression(new CompressionSettings(false, 512, false, 6, false))
               .build();
       ServerBinding binding =
           Http.get(system)

@@ -113,7 +113,7 @@ class CompressionSocketTest {
   @ParameterizedTest
   @EnumSource(Path.class)
   void anOfferIsAnsweredAndBroadcastsReachEachClientAsItNegotiated(Path path) throws Exception {
-    try (Server server = path.start("");
+    try (Server server = path.start("lobby.compression.client-context-takeover = on");
         RawClient deflating = raw(server, "zroom", OFFER);
         RawClient plain = raw(server, "zroom", "")) {
       JdkClient jdk = server.classic("zroom"); // offers no extension
@@ -148,6 +148,36 @@ class CompressionSocketTest {
       String small = nextText(deflating, false);
       assertTrue(small.contains("\"msg\":\"hi\""), small);
       assertEquals(small, nextText(plain, false));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Path.class)
+  void byDefaultTheServerAsksEveryClientToCompressEachMessageOnItsOwn(Path path)
+      throws Exception {
+    try (Server server = path.start("");
+        RawClient deflating = raw(server, "ask", OFFER)) {
+      JdkClient jdk = server.classic("ask");
+      // Not offered, still answered: RFC 7692 section 7.1.1.1.
+      assertEquals(
+          "permessage-deflate; server_no_context_takeover; client_no_context_takeover",
+          deflating.header("Sec-WebSocket-Extensions"));
+      String id = welcomeId(deflating);
+      jdk.welcomeId();
+      // Each message compressed with a fresh deflater, as the answer asks: all arrive intact.
+      for (int i = 0; i < 3; i++) {
+        String msg = large("asked " + i);
+        Deflater fresh = new Deflater(6, true);
+        deflating.sendFrame(
+            TEXT,
+            deflate(fresh, classic(id, msg, "ask").getBytes(StandardCharsets.UTF_8)),
+            true,
+            true,
+            RSV1);
+        fresh.end();
+        assertTrue(jdk.next().contains(msg));
+        assertTrue(nextText(deflating, true).contains(msg));
+      }
     }
   }
 

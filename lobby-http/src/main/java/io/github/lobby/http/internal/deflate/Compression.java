@@ -23,7 +23,8 @@ import org.apache.pekko.util.ByteString;
  * <p>Deflaters are pooled: one holds about 260 KB of native memory at level 6, so none belongs to a
  * connection. The pool is bounded ({@link #POOL}); a thread that finds it empty makes a deflater,
  * and one given back to a full pool is ended. Inflaters for clients without context takeover are
- * pooled the same way; a client with context takeover has its own ({@link MessageInflater}).
+ * pooled the same way; a client with context takeover (only with {@code
+ * lobby.compression.client-context-takeover = on}) has its own ({@link MessageInflater}).
  */
 public final class Compression {
 
@@ -51,7 +52,7 @@ public final class Compression {
 
   /** The agreement on a {@code Sec-WebSocket-Extensions} offer; empty when off or declined. */
   public Optional<PerMessageDeflate.Agreement> negotiate(String extensions) {
-    return settings.enabled() ? PerMessageDeflate.negotiate(extensions) : Optional.empty();
+    return settings.enabled() ? PerMessageDeflate.negotiate(extensions, settings.clientContextTakeover()) : Optional.empty();
   }
 
   /**

@@ -15,9 +15,12 @@ import java.util.Optional;
  *   <li>{@code server_no_context_takeover}, whether offered or not (section 7.1.1.1 lets the server
  *       add it): every message the server sends is compressed on its own, so the compressed bytes
  *       of a broadcast are the same for every recipient and are computed once;
- *   <li>{@code client_no_context_takeover} when offered (the client then compresses each message on
- *       its own and the server inflates statelessly); without it the client keeps its context, and
- *       the connection keeps an inflater, made on the first compressed message;
+ *   <li>{@code client_no_context_takeover} when offered, and also when not unless the server lets
+ *       clients keep their context ({@code lobby.compression.client-context-takeover}; section
+ *       7.1.1.1 lets the server add it): the client then compresses each message on its own and
+ *       the server inflates with a pooled inflater. A client allowed to keep its context makes its
+ *       connection keep an inflater (about 40 KB of native memory and a 32 KB window), made on its
+ *       first compressed message;
  *   <li>{@code server_max_window_bits} only with the value 15: the JDK's {@code Deflater} always
  *       uses a 32 KB window, and a server must not use a larger window than the client allows, so a
  *       smaller value declines that offer. The answer repeats it ({@code
@@ -55,6 +58,18 @@ public final class PerMessageDeflate {
    * @param header the header's value; null or blank offers nothing
    */
   public static Optional<Agreement> negotiate(String header) {
+    return negotiate(header, true);
+  }
+
+  /**
+   * The first acceptable permessage-deflate offer of a {@code Sec-WebSocket-Extensions} value, or
+   * empty.
+   *
+   * @param header the header's value; null or blank offers nothing
+   * @param clientContextTakeover whether the client may keep its context between messages; when
+   *     false the answer always says {@code client_no_context_takeover}
+   */
+  public static Optional<Agreement> negotiate(String header, boolean clientContextTakeover) {
     if (header == null || header.isBlank()) {
       return Optional.empty();
     }
@@ -66,7 +81,7 @@ public final class PerMessageDeflate {
       if (!offer.get(0)[0].equalsIgnoreCase(NAME)) {
         continue; // another extension
       }
-      Optional<Agreement> accepted = accept(offer);
+      Optional<Agreement> accepted = accept(offer, clientContextTakeover);
       if (accepted.isPresent()) {
         return accepted;
       }
@@ -75,7 +90,7 @@ public final class PerMessageDeflate {
   }
 
   /** An offer's parameters checked; empty declines it. */
-  private static Optional<Agreement> accept(List<String[]> offer) {
+  private static Optional<Agreement> accept(List<String[]> offer, boolean clientContextTakeover) {
     boolean clientNoContext = false;
     boolean serverNoContext = false;
     boolean serverBits = false;
@@ -116,6 +131,7 @@ public final class PerMessageDeflate {
       }
     }
     StringBuilder response = new StringBuilder(NAME).append("; server_no_context_takeover");
+    clientNoContext |= !clientContextTakeover;
     if (clientNoContext) {
       response.append("; client_no_context_takeover");
     }

@@ -146,7 +146,7 @@ class CompressionTest {
     byte[] random = new byte[2048];
     new java.util.Random(7).nextBytes(random);
     String noise = java.util.Base64.getEncoder().encodeToString(random);
-    Compression everything = new Compression(new CompressionSettings(true, 0, false, 6));
+    Compression everything = new Compression(new CompressionSettings(true, 0, false, 6, false));
     ByteString compressed = everything.text(frame(noise));
     assertTrue(compressed == null || compressed.size() < noise.length());
     Outbox outbox = outbox(ON);
@@ -158,7 +158,7 @@ class CompressionTest {
   void binaryIsCompressedOnlyWhenConfigured() throws Exception {
     ByteString data = ByteString.fromString(statistics(4096));
     assertNull(ON.binary(data), "binary = off by default");
-    Compression binary = new Compression(new CompressionSettings(true, 512, true, 6));
+    Compression binary = new Compression(new CompressionSettings(true, 512, true, 6, false));
     assertArrayEquals(data.toArray(), inflate(binary.binary(data)));
     Outbox outbox = outbox(binary);
     outbox.sendBinary(data);

@@ -114,6 +114,29 @@ class PerMessageDeflateTest {
   }
 
   @Test
+  void withoutClientContextTakeoverEveryAnswerSaysClientNoContextTakeover() {
+    for (String offer :
+        new String[] {
+          "permessage-deflate",
+          "permessage-deflate; client_max_window_bits",
+          "permessage-deflate; client_no_context_takeover"
+        }) {
+      PerMessageDeflate.Agreement agreement =
+          PerMessageDeflate.negotiate(offer, false).orElseThrow();
+      assertTrue(agreement.clientNoContextTakeover(), offer);
+      assertEquals(BASE + "; client_no_context_takeover", agreement.response(), offer);
+    }
+    assertEquals(
+        BASE + "; client_no_context_takeover; server_max_window_bits=15",
+        PerMessageDeflate.negotiate("permessage-deflate; server_max_window_bits=15", false)
+            .orElseThrow()
+            .response());
+    // Declining is not affected.
+    assertEquals(
+        Optional.empty(), PerMessageDeflate.negotiate("permessage-deflate; mystery", false));
+  }
+
+  @Test
   void aDeclinedFirstOfferDoesNotTakeTheSecondsParameters() {
     // The second offer is accepted on its own terms: no client_no_context_takeover from the first.
     PerMessageDeflate.Agreement agreement =
