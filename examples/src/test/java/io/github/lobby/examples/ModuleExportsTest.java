@@ -59,6 +59,7 @@ class ModuleExportsTest {
     assertEquals(
         Set.of(
             "io.github.lobby.http.internal.engine",
+            "io.github.lobby.http.internal.guard",
             "io.github.lobby.http.internal.lean",
             "io.github.lobby.http.internal.routes",
             "io.github.lobby.http.internal.ws"),
