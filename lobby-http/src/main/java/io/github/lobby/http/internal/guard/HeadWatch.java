@@ -231,8 +231,9 @@ public final class HeadWatch {
     if (answers.chunkedBody()) {
       answers.chunked();
     } else if (answers.contentLength() >= 0) {
-      answers.body(answers.contentLength());
-      if (answers.contentLength() == 0) {
+      long length = answers.contentLength();
+      answers.body(length);
+      if (length == 0) {
         return answerEnded();
       }
     } else {
