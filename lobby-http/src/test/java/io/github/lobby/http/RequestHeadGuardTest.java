@@ -134,6 +134,23 @@ class RequestHeadGuardTest {
     }
   }
 
+  @Test
+  void aBodyTrickledAByteAtATimeDoesNotResetTheIdleTimeout() throws Exception {
+    try (TestServer idle =
+            new TestServer(
+                "lobby.http.request-head-timeout = 3s\npekko.http.server.idle-timeout = 4s");
+        SlowSocket socket = new SlowSocket(idle.port())) {
+      String body = "[" + " ".repeat(28) + "]";
+      socket.send(
+          "POST /dailyDashBoard HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+              + TestServer.TOKEN
+              + "\r\nContent-Type: application/json\r\nContent-Length: 30\r\n\r\n");
+      AtomicInteger sent = socket.trickle(body, Duration.ofSeconds(1));
+      assertNull(socket.readAnswer(), "closed at the idle timeout, with the body unfinished");
+      assertTrue(sent.get() < body.length(), "cut before the body was complete: " + sent.get());
+    }
+  }
+
   static void assertRefused400(String request) throws Exception {
     try (SlowSocket socket = new SlowSocket(server.port())) {
       socket.send(request);
