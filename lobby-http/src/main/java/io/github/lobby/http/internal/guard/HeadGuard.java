@@ -5,7 +5,13 @@ import com.typesafe.config.ConfigException;
 import io.github.lobby.http.internal.routes.HttpErrors;
 import java.time.Duration;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.TLSProtocol.SendBytes;
+import org.apache.pekko.stream.TLSProtocol.SessionBytes;
+import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
+import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
 import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -18,25 +24,26 @@ import org.apache.pekko.util.ByteString;
  * <p>Make one per server ({@link #fromConfig}) and share it between its listeners: the budget is
  * the instance's. The lean listener uses {@link #watch(long)} per connection. A listener built on
  * Pekko Streams (a TLS listener: {@code Tcp.bind}, the TLS stage, Pekko HTTP's {@code
- * serverLayer}) puts {@link #bidiFlow()} on the plaintext side, between the TLS stage and the
- * server layer, one materialization per connection:
+ * serverLayer}) puts {@link #tlsBidiFlow()} between the server layer and the TLS stage, one
+ * materialization per connection:
  *
  * <pre>{@code
- * // once per server
+ * // once per server, shared by all its listeners (the budget is the instance's)
  * HeadGuard guard = HeadGuard.fromConfig(config);
- * // per connection: Pekko HTTP's layer, with TLSPlacebo giving it plain bytes, on the guard, on
- * // an adapter to the TLS stage's plaintext side (SslTlsOutbound / SslTlsInbound)
- * BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> plain = TLSPlacebo...;
- * BidiFlow<ByteString, SslTlsOutbound, SslTlsInbound, ByteString, NotUsed> toTls =
- *     BidiFlow.fromFunctions(SendBytes::new, in -> ((SessionBytes) in).bytes());
+ * // per accepted connection
+ * if (!admission.openConnection(remote.getAddress())) {
+ *   // answer HttpErrors.responseBytes(429, ...) and close
+ * }
  * Flow<ByteString, ByteString, ?> connection =
  *     handler.join(
  *         http.serverLayer(settings, Optional.of(remote), log)
- *             .atop(plain)
- *             .atop(guard.bidiFlow())
- *             .atop(toTls)
- *             .atop(tls));
+ *             .atop(guard.tlsBidiFlow())
+ *             .atop(tls));               // BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, ?>
+ * // and when the connection's stream ends: admission.closeConnection(remote.getAddress())
  * }</pre>
+ *
+ * <p>On a listener without TLS, {@link #bidiFlow()} goes on the bytes directly (below {@code
+ * TLSPlacebo}).
  *
  * <p>The guard sees the bytes Pekko HTTP parses, so it must be the layer right below it, under
  * any decryption. It does not bound how long a connection may stay idle between requests besides
@@ -122,6 +129,26 @@ public final class HeadGuard {
    */
   public BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> bidiFlow() {
     return BidiFlow.fromGraph(new HeadGuardStage(this));
+  }
+
+  /**
+   * {@link #bidiFlow()} for the plaintext side of a TLS stage: Pekko HTTP's server layer stacks on
+   * it ({@code serverLayer.atop(guard.tlsBidiFlow()).atop(tls)}). The session that Pekko HTTP
+   * sees is a placeholder ({@code TLSPlacebo}'s): Lobby reads nothing of it (no client
+   * certificates, no {@code Tls-Session-Info} header).
+   */
+  public BidiFlow<SslTlsOutbound, SslTlsOutbound, SslTlsInbound, SslTlsInbound, NotUsed>
+      tlsBidiFlow() {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> plain =
+        (BidiFlow) TLSPlacebo.getInstance();
+    BidiFlow<ByteString, SslTlsOutbound, SslTlsInbound, ByteString, NotUsed> tls =
+        BidiFlow.fromFlows(
+            Flow.of(ByteString.class).map(bytes -> (SslTlsOutbound) new SendBytes(bytes)),
+            Flow.of(SslTlsInbound.class)
+                .filter(in -> in instanceof SessionBytes)
+                .map(in -> ((SessionBytes) in).bytes()));
+    return plain.atop(bidiFlow()).atop(tls);
   }
 
   /** The answer that ends a connection whose head deadline passed: 408 with the JSON body. */

@@ -40,6 +40,8 @@ class HeadGuardStreamTest {
   static ActorSystem system;
   static HeadGuard guard;
   static int port;
+  /** A listener with the guard where a TLS listener puts it ({@link HeadGuard#tlsBidiFlow()}). */
+  static int tlsShapedPort;
 
   @BeforeAll
   static void bind() {
@@ -88,6 +90,44 @@ class HeadGuardStreamTest {
             .join()
             .localAddress()
             .getPort();
+    // serverLayer.atop(guard.tlsBidiFlow()).atop(tls), with TLSPlacebo standing in for the TLS
+    // stage (same shape: SslTlsOutbound / SslTlsInbound above, bytes below).
+    tlsShapedPort =
+        Tcp.get(system)
+            .bind("127.0.0.1", 0)
+            .to(
+                org.apache.pekko.stream.javadsl.Sink.foreach(
+                    connection ->
+                        connection.handleWith(
+                            handler.join(
+                                Http.get(system)
+                                    .serverLayer(
+                                        settings,
+                                        Optional.of(connection.remoteAddress()),
+                                        Logging.getLogger(system, HeadGuardStreamTest.class))
+                                    .atop(guard.tlsBidiFlow())
+                                    .atop(placebo)),
+                            materializer)))
+            .run(materializer)
+            .toCompletableFuture()
+            .join()
+            .localAddress()
+            .getPort();
+  }
+
+  @Test
+  void inATlsShapedStackTheGuardServesAndCutsAlike() throws Exception {
+    try (SlowSocket socket = new SlowSocket(tlsShapedPort)) {
+      socket.send(GET);
+      assertEquals("ok 0", socket.readAnswer().body());
+      socket.send("GET /x HTTP/1.1\r\n");
+      socket.trickle("Host: 127.0.0.1\r\n\r\n", Duration.ofSeconds(2));
+      assertAnswer(socket.readAnswer(), 408, "request_timeout");
+    }
+    try (SlowSocket socket = new SlowSocket(tlsShapedPort)) {
+      socket.send("GET /x HTTP/1.1\r\nHost: x\nX: y\r\n\r\n");
+      assertAnswer(socket.readAnswer(), 400, "bad_request");
+    }
   }
 
   @AfterAll
