@@ -66,8 +66,11 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   private String ioFailure;
 
-  /** The request-head guard, until the connection is a WebSocket. */
-  private final HeadWatch watch;
+  /**
+   * The request-head guard, until the connection is a WebSocket (then null: a session does not
+   * keep its half kilobyte).
+   */
+  private HeadWatch watch;
 
   /** Whether the connection is counted against its address's limit. */
   private boolean counted;
@@ -107,7 +110,9 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       ws.stopped(ioFailure);
     }
     gate.release(); // ended while it was being authenticated
-    watch.release();
+    if (watch != null) {
+      watch.release();
+    }
     if (counted) {
       shared.context().admission().closeConnection(remote.getAddress());
     }
@@ -250,6 +255,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
   private void startWebSocket(UpgradeGate.Accept accept) {
     timer.cancel();
     watch.release(); // a WebSocket has no more request heads
+    watch = null;
     ByteString rest = gate.takeRest(accept.head());
     ws = new WsConnection(shared.context(), accept.upgrade(), this);
     if (gate.handOverPlace()) {
