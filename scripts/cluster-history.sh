@@ -11,11 +11,12 @@ JAR=examples/target/lobby-example-server.jar
 OPTS="-XX:+UseSerialGC -Xms128m -Xmn64m -XX:TieredStopAtLevel=1"
 LOGS=$(mktemp -d)
 for H in 0 100; do
-  LOBBY_CLUSTER_ENABLED=on LOBBY_PORT=8081 LOBBY_CLUSTER_PORT=2552 \
+  # Every load connection comes from 127.0.0.1: no per-address limit.
+  LOBBY_CLUSTER_ENABLED=on LOBBY_PORT=8081 LOBBY_CLUSTER_PORT=2552 LOBBY_MAX_CONNECTIONS_PER_IP=unlimited \
     java $OPTS -Dlobby.history.size=$H -jar $JAR > "$LOGS/node1.log" 2>&1 &
   P1=$!
   sleep 3
-  LOBBY_CLUSTER_ENABLED=on LOBBY_PORT=8082 LOBBY_CLUSTER_PORT=2553 \
+  LOBBY_CLUSTER_ENABLED=on LOBBY_PORT=8082 LOBBY_CLUSTER_PORT=2553 LOBBY_MAX_CONNECTIONS_PER_IP=unlimited \
     LOBBY_SEED_NODES=pekko://lobby@127.0.0.1:2552 \
     java $OPTS -Dlobby.history.size=$H -jar $JAR > "$LOGS/node2.log" 2>&1 &
   P2=$!

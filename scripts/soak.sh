@@ -14,7 +14,8 @@ port=${LOBBY_SOAK_PORT:-18181}
 if [ ! -f examples/target/lobby-example-server.jar ] || [ ! -f lobby-bench/target/lobby-bench.jar ]; then
   mvn -q -B install -DskipTests
 fi
-LOBBY_PORT=$port java -Xmx512m -jar examples/target/lobby-example-server.jar > target-soak-server.log 2>&1 &
+# Every load connection comes from 127.0.0.1: no per-address limit.
+LOBBY_PORT=$port LOBBY_MAX_CONNECTIONS_PER_IP=unlimited java -Xmx512m -jar examples/target/lobby-example-server.jar > target-soak-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do

@@ -60,6 +60,7 @@ class ModuleExportsTest {
         Set.of(
             "io.github.lobby.http.internal.deflate",
             "io.github.lobby.http.internal.engine",
+            "io.github.lobby.http.internal.guard",
             "io.github.lobby.http.internal.lean",
             "io.github.lobby.http.internal.routes",
             "io.github.lobby.http.internal.ws"),

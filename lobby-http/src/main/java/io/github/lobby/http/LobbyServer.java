@@ -7,6 +7,7 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.auth.Authenticator;
+import io.github.lobby.http.internal.guard.HeadGuard;
 import io.github.lobby.http.internal.lean.LeanBinding;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
@@ -180,6 +181,7 @@ public final class LobbyServer {
       if (routes.compression() == null) {
         routes.compression(CompressionSettings.fromConfig(c));
       }
+      HeadGuard guard = HeadGuard.fromConfig(c);
       LobbyMetrics metrics = LobbyMetrics.of(registry);
       ActorRef<Lobby.Command> lobby =
           system.systemActorOf(
@@ -193,7 +195,7 @@ public final class LobbyServer {
           .httpSettings(http)
           .metrics(metrics)
           .authentication(auth);
-      return bind(system, lobby, routes.build(), own, http);
+      return bind(system, lobby, routes.build(), own, http, guard);
     }
   }
 
@@ -203,9 +205,10 @@ public final class LobbyServer {
       ActorRef<Lobby.Command> lobby,
       LobbyRoutes routes,
       Route own,
-      HttpSettings http) {
+      HttpSettings http,
+      HeadGuard guard) {
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
-    return LeanBinding.bind(system, routes.context(), route, LobbyServer.class)
+    return LeanBinding.bind(system, routes.context(), guard, route, LobbyServer.class)
         .thenApply(
             binding -> {
               LobbyServer server = new LobbyServer(system, lobby, routes, binding);

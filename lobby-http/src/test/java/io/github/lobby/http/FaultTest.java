@@ -269,11 +269,13 @@ class FaultTest {
 
   @Test
   void twentyThousandConnectDisconnectCyclesLeaveNoSessionAndNoHeapBehind() throws Exception {
-    // Every connection schedules a head timeout of pekko.http.server.idle-timeout (60 s by
+    // Every connection schedules a head timeout of lobby.http.request-head-timeout (10 s by
     // default), cancelled at the upgrade. A cancelled task stays in the scheduler's wheel until
-    // its time comes: about 50 bytes per connection of the last minute, which would hide a leak.
-    // A short idle-timeout, and waiting it out before each measure, takes that noise away.
-    try (TestServer server = new TestServer("pekko.http.server.idle-timeout = 2s")) {
+    // its time comes: about 50 bytes per connection of the last seconds, which would hide a leak.
+    // Short timeouts, and waiting them out before each measure, take that noise away.
+    try (TestServer server =
+        new TestServer(
+            "pekko.http.server.idle-timeout = 2s\nlobby.http.request-head-timeout = 2s")) {
       churn(server, 4, 1_250); // warm up: classes, pools, JIT, caches
       long before = settledHeap(server);
 
@@ -298,7 +300,7 @@ class FaultTest {
 
   /**
    * Heap after a full GC once every session and room is gone and every timer the churn
-   * scheduled has passed (idle-timeout 2 s, close-timeout 3 s).
+   * scheduled has passed (idle-timeout and request-head-timeout 2 s, close-timeout 3 s).
    */
   private static long settledHeap(TestServer server) throws InterruptedException {
     server.awaitStats(new Lobby.Stats(0, 0, 0));

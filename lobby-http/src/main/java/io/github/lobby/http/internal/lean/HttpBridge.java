@@ -36,6 +36,7 @@ final class HttpBridge {
   /** Whether an answer is being written: a connection busy writing is not idle. */
   private boolean writing;
 
+  /** When an answer's bytes last went out (the client's bytes do not count, see below). */
   private long lastActivity;
 
   /**
@@ -76,7 +77,8 @@ final class HttpBridge {
 
   /** More bytes from the client. */
   void onBytes(ByteString data) {
-    lastActivity = System.nanoTime();
+    // Not activity: a client that sends a byte now and then must not keep the connection (the
+    // head guard's progress, completed heads and bodies, counts instead).
     in.tell(data, connection);
     inBusy = true;
   }
@@ -132,10 +134,14 @@ final class HttpBridge {
 
   /**
    * When to look again whether the connection is idle, or null when it has been idle for {@code
-   * idleTimeout} with nothing being written: then it ends.
+   * idleTimeout} with nothing being written: then it ends. Idle is the time since an answer's bytes
+   * went out or since {@code lastProgress}, the last completed request head, body or answer
+   * ({@link io.github.lobby.http.internal.guard.HeadWatch#lastProgress()}): a byte of an unfinished
+   * head or body does not reset it.
    */
-  Duration nextIdleCheck(Duration idleTimeout) {
-    long idle = System.nanoTime() - lastActivity;
+  Duration nextIdleCheck(Duration idleTimeout, long lastProgress) {
+    long last = lastProgress - lastActivity > 0 ? lastProgress : lastActivity;
+    long idle = System.nanoTime() - last;
     if (idle >= idleTimeout.toNanos() && !writing) {
       return null;
     }

@@ -1,6 +1,7 @@
 package io.github.lobby.http.internal.lean;
 
 import io.github.lobby.http.HttpSettings;
+import io.github.lobby.http.internal.guard.HeadGuard;
 import io.github.lobby.http.internal.ws.ConnectionContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -36,14 +37,20 @@ public final class LeanBinding {
   /**
    * Binds {@code context.http()}'s host and port (with its backlog and connection limit).
    *
+   * @param guard the request-head guard of the server (its budget is shared with any other
+   *     listener of the server)
    * @param route every request that is not a WebSocket upgrade the lean path takes goes there
    * @param logSource the class Pekko HTTP's server layer logs as
    * @return the binding once bound; failed with a {@link java.net.BindException} when it cannot be
    */
   public static CompletionStage<LeanBinding> bind(
-      ActorSystem<?> system, ConnectionContext context, Route route, Class<?> logSource) {
+      ActorSystem<?> system,
+      ConnectionContext context,
+      HeadGuard guard,
+      Route route,
+      Class<?> logSource) {
     HttpSettings http = context.http();
-    LeanShared shared = LeanShared.create(system, context, route, logSource);
+    LeanShared shared = LeanShared.create(system, context, guard, route, logSource);
     CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
     ActorRef listener =
         ((ExtendedActorSystem) system.classicSystem())

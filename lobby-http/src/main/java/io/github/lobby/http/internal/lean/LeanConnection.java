@@ -2,6 +2,9 @@ package io.github.lobby.http.internal.lean;
 
 import io.github.lobby.core.Session;
 import io.github.lobby.http.internal.deflate.PerMessageDeflate;
+import io.github.lobby.http.internal.guard.HeadGuard;
+import io.github.lobby.http.internal.guard.HeadWatch;
+import io.github.lobby.http.internal.routes.HttpErrors;
 import io.github.lobby.http.internal.ws.WsConnection;
 import io.github.lobby.http.internal.ws.WsSignal;
 import java.net.InetSocketAddress;
@@ -22,6 +25,11 @@ import org.apache.pekko.util.ByteString;
  * per-frame actor besides Pekko IO's own), written by its {@link SocketWriter}. Anything else goes,
  * with the bytes already read, to Pekko HTTP through an {@link HttpBridge}. One {@link
  * ConnectionTimer} bounds whatever the connection waits for.
+ *
+ * <p>Every connection counts against its address's {@code max-connections-per-ip} from the accept
+ * (beyond it: 429, then close), and its client's bytes pass a {@link HeadWatch} until it is a
+ * WebSocket: the head deadline ({@code request-head-timeout}, 408), CR LF line ends (400) and the
+ * head byte limits (431, 503), on the first head as on every head Pekko HTTP reads afterwards.
  *
  * <p>Reads are pulled ({@code ResumeReading}) only while the session keeps up, so TCP holds back a
  * client that sends faster than it is served.
@@ -59,12 +67,22 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   private String ioFailure;
 
+  /**
+   * The request-head guard, until the connection is a WebSocket (then null: a session does not
+   * keep its half kilobyte).
+   */
+  private HeadWatch watch;
+
+  /** Whether the connection is counted against its address's limit. */
+  private boolean counted;
+
   private LeanConnection(ActorRef tcp, InetSocketAddress remote, LeanShared shared) {
     this.tcp = tcp;
     this.remote = remote;
     this.shared = shared;
     this.gate = new UpgradeGate(shared, remote, getSelf());
     this.timer = new ConnectionTimer(getContext());
+    this.watch = shared.guard().watch(System.nanoTime());
   }
 
   @Override
@@ -72,7 +90,17 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     // No death watch on the socket actor: it always reports how the connection ended
     // (ConnectionClosed), and a watch costs two system messages and two sets per connection.
     tcp.tell(TcpMessage.register(getSelf(), true, false), getSelf());
-    timer.start(shared.idleTimeout(), LeanSignal.Timeout.HEAD);
+    if (!shared.context().admission().openConnection(remote.getAddress())) {
+      refuse(
+          HttpErrors.responseBytes(
+              429,
+              "this address holds "
+                  + shared.context().http().maxConnectionsPerIp()
+                  + " connections already"));
+      return;
+    }
+    counted = true;
+    timer.start(shared.guard().headTimeout(), LeanSignal.Timeout.HEAD);
     resumeReading();
   }
 
@@ -83,6 +111,12 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       ws.stopped(ioFailure);
     }
     gate.release(); // ended while it was being authenticated
+    if (watch != null) {
+      watch.release();
+    }
+    if (counted) {
+      shared.context().admission().closeConnection(remote.getAddress());
+    }
     getContext().getParent().tell(LeanListener.Command.CONNECTION_ENDED, ActorRef.noSender());
   }
 
@@ -107,7 +141,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     } else if (message instanceof LeanSignal.Bridge bridge) {
       onBridge(bridge);
     } else if (message instanceof ByteString bytes) {
-      http.onAnswer(bytes, getSender());
+      onAnswer(bytes);
     } else if (message instanceof LeanSignal.SinkFailed) {
       onHttpDone();
     } else if (message instanceof LeanSignal.AuthDecided decided) {
@@ -143,13 +177,18 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       ws.onBytes(data);
       inputReady();
     } else if (http != null) {
-      http.onBytes(data);
+      if (guarded(data)) {
+        http.onBytes(data);
+      }
     } else {
       onHead(data);
     }
   }
 
   private void onHead(ByteString data) {
+    if (!guarded(data)) {
+      return;
+    }
     UpgradeGate.Step step = gate.read(data);
     if (step == UpgradeGate.Next.READ_MORE) {
       resumeReading();
@@ -157,8 +196,26 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
       startWebSocket(accept);
     } else if (step == UpgradeGate.Next.HTTP) {
       startHttp();
+    } else {
+      // AUTHENTICATING: nothing more is read until the authenticator has decided, which it does
+      // within ask-timeout; the head is complete, so its deadline no longer runs.
+      timer.start(
+          shared.context().http().askTimeout().plus(shared.context().http().closeTimeout()),
+          LeanSignal.Timeout.HEAD);
     }
-    // AUTHENTICATING: nothing more is read until the authenticator has decided.
+  }
+
+  /**
+   * Passes the client's bytes through the head guard: whether they may go on; if not, the
+   * connection is being refused.
+   */
+  private boolean guarded(ByteString data) {
+    HeadWatch.Verdict verdict = watch.onClientBytes(data);
+    if (verdict == HeadWatch.Verdict.PASS) {
+      return true;
+    }
+    refuse(verdict.status() != 0 && watch.mayAnswer() ? HeadGuard.answer(verdict) : null);
+    return false;
   }
 
   private void onAuthDecided(LeanSignal.AuthDecided decided) {
@@ -198,6 +255,8 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
 
   private void startWebSocket(UpgradeGate.Accept accept) {
     timer.cancel();
+    watch.release(); // a WebSocket has no more request heads
+    watch = null;
     ByteString rest = gate.takeRest(accept.head());
     ws = new WsConnection(shared.context(), accept.upgrade(), this);
     if (gate.handOverPlace()) {
@@ -284,7 +343,31 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     http =
         new HttpBridge(
             tcp, getSelf(), shared.http().apply(remote), shared.materializer(), gate.takeHead());
-    timer.start(shared.idleTimeout(), LeanSignal.Timeout.IDLE_CHECK);
+    checkAt(shared.idleTimeout());
+  }
+
+  /** Bytes of an answer from Pekko HTTP: watched, then written. */
+  private void onAnswer(ByteString bytes) {
+    if (closing) {
+      return; // the connection is being refused or closed: nothing more goes out
+    }
+    boolean deadlineStarted = watch.onAnswerBytes(bytes);
+    http.onAnswer(bytes, getSender());
+    if (watch.closeAfterAnswer()) {
+      onHttpDone(); // closes once the answer is written
+    } else if (deadlineStarted) {
+      checkAt(shared.idleTimeout());
+    }
+  }
+
+  /**
+   * Sets the check of a plain HTTP connection for the head deadline or {@code idle} from now,
+   * whichever comes first.
+   */
+  private void checkAt(Duration idle) {
+    long left = watch.nanosLeft(System.nanoTime());
+    Duration next = left < idle.toNanos() ? Duration.ofNanos(Math.max(0, left) + 1_000_000) : idle;
+    timer.start(next, LeanSignal.Timeout.IDLE_CHECK);
   }
 
   private void onBridge(LeanSignal.Bridge message) {
@@ -313,16 +396,31 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     switch (timeout) {
       case HEAD -> {
         timer.fired();
-        if (ws == null && http == null) {
-          abort(null); // a connection that never finished its first request
+        if (ws == null && http == null && !closing) {
+          long left = watch.nanosLeft(System.nanoTime());
+          if (left == Long.MAX_VALUE) {
+            abort(null); // the authenticator did not decide in time
+          } else if (left > 0) {
+            timer.start(Duration.ofNanos(left + 1_000_000), LeanSignal.Timeout.HEAD);
+          } else {
+            headTimedOut();
+          }
         }
       }
       case IDLE_CHECK -> {
-        Duration next = http.nextIdleCheck(shared.idleTimeout());
+        timer.fired();
+        if (closing) {
+          return;
+        }
+        if (watch.nanosLeft(System.nanoTime()) <= 0) {
+          headTimedOut();
+          return;
+        }
+        Duration next = http.nextIdleCheck(shared.idleTimeout(), watch.lastProgress());
         if (next == null) {
           abort(null);
         } else {
-          timer.start(next, LeanSignal.Timeout.IDLE_CHECK);
+          checkAt(next);
         }
       }
       case CLOSE -> {
@@ -342,6 +440,33 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     } else if (ws == null) {
       abort(null);
     }
+  }
+
+  /**
+   * The head deadline passed: 408 when part of a head arrived and no answer is under way, else a
+   * silent close.
+   */
+  private void headTimedOut() {
+    refuse(watch.headStarted() && watch.mayAnswer() ? HeadGuard.timeoutAnswer() : null);
+  }
+
+  /**
+   * Ends a connection that is not a WebSocket: writes {@code answer}, half-closes and reads on
+   * (dropping what comes) until the client closes or {@code close-timeout} passes, so that bytes
+   * the client still sends do not reset the connection under the answer; without an answer,
+   * just closes.
+   */
+  private void refuse(ByteString answer) {
+    timer.cancel();
+    closing();
+    if (answer == null) {
+      tcp.tell(TcpMessage.close(), getSelf());
+      return;
+    }
+    tcp.tell(TcpMessage.write(answer), getSelf());
+    tcp.tell(TcpMessage.confirmedClose(), getSelf());
+    resumeReading();
+    timer.start(shared.context().http().closeTimeout(), LeanSignal.Timeout.FINISH);
   }
 
   /** The socket is being closed: the writer writes nothing more of its own accord. */

@@ -2,6 +2,7 @@ package io.github.lobby.http.internal.lean;
 
 import com.typesafe.config.Config;
 import io.github.lobby.http.JsonParsingErrorHandler;
+import io.github.lobby.http.internal.guard.HeadGuard;
 import io.github.lobby.http.internal.ws.ConnectionContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -35,8 +36,9 @@ import org.apache.pekko.util.ByteString;
  *     Pekko HTTP, which answers it with 414 or 431
  * @param maxUri the longest request target the lean path takes (Pekko HTTP's {@code
  *     max-uri-length}), so that both paths take the same targets
- * @param idleTimeout how long an unfinished request head or an idle plain HTTP connection may
- *     stay (Pekko HTTP's {@code idle-timeout})
+ * @param idleTimeout how long an idle plain HTTP connection may stay (Pekko HTTP's {@code
+ *     idle-timeout}); progress is a completed head, body or answer, not a byte
+ * @param guard the request-head guard of the server: head deadline, line ends, head sizes
  */
 record LeanShared(
     ConnectionContext context,
@@ -44,7 +46,8 @@ record LeanShared(
     Materializer materializer,
     int maxHead,
     int maxUri,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    HeadGuard guard) {
 
   /**
    * What the connections of a binding share: {@code context} for WebSockets, and for plain HTTP,
@@ -53,7 +56,11 @@ record LeanShared(
    * @param logSource the class Pekko HTTP's server layer logs as
    */
   static LeanShared create(
-      ActorSystem<?> system, ConnectionContext context, Route route, Class<?> logSource) {
+      ActorSystem<?> system,
+      ConnectionContext context,
+      HeadGuard guard,
+      Route route,
+      Class<?> logSource) {
     ServerSettings defaults = ServerSettings.create(system.settings().config());
     ServerSettings settings =
         defaults
@@ -76,11 +83,11 @@ record LeanShared(
         remote ->
             handler.join(pekkoHttp.serverLayer(settings, Optional.of(remote), log).atop(placebo));
     // A head longer than Pekko HTTP's own limits could hold goes to Pekko HTTP, which answers it
-    // with 414 or 431.
+    // with 414 or 431; one longer than max-request-head is answered 431 by the guard.
     int maxHead =
         (int)
             Math.min(
-                64 * 1024,
+                guard.maxHead(),
                 settings.getParserSettings().getMaxUriLength()
                     + (long) settings.getParserSettings().getMaxHeaderCount()
                         * settings.getParserSettings().getMaxHeaderValueLength()
@@ -91,7 +98,8 @@ record LeanShared(
         Materializer.matFromSystem(system),
         maxHead,
         (int) Math.min(Integer.MAX_VALUE, settings.getParserSettings().getMaxUriLength()),
-        pekkoIdleTimeout(system));
+        pekkoIdleTimeout(system),
+        guard);
   }
 
   /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */

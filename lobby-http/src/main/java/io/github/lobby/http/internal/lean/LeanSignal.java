@@ -13,9 +13,15 @@ sealed interface LeanSignal {
 
   /** A timer of the connection fired ({@link ConnectionTimer}: one at a time). */
   enum Timeout implements LeanSignal {
-    /** The first request's head did not arrive within Pekko HTTP's {@code idle-timeout}. */
+    /**
+     * The first request's head may not have arrived within {@code request-head-timeout} (or the
+     * authenticator did not decide): look.
+     */
     HEAD,
-    /** A plain HTTP connection may have been idle for {@code idle-timeout}: look. */
+    /**
+     * A plain HTTP connection may have passed its head deadline, or been idle for Pekko HTTP's
+     * {@code idle-timeout}: look.
+     */
     IDLE_CHECK,
     /** The client did not answer our Close within {@code close-timeout}. */
     CLOSE,

@@ -140,8 +140,15 @@ final class UpgradeHead {
     }
     byte[] head = new byte[end];
     bytes.copyToArray(head, 0, end);
-    for (byte b : head) {
+    for (int i = 0; i < end; i++) {
+      byte b = head[i];
       if ((b < 0x20 && b != '\r' && b != '\n' && b != '\t') || b == 0x7f || b < 0) {
+        return Handoff.INSTANCE;
+      }
+      // Lines end with CR LF only: a bare CR or LF would be read as other headers by a proxy
+      // that takes it as a line end (the head guard in front answers such a head 400).
+      if ((b == '\r' && (i + 1 == end || head[i + 1] != '\n'))
+          || (b == '\n' && (i == 0 || head[i - 1] != '\r'))) {
         return Handoff.INSTANCE;
       }
     }

@@ -7,6 +7,8 @@
  * io.github.lobby.http.internal.lean.UpgradeHead}, admission and authentication), the WebSocket's
  * {@link io.github.lobby.http.internal.lean.SocketWriter} (the write token), the {@link
  * io.github.lobby.http.internal.lean.HttpBridge} that hands every other request to Pekko HTTP, and
- * one {@link io.github.lobby.http.internal.lean.ConnectionTimer}. Not API.
+ * one {@link io.github.lobby.http.internal.lean.ConnectionTimer}. Every connection counts against
+ * its address's limit from the accept, and its client's bytes pass the request-head guard ({@link
+ * io.github.lobby.http.internal.guard.HeadWatch}) until it is a WebSocket. Not API.
  */
 package io.github.lobby.http.internal.lean;

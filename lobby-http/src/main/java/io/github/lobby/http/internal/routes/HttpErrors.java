@@ -3,6 +3,7 @@ package io.github.lobby.http.internal.routes;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.http.codec.AdminJson;
 import io.github.lobby.http.codec.WireJson;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -11,6 +12,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Every HTTP error answer in one place: a status with the JSON body {@code
@@ -32,6 +34,28 @@ public final class HttpErrors {
         .withEntity(json(new AdminJson.ErrorBody(code(status), message)));
   }
 
+  /**
+   * An error answer as the bytes of a complete HTTP/1.1 response that closes the connection, for
+   * a listener that answers before (or instead of) Pekko HTTP: the status with its reason phrase,
+   * the JSON error body and {@code Connection: close}.
+   */
+  public static ByteString responseBytes(int status, String message) {
+    StatusCode code = StatusCodes.get(status);
+    byte[] body =
+        WireJson.write(new AdminJson.ErrorBody(code(code), message))
+            .getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 "
+            + status
+            + ' '
+            + code.reason()
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + body.length
+            + "\r\nConnection: close\r\n\r\n";
+    return ByteString.fromString(head, StandardCharsets.US_ASCII)
+        .concat(ByteString.fromArray(body));
+  }
+
   /** The stable machine-readable code of a status. */
   static String code(StatusCode status) {
     int value = status.intValue();
@@ -41,6 +65,7 @@ public final class HttpErrors {
       case 403 -> "forbidden";
       case 404 -> "not_found";
       case 405 -> "method_not_allowed";
+      case 408 -> "request_timeout";
       case 413 -> "payload_too_large";
       case 415 -> "unsupported_media_type";
       case 414 -> "uri_too_long";

@@ -11,6 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that a refusal is an HTTP error; connections take their place when they start (on the lean
  * path, before the authenticator is asked), which is where the limits hold exactly (a burst of
  * upgrades that all passed the check is cut there).
+ *
+ * <p>A listener of the server also counts every TCP connection per client address from its
+ * accept ({@link #openConnection}, {@link #closeConnection}) against the same per-address limit:
+ * unfinished request heads, plain HTTP connections and WebSockets alike, so that one address
+ * cannot take every connection of the server. Sessions are counted apart: a server bound by hand
+ * (routes only) has no listener of Lobby's, and there the session count is the only limit.
  */
 public final class Admission {
 
@@ -24,6 +30,7 @@ public final class Admission {
   private final int maxPerAddress;
   private final AtomicInteger total = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<InetAddress, Integer> connections = new ConcurrentHashMap<>();
 
   public Admission(int maxTotal, int maxPerAddress) {
     this.maxTotal = maxTotal;
@@ -75,5 +82,37 @@ public final class Admission {
     if (address.isPresent() && maxPerAddress != Integer.MAX_VALUE) {
       perAddress.computeIfPresent(address.get(), (a, n) -> n > 1 ? n - 1 : null);
     }
+  }
+
+  /**
+   * Counts a TCP connection accepted from {@code address}, unless the address holds {@code
+   * max-connections-per-ip} connections already: then it is not counted and the listener answers
+   * 429 and closes. Every {@code true} needs one {@link #closeConnection} when the connection ends.
+   */
+  public boolean openConnection(InetAddress address) {
+    if (maxPerAddress == Integer.MAX_VALUE) {
+      return true;
+    }
+    boolean[] opened = {false};
+    connections.compute(
+        address,
+        (a, n) -> {
+          int count = n == null ? 0 : n;
+          opened[0] = count < maxPerAddress;
+          return opened[0] ? count + 1 : n;
+        });
+    return opened[0];
+  }
+
+  /** A connection that {@link #openConnection} counted ended. */
+  public void closeConnection(InetAddress address) {
+    if (maxPerAddress != Integer.MAX_VALUE) {
+      connections.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null);
+    }
+  }
+
+  /** Connections counted for {@code address} now. */
+  public int connections(InetAddress address) {
+    return connections.getOrDefault(address, 0);
   }
 }

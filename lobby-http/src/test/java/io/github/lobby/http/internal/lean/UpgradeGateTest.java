@@ -69,7 +69,17 @@ class UpgradeGateTest {
             LobbyMetrics.NONE,
             Optional.ofNullable(authenticator));
     LeanShared shared =
-        new LeanShared(context, remote -> null, null, 8192, 8192, Duration.ofSeconds(60));
+        new LeanShared(
+            context,
+            remote -> null,
+            null,
+            8192,
+            8192,
+            Duration.ofSeconds(60),
+            new io.github.lobby.http.internal.guard.HeadGuard(
+                Duration.ofSeconds(10),
+                16 * 1024,
+                new io.github.lobby.http.internal.guard.HeadBudget(1 << 20)));
     return new UpgradeGate(shared, REMOTE, Adapter.toClassic(connection.ref()));
   }
 

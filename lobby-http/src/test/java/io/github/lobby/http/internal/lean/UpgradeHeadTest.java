@@ -84,6 +84,14 @@ class UpgradeHeadTest {
   }
 
   @Test
+  void aBareCarriageReturnOrLineFeedInTheHeadIsNeverTakenAsAnUpgrade() {
+    assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(upgrade("/lobby", "X-Note: ab")));
+    assertSame(UpgradeHead.Handoff.INSTANCE, parseWhole(upgrade("/lobby", "X-Note: a\rb")));
+    assertSame(UpgradeHead.Handoff.INSTANCE, parseWhole(upgrade("/lobby", "X-Note: a\nb")));
+    assertSame(UpgradeHead.Handoff.INSTANCE, parseWhole(upgrade("/lobby", "X-Note: a\r")));
+  }
+
+  @Test
   void aValidUpgradeIsTakenWithTheRfcAcceptValue() {
     String text = upgrade("/lobby?x=1", "Sec-WebSocket-Protocol: chat, lobby.v1.json");
     UpgradeHead.Upgrade upgrade = assertInstanceOf(UpgradeHead.Upgrade.class, parseWhole(text));
