@@ -32,6 +32,8 @@ import java.util.List;
  * @param maxConnectionsPerIp connection limit per client address ({@link Integer#MAX_VALUE}
  *     when unlimited)
  * @param metricsPublic whether {@code GET /metrics} is served without the admin token
+ * @param tls {@code lobby.http.tls}: how {@code LobbyServer} serves TLS, {@link
+ *     TlsSettings#enabled()} or not
  */
 public record HttpSettings(
     String host,
@@ -48,7 +50,8 @@ public record HttpSettings(
     int backlog,
     List<String> allowedOrigins,
     int maxConnectionsPerIp,
-    boolean metricsPublic) {
+    boolean metricsPublic,
+    TlsSettings tls) {
 
   /** Copies the origin list. */
   public HttpSettings {
@@ -90,7 +93,8 @@ public record HttpSettings(
         c.getInt("backlog"),
         origins(c),
         perIp(c),
-        c.getBoolean("metrics-public"));
+        c.getBoolean("metrics-public"),
+        TlsSettings.fromConfig(config));
   }
 
   /**
@@ -121,7 +125,8 @@ public record HttpSettings(
         backlog,
         allowedOrigins,
         maxConnectionsPerIp,
-        metricsPublic);
+        metricsPublic,
+        tls);
   }
 
   private static Duration nonNegative(Duration d, String key) {
@@ -163,6 +168,6 @@ public record HttpSettings(
         + ", shutdownTimeout=" + shutdownTimeout + ", unbindDelay=" + unbindDelay
         + ", maxConnections=" + maxConnections
         + ", backlog=" + backlog + ", allowedOrigins=" + allowedOrigins
-        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", metricsPublic=" + metricsPublic + "]";
+        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", metricsPublic=" + metricsPublic + ", tls=" + tls + "]";
   }
 }
