@@ -256,6 +256,11 @@ public record TlsSettings(
           PREFIX + "certificate", certPath + " holds no certificate");
     }
     PrivateKey key = readPkcs8(keyPath);
+    if (!matches(key, chain.get(0))) {
+      throw new ConfigException.BadValue(
+          PREFIX + "private-key",
+          "the key of " + keyPath + " is not the key of the first certificate of " + certPath);
+    }
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -265,6 +270,33 @@ public record TlsSettings(
       throw new ConfigException.BadValue(
           PREFIX + "private-key",
           "the key of " + keyPath + " does not go with the certificate of " + certPath + ": " + e);
+    }
+  }
+
+  /** Whether {@code key} signs what the certificate's public key verifies. */
+  private static boolean matches(PrivateKey key, Certificate certificate) {
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC" -> "SHA256withECDSA";
+          case "RSASSA-PSS" -> null;
+          default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA
+        };
+    if (algorithm == null) {
+      return true; // PSS needs parameters; the TLS handshake is the check then
+    }
+    try {
+      byte[] probe = "lobby".getBytes(StandardCharsets.US_ASCII);
+      java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+      verifier.initVerify(certificate.getPublicKey());
+      verifier.update(probe);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
     }
   }
 
