@@ -376,4 +376,26 @@ class TlsServerTest {
     assertEquals(1001, b.awaitClose(Duration.ofSeconds(10)));
     assertThrows(Exception.class, () -> TlsCerts.presented(port));
   }
+
+  @Test
+  void anIdleTlsConnectionIsClosedAfterPekkoHttpsIdleTimeout() throws Exception {
+    Path keyStore = TlsCerts.keyStore(dir, "server.p12", "Lobby");
+    start(keyStoreConfig(keyStore) + "pekko.http.server.idle-timeout = 1s\n");
+    try (SSLSocket socket =
+        (SSLSocket)
+            TlsCerts.trustingAll()
+                .getSocketFactory()
+                .createSocket("127.0.0.1", server.localAddress().getPort())) {
+      socket.setSoTimeout(15_000);
+      socket.startHandshake();
+      // Nothing sent: the server closes the connection (a timeout here fails the test).
+      int read;
+      try {
+        read = socket.getInputStream().read();
+      } catch (javax.net.ssl.SSLException | java.net.SocketException closed) {
+        read = -1;
+      }
+      assertEquals(-1, read);
+    }
+  }
 }
