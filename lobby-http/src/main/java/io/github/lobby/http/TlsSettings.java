@@ -218,7 +218,7 @@ public record TlsSettings(
       throw new ConfigException.BadValue(
           key,
           "cannot read " + path + " as a " + keyStoreType + " key store (wrong type, damaged,"
-              + " or wrong password): " + e.getMessage());
+              + " or wrong password): " + (e.getMessage() != null ? e.getMessage() : e));
     } catch (GeneralSecurityException e) {
       throw new ConfigException.BadValue(key, "cannot read " + path + ": " + e);
     }

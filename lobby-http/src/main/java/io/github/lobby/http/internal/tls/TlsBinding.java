@@ -98,81 +98,122 @@ public final class TlsBinding implements ListenerBinding {
       PlaintextHook hook,
       Runnable onTerminated,
       Class<?> logSource) {
-    ServerSettings settings = ServerLayerSettings.create(system);
-    Flow<HttpRequest, HttpResponse, NotUsed> handler = route.flow(system);
-    Http pekkoHttp = Http.get(system);
-    LoggingAdapter log = Logging.getLogger(system.classicSystem(), logSource);
-    Materializer materializer = Materializer.matFromSystem(system);
     int n = BINDINGS.incrementAndGet();
-    // Completes the client's side of every connection on terminate: Pekko HTTP answers what it
-    // has and closes. The other switch tears down what is left after the deadline.
-    SharedKillSwitch drain = KillSwitches.shared("lobby-tls-drain-" + n);
-    SharedKillSwitch kill = KillSwitches.shared("lobby-tls-kill-" + n);
-    AtomicInteger open = new AtomicInteger();
-    String[] enabled = protocols.toArray(new String[0]);
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> placebo =
-        (BidiFlow) TLSPlacebo.getInstance();
-    // The decrypted bytes as plain ByteStrings (for the hook), and back.
-    BidiFlow<ByteString, SslTlsOutbound, SslTlsInbound, ByteString, NotUsed> unwrap =
-        BidiFlow.fromFlows(
-            Flow.<ByteString>create().map(bytes -> (SslTlsOutbound) new TLSProtocol.SendBytes(bytes)),
-            Flow.<SslTlsInbound>create()
-                .filter(in -> in instanceof TLSProtocol.SessionBytes)
-                .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
-    Supplier<SSLEngine> engines =
-        () -> {
-          SSLEngine engine = contexts.get().createSSLEngine();
-          engine.setUseClientMode(false);
-          engine.setNeedClientAuth(false);
-          engine.setWantClientAuth(false);
-          engine.setEnabledProtocols(enabled);
-          return engine;
-        };
+    Connections connections =
+        new Connections(
+            ServerLayerSettings.create(system),
+            route.flow(system),
+            Http.get(system),
+            Logging.getLogger(system.classicSystem(), logSource),
+            Materializer.matFromSystem(system),
+            engines(contexts, protocols),
+            hook,
+            // Completes the client's side of every connection on terminate: Pekko HTTP answers
+            // what it has and closes. The other switch tears down what is left after the deadline.
+            KillSwitches.shared("lobby-tls-drain-" + n),
+            KillSwitches.shared("lobby-tls-kill-" + n),
+            new AtomicInteger());
     Duration idle = ServerLayerSettings.idleTimeout(system);
     CompletionStage<Tcp.ServerBinding> bound =
         Tcp.get(system)
             .bind(http.host(), http.port(), http.backlog(), List.of(), false, Optional.of(idle))
-            .mapAsyncUnordered(
-                http.maxConnections(),
-                connection -> {
-                  InetSocketAddress remote = connection.remoteAddress();
-                  open.incrementAndGet();
-                  // Accepted: per-address accounting (opening) belongs here.
-                  Flow<ByteString, ByteString, CompletionStage<Done>> served =
-                      handler
-                          .join(
-                              pekkoHttp
-                                  .serverLayer(settings, Optional.of(remote), log)
-                                  .atop(placebo)
-                                  .atop(hook.forConnection(remote))
-                                  .atop(BidiFlow.fromFlows(
-                                      Flow.<ByteString>create(), drain.<ByteString>flow()))
-                                  .atop(unwrap)
-                                  .atop(TLS.create(engines, TLSClosing.eagerClose()))
-                                  .atop(BidiFlow.fromFlows(
-                                      kill.<ByteString>flow(), kill.<ByteString>flow())))
-                          .watchTermination(Keep.right());
-                  CompletionStage<Done> ended;
-                  try {
-                    ended = connection.handleWith(served, materializer);
-                  } catch (RuntimeException e) {
-                    ended = CompletableFuture.failedFuture(e);
-                  }
-                  return ended.handle(
-                      (done, error) -> {
-                        open.decrementAndGet();
-                        // Ended: per-address accounting (closing) belongs here.
-                        if (error != null) {
-                          slf4j.debug("TLS connection from {} failed: {}", remote, error.toString());
-                        }
-                        return Done.getInstance();
-                      });
-                })
+            // The next connection is taken only when fewer than max-connections are served.
+            .mapAsyncUnordered(http.maxConnections(), connections::serve)
             .to(Sink.ignore())
-            .run(materializer);
+            .run(connections.materializer);
     return bound.thenApply(
-        binding -> new TlsBinding(system, binding, open, drain, kill, onTerminated));
+        binding ->
+            new TlsBinding(
+                system,
+                binding,
+                connections.open,
+                connections.drain,
+                connections.kill,
+                onTerminated));
+  }
+
+  /** Server-mode engines of the context {@code contexts} gives now, with {@code protocols}. */
+  private static Supplier<SSLEngine> engines(
+      Supplier<SSLContext> contexts, List<String> protocols) {
+    String[] enabled = protocols.toArray(new String[0]);
+    return () -> {
+      SSLEngine engine = contexts.get().createSSLEngine();
+      engine.setUseClientMode(false);
+      engine.setNeedClientAuth(false);
+      engine.setWantClientAuth(false);
+      engine.setEnabledProtocols(enabled);
+      return engine;
+    };
+  }
+
+  /** What the connections of a binding share, and how one is served. */
+  private record Connections(
+      ServerSettings settings,
+      Flow<HttpRequest, HttpResponse, NotUsed> handler,
+      Http pekkoHttp,
+      LoggingAdapter log,
+      Materializer materializer,
+      Supplier<SSLEngine> engines,
+      PlaintextHook hook,
+      SharedKillSwitch drain,
+      SharedKillSwitch kill,
+      AtomicInteger open) {
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static final BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed>
+        PLACEBO = (BidiFlow) TLSPlacebo.getInstance();
+
+    /** The decrypted bytes as plain ByteStrings (for the hook), and back. */
+    private static final BidiFlow<ByteString, SslTlsOutbound, SslTlsInbound, ByteString, NotUsed>
+        UNWRAP =
+            BidiFlow.fromFlows(
+                Flow.<ByteString>create()
+                    .map(bytes -> (SslTlsOutbound) new TLSProtocol.SendBytes(bytes)),
+                Flow.<SslTlsInbound>create()
+                    .filter(in -> in instanceof TLSProtocol.SessionBytes)
+                    .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
+
+    /** Serves one accepted connection; completes (never fails) when it has ended. */
+    CompletionStage<Done> serve(Tcp.IncomingConnection connection) {
+      InetSocketAddress remote = connection.remoteAddress();
+      open.incrementAndGet();
+      // Per-address accounting (opening) belongs here; a refused address gets, instead of
+      // handler, a flow that answers 429 (inside TLS, through the same stack) and closes.
+      CompletionStage<Done> ended;
+      try {
+        ended = connection.handleWith(stack(remote, handler), materializer);
+      } catch (RuntimeException e) {
+        ended = CompletableFuture.failedFuture(e);
+      }
+      return ended.handle(
+          (done, error) -> {
+            open.decrementAndGet();
+            // Per-address accounting (closing) belongs here: every served connection ends here.
+            if (error != null) {
+              slf4j.debug("TLS connection from {} ended: {}", remote, error.toString());
+            }
+            return Done.getInstance();
+          });
+    }
+
+    /**
+     * One connection's bytes to {@code requests}' answers: kill switch, TLS, the drain switch, the
+     * hook, then Pekko HTTP's server layer.
+     */
+    private Flow<ByteString, ByteString, CompletionStage<Done>> stack(
+        InetSocketAddress remote, Flow<HttpRequest, HttpResponse, NotUsed> requests) {
+      return requests
+          .join(
+              pekkoHttp
+                  .serverLayer(settings, Optional.of(remote), log)
+                  .atop(PLACEBO)
+                  .atop(hook.forConnection(remote))
+                  .atop(BidiFlow.fromFlows(Flow.<ByteString>create(), drain.<ByteString>flow()))
+                  .atop(UNWRAP)
+                  .atop(TLS.create(engines, TLSClosing.eagerClose()))
+                  .atop(BidiFlow.fromFlows(kill.<ByteString>flow(), kill.<ByteString>flow())))
+          .watchTermination(Keep.right());
+    }
   }
 
   @Override
