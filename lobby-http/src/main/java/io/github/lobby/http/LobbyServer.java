@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * A running Lobby server inside an ActorSystem you own: the Lobby actor, the routes and the HTTP
  * binding, with a clean stop that closes every session with 1001 before the binding goes.
  *
+ * <p>The binding is plaintext (the lean path) unless {@code lobby.http.tls} configures a
+ * certificate or {@link Builder#sslContext} gives one: then the port serves HTTPS and {@code
+ * wss://} only, through Pekko HTTP's engine path ({@code docs/DEPLOYING.md}, TLS on the listener).
+ *
  * <pre>{@code
  * LobbyServer server =
  *     LobbyServer.builder(system).routes(myRoutes).start().toCompletableFuture().join();

@@ -398,4 +398,65 @@ class TlsServerTest {
       assertEquals(-1, read);
     }
   }
+
+  @Test
+  void aTls11ClientHelloIsAnsweredWithAnAlertNotAServerHello() throws Exception {
+    Path keyStore = TlsCerts.keyStore(dir, "server.p12", "Lobby");
+    start(keyStoreConfig(keyStore));
+    int port = server.localAddress().getPort();
+    for (int i = 0; i < 2; i++) {
+      try (Socket raw = TlsCerts.raw(port)) {
+        raw.getOutputStream().write(clientHello(0x0302)); // TLS 1.1
+        raw.getOutputStream().flush();
+        int contentType = raw.getInputStream().read();
+        // 21: an alert (protocol_version), or the connection closed (-1); 22 would be a ServerHello.
+        assertTrue(contentType == 21 || contentType == -1, "record type " + contentType);
+      }
+    }
+    HttpClient http = HttpClient.newBuilder().sslContext(TlsCerts.trusting(keyStore)).build();
+    assertEquals(200, send(http, HttpRequest.newBuilder(https("/health/live"))).statusCode());
+  }
+
+  /**
+   * A TLS ClientHello of {@code version} written by hand (the JDK's client will not offer TLS
+   * 1.1): ECDHE-ECDSA suites, P-256, ECDSA with SHA-256, no session, no compression.
+   */
+  private static byte[] clientHello(int version) {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(version >> 8);
+    body.write(version & 0xff);
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    body.writeBytes(random);
+    body.write(0); // session id
+    int[] suites = {0xc02b, 0xc009, 0xc00a};
+    body.write(0);
+    body.write(suites.length * 2);
+    for (int suite : suites) {
+      body.write(suite >> 8);
+      body.write(suite & 0xff);
+    }
+    body.write(1); // compression methods: null
+    body.write(0);
+    byte[] extensions = {
+      0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, // supported_groups: secp256r1
+      0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
+      0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03 // signature_algorithms: ecdsa_secp256r1_sha256
+    };
+    body.write(extensions.length >> 8);
+    body.write(extensions.length & 0xff);
+    body.writeBytes(extensions);
+    byte[] hello = body.toByteArray();
+    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+    record.writeBytes(new byte[] {0x16, 0x03, 0x01}); // handshake record, TLS 1.0 framing
+    int length = hello.length + 4;
+    record.write(length >> 8);
+    record.write(length & 0xff);
+    record.write(1); // ClientHello
+    record.write(0);
+    record.write(hello.length >> 8);
+    record.write(hello.length & 0xff);
+    record.writeBytes(hello);
+    return record.toByteArray();
+  }
 }
