@@ -459,4 +459,25 @@ class TlsServerTest {
     record.writeBytes(hello);
     return record.toByteArray();
   }
+
+  @Test
+  void theLimitPerClientAddressHoldsOverTls() throws Exception {
+    Path keyStore = TlsCerts.keyStore(dir, "server.p12", "Lobby");
+    start(keyStoreConfig(keyStore) + "lobby.http.max-connections-per-ip = 1\n");
+    HttpClient http = HttpClient.newBuilder().sslContext(TlsCerts.trusting(keyStore)).build();
+    JdkClient first = new JdkClient(http, wss("/perip"), null);
+    first.welcomeId();
+    java.util.concurrent.CompletionException refused =
+        assertThrows(
+            java.util.concurrent.CompletionException.class,
+            () ->
+                http.newWebSocketBuilder()
+                    .buildAsync(wss("/perip"), new java.net.http.WebSocket.Listener() {})
+                    .orTimeout(10, TimeUnit.SECONDS)
+                    .join());
+    assertTrue(
+        refused.getCause() instanceof java.net.http.WebSocketHandshakeException h
+            && h.getResponse().statusCode() == 429,
+        String.valueOf(refused.getCause()));
+  }
 }
