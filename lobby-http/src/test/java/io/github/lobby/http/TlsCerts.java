@@ -21,14 +21,14 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /** Test certificates made with the JDK's keytool, and clients that trust them. */
-final class TlsCerts {
+public final class TlsCerts {
 
-  static final String PASSWORD = "changeit";
+  public static final String PASSWORD = "changeit";
 
   private TlsCerts() {}
 
   /** A PKCS12 key store with a self-signed EC certificate for localhost and 127.0.0.1. */
-  static Path keyStore(Path dir, String name, String organisation) {
+  public static Path keyStore(Path dir, String name, String organisation) {
     Path file = dir.resolve(name);
     keytool(
         "-genkeypair", "-alias", "lobby", "-keyalg", "EC", "-groupname", "secp256r1",
@@ -84,7 +84,7 @@ final class TlsCerts {
   }
 
   /** A client context that trusts the certificates of these key stores only. */
-  static SSLContext trusting(Path... keyStores) throws Exception {
+  public static SSLContext trusting(Path... keyStores) throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     int i = 0;

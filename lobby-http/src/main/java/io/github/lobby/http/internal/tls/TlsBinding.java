@@ -9,7 +9,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -21,6 +25,7 @@ import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.KillSwitches;
@@ -50,32 +55,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At most {@code lobby.http.max-connections} connections are served at once: the accepting
  * stream takes the next connection only when one has ended, so that further clients wait in the
- * backlog, as on the lean path.
+ * backlog, as on the lean path. On terminate, idle connections are closed at once and busy ones
+ * after their answer, as the lean path's plain HTTP connections are.
  */
 public final class TlsBinding implements ListenerBinding {
 
   private static final Logger slf4j = LoggerFactory.getLogger(TlsBinding.class);
-  private static final AtomicInteger BINDINGS = new AtomicInteger();
 
   private final ActorSystem<?> system;
   private final Tcp.ServerBinding binding;
-  private final AtomicInteger open;
-  private final SharedKillSwitch drain;
-  private final SharedKillSwitch kill;
+  private final Connections connections;
   private final Runnable onTerminated;
 
   private TlsBinding(
       ActorSystem<?> system,
       Tcp.ServerBinding binding,
-      AtomicInteger open,
-      SharedKillSwitch drain,
-      SharedKillSwitch kill,
+      Connections connections,
       Runnable onTerminated) {
     this.system = system;
     this.binding = binding;
-    this.open = open;
-    this.drain = drain;
-    this.kill = kill;
+    this.connections = connections;
     this.onTerminated = onTerminated;
   }
 
@@ -98,7 +97,6 @@ public final class TlsBinding implements ListenerBinding {
       PlaintextHook hook,
       Runnable onTerminated,
       Class<?> logSource) {
-    int n = BINDINGS.incrementAndGet();
     Connections connections =
         new Connections(
             ServerLayerSettings.create(system),
@@ -107,12 +105,7 @@ public final class TlsBinding implements ListenerBinding {
             Logging.getLogger(system.classicSystem(), logSource),
             Materializer.matFromSystem(system),
             engines(contexts, protocols),
-            hook,
-            // Completes the client's side of every connection on terminate: Pekko HTTP answers
-            // what it has and closes. The other switch tears down what is left after the deadline.
-            KillSwitches.shared("lobby-tls-drain-" + n),
-            KillSwitches.shared("lobby-tls-kill-" + n),
-            new AtomicInteger());
+            hook);
     Duration idle = ServerLayerSettings.idleTimeout(system);
     CompletionStage<Tcp.ServerBinding> bound =
         Tcp.get(system)
@@ -121,15 +114,7 @@ public final class TlsBinding implements ListenerBinding {
             .mapAsyncUnordered(http.maxConnections(), connections::serve)
             .to(Sink.ignore())
             .run(connections.materializer);
-    return bound.thenApply(
-        binding ->
-            new TlsBinding(
-                system,
-                binding,
-                connections.open,
-                connections.drain,
-                connections.kill,
-                onTerminated));
+    return bound.thenApply(binding -> new TlsBinding(system, binding, connections, onTerminated));
   }
 
   /** Server-mode engines of the context {@code contexts} gives now, with {@code protocols}. */
@@ -146,18 +131,18 @@ public final class TlsBinding implements ListenerBinding {
     };
   }
 
-  /** What the connections of a binding share, and how one is served. */
-  private record Connections(
-      ServerSettings settings,
-      Flow<HttpRequest, HttpResponse, NotUsed> handler,
-      Http pekkoHttp,
-      LoggingAdapter log,
-      Materializer materializer,
-      Supplier<SSLEngine> engines,
-      PlaintextHook hook,
-      SharedKillSwitch drain,
-      SharedKillSwitch kill,
-      AtomicInteger open) {
+  /** One open connection: its requests being answered, and the switch that ends it. */
+  private static final class Open {
+    final AtomicInteger inFlight = new AtomicInteger();
+    final SharedKillSwitch end;
+
+    Open(SharedKillSwitch end) {
+      this.end = end;
+    }
+  }
+
+  /** What the connections of a binding share, how one is served, and the open ones. */
+  private static final class Connections {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static final BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed>
@@ -173,21 +158,55 @@ public final class TlsBinding implements ListenerBinding {
                     .filter(in -> in instanceof TLSProtocol.SessionBytes)
                     .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
 
+    private static final AtomicLong IDS = new AtomicLong();
+
+    final ServerSettings settings;
+    final Flow<HttpRequest, HttpResponse, NotUsed> handler;
+    final Http pekkoHttp;
+    final LoggingAdapter log;
+    final Materializer materializer;
+    final Supplier<SSLEngine> engines;
+    final PlaintextHook hook;
+    final Set<Open> open = ConcurrentHashMap.newKeySet();
+    /** Set on terminate: answers close their connection, idle connections are closed. */
+    volatile boolean draining;
+
+    Connections(
+        ServerSettings settings,
+        Flow<HttpRequest, HttpResponse, NotUsed> handler,
+        Http pekkoHttp,
+        LoggingAdapter log,
+        Materializer materializer,
+        Supplier<SSLEngine> engines,
+        PlaintextHook hook) {
+      this.settings = settings;
+      this.handler = handler;
+      this.pekkoHttp = pekkoHttp;
+      this.log = log;
+      this.materializer = materializer;
+      this.engines = engines;
+      this.hook = hook;
+    }
+
     /** Serves one accepted connection; completes (never fails) when it has ended. */
     CompletionStage<Done> serve(Tcp.IncomingConnection connection) {
       InetSocketAddress remote = connection.remoteAddress();
-      open.incrementAndGet();
+      Open conn = new Open(KillSwitches.shared("lobby-tls-" + IDS.incrementAndGet()));
+      open.add(conn);
       // Per-address accounting (opening) belongs here; a refused address gets, instead of
       // handler, a flow that answers 429 (inside TLS, through the same stack) and closes.
       CompletionStage<Done> ended;
       try {
-        ended = connection.handleWith(stack(remote, handler), materializer);
+        ended = connection.handleWith(stack(remote, conn, handler), materializer);
       } catch (RuntimeException e) {
         ended = CompletableFuture.failedFuture(e);
       }
+      if (draining) {
+        drain(conn); // accepted while the binding was being terminated
+      }
       return ended.handle(
           (done, error) -> {
-            open.decrementAndGet();
+            open.remove(conn);
             // Per-address accounting (closing) belongs here: every served connection ends here.
             if (error != null) {
               slf4j.debug("TLS connection from {} ended: {}", remote, error.toString());
@@ -197,22 +216,44 @@ public final class TlsBinding implements ListenerBinding {
     }
 
     /**
-     * One connection's bytes to {@code requests}' answers: kill switch, TLS, the drain switch, the
-     * hook, then Pekko HTTP's server layer.
+     * One connection's bytes to {@code requests}' answers: the connection's switch, TLS, the
+     * hook, then Pekko HTTP's server layer; requests and answers counted, so that a terminate
+     * closes idle connections at once and lets the others answer first.
      */
     private Flow<ByteString, ByteString, CompletionStage<Done>> stack(
-        InetSocketAddress remote, Flow<HttpRequest, HttpResponse, NotUsed> requests) {
-      return requests
+        InetSocketAddress remote, Open conn, Flow<HttpRequest, HttpResponse, NotUsed> requests) {
+      Flow<HttpRequest, HttpResponse, NotUsed> counted =
+          Flow.<HttpRequest>create()
+              .map(
+                  request -> {
+                    conn.inFlight.incrementAndGet();
+                    return request;
+                  })
+              .via(requests)
+              .map(
+                  response -> {
+                    conn.inFlight.decrementAndGet();
+                    // Pekko HTTP closes the connection after an answer that says so.
+                    return draining ? response.addHeader(Connection.create("close")) : response;
+                  });
+      return counted
           .join(
               pekkoHttp
                   .serverLayer(settings, Optional.of(remote), log)
                   .atop(PLACEBO)
                   .atop(hook.forConnection(remote))
-                  .atop(BidiFlow.fromFlows(Flow.<ByteString>create(), drain.<ByteString>flow()))
                   .atop(UNWRAP)
                   .atop(TLS.create(engines, TLSClosing.eagerClose()))
-                  .atop(BidiFlow.fromFlows(kill.<ByteString>flow(), kill.<ByteString>flow())))
+                  // Completing the client's bytes closes TLS, and so the connection, at once.
+                  .atop(BidiFlow.fromFlows(conn.end.<ByteString>flow(), conn.end.<ByteString>flow())))
           .watchTermination(Keep.right());
+    }
+
+    /** Closes {@code conn} now when it is not answering a request (otherwise its answer does). */
+    void drain(Open conn) {
+      if (conn.inFlight.get() == 0) {
+        conn.end.shutdown();
+      }
     }
   }
 
@@ -226,20 +267,26 @@ public final class TlsBinding implements ListenerBinding {
     return binding
         .unbind()
         .toCompletableFuture()
-        .completeOnTimeout(null, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS)
         .handle((unbound, error) -> Done.getInstance());
   }
 
+  /**
+   * Closes idle connections at once and every other after its answer (with {@code Connection:
+   * close}), waits up to {@code deadline} for them to end, then drops what is left.
+   */
   @Override
   public CompletionStage<Done> terminate(Duration deadline) {
-    drain.shutdown();
+    connections.draining = true;
+    connections.open.forEach(connections::drain);
     CompletableFuture<Done> done = new CompletableFuture<>();
     long end = System.nanoTime() + deadline.toNanos();
     Runnable[] check = new Runnable[1];
     check[0] =
         () -> {
-          if (open.get() == 0 || System.nanoTime() >= end) {
-            kill.abort(new IllegalStateException("Lobby server terminated"));
+          if (connections.open.isEmpty() || System.nanoTime() >= end) {
+            connections.open.forEach(
+                conn -> conn.end.abort(new IllegalStateException("Lobby server terminated")));
             onTerminated.run();
             done.complete(Done.getInstance());
           } else {
@@ -254,6 +301,6 @@ public final class TlsBinding implements ListenerBinding {
 
   @Override
   public CompletionStage<Integer> openConnections() {
-    return CompletableFuture.completedFuture(open.get());
+    return CompletableFuture.completedFuture(connections.open.size());
   }
 }
