@@ -230,7 +230,7 @@ public final class LobbyServer {
         stopReload = reloading::stop;
       }
       Runnable stopped = stopReload;
-      // The integrator's per-connection plaintext guard replaces PlaintextHook.IDENTITY here.
+      // What each TLS connection's decrypted bytes pass through (a guard on the plaintext).
       bound =
           TlsBinding.bind(
                   system,
