@@ -63,6 +63,7 @@ class ModuleExportsTest {
             "io.github.lobby.http.internal.guard",
             "io.github.lobby.http.internal.lean",
             "io.github.lobby.http.internal.routes",
+            "io.github.lobby.http.internal.tls",
             "io.github.lobby.http.internal.ws"),
         internal(http));
   }

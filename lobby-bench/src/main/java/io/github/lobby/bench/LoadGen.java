@@ -34,7 +34,13 @@ import org.HdrHistogram.Recorder;
  *      --url ws://127.0.0.1:8081 --subscribers 1000 --publishers 1 --rate 0 --duration 10 --pid PID
  * ... LoadGen density --url ws://127.0.0.1:8081 --n 15000 --pid PID
  * ... LoadGen soak    --url ws://127.0.0.1:8081 --duration 600 --pid PID
+ * ... LoadGen density --url wss://127.0.0.1:8443 --trust-store server.p12 \
+ *      --trust-store-password changeit --n 1000 --pid PID --heap
  * </pre>
+ *
+ * <p>{@code wss://} URLs (and {@code https://} for {@code /health}) trust the certificates of
+ * {@code --trust-store} (a PKCS12 file, with {@code --trust-store-password}), or anything with
+ * {@code --insecure} (no certificate or host name check: for measurements on 127.0.0.1 only).
  *
  * <ul>
  *   <li>{@code fanout}: subscribers in one room (or {@code --rooms} rooms; spread over several
@@ -44,7 +50,9 @@ import org.HdrHistogram.Recorder;
  *       publisher. Reports deliveries/s, lost, out of order, latency percentiles (HdrHistogram;
  *       clocks are this process's own), and with {@code --pid} the server's CPU per delivery.
  *   <li>{@code density}: opens N idle sessions, holds them, reports connect time and the
- *       server's RSS per session ({@code --pid}), closes them and checks {@code /health}.
+ *       server's RSS per session ({@code --pid}), with {@code --heap} also its live heap per
+ *       session (after a full GC, through the JDK's jcmd and jstat), closes them and checks
+ *       {@code /health}; a last line {@code density-summary key=value...} for scripts.
  *   <li>{@code soak}: steady rooms with publishers plus connect/disconnect churn for a bounded
  *       time, a line every {@code --report} seconds: sessions, rooms, messages, errors, memory.
  * </ul>
@@ -60,9 +68,71 @@ public final class LoadGen {
   private LoadGen(Map<String, String> options) {
     this.options = options;
     int n = integer("http-clients", 2);
+    javax.net.ssl.SSLContext tls = sslContext();
     clients = new HttpClient[n];
     for (int i = 0; i < n; i++) {
-      clients[i] = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+      HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30));
+      if (tls != null) {
+        builder.sslContext(tls);
+      }
+      clients[i] = builder.build();
+    }
+  }
+
+  /**
+   * The TLS context of wss:// connections: trusting {@code --trust-store}, or anything with
+   * {@code --insecure}; null (the JDK's default) without either.
+   */
+  private javax.net.ssl.SSLContext sslContext() {
+    try {
+      javax.net.ssl.TrustManager[] trust;
+      if (options.containsKey("insecure")) {
+        // Host names are the JDK client's own check, off only through this property.
+        System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+        trust =
+            new javax.net.ssl.TrustManager[] {
+              new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(
+                    java.security.cert.X509Certificate[] chain, String authType) {}
+
+                @Override
+                public void checkServerTrusted(
+                    java.security.cert.X509Certificate[] chain, String authType) {}
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                  return new java.security.cert.X509Certificate[0];
+                }
+              }
+            };
+      } else if (options.containsKey("trust-store")) {
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (java.io.InputStream in =
+            java.nio.file.Files.newInputStream(java.nio.file.Path.of(options.get("trust-store")))) {
+          store.load(in, string("trust-store-password", "").toCharArray());
+        }
+        // A server's own key store will do: its certificates are trusted, its keys unused.
+        java.security.KeyStore certs = java.security.KeyStore.getInstance("PKCS12");
+        certs.load(null, null);
+        for (String alias : java.util.Collections.list(store.aliases())) {
+          if (store.getCertificate(alias) != null) {
+            certs.setCertificateEntry(alias, store.getCertificate(alias));
+          }
+        }
+        javax.net.ssl.TrustManagerFactory factory =
+            javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(certs);
+        trust = factory.getTrustManagers();
+      } else {
+        return null;
+      }
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, trust, null);
+      return context;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot use --trust-store: " + e, e);
     }
   }
 
@@ -72,11 +142,16 @@ public final class LoadGen {
       System.exit(2);
     }
     Map<String, String> options = new HashMap<>();
-    for (int i = 1; i + 1 < args.length; i += 2) {
+    for (int i = 1; i < args.length; i++) {
       if (!args[i].startsWith("--")) {
         throw new IllegalArgumentException("expected --option, got " + args[i]);
       }
-      options.put(args[i].substring(2), args[i + 1]);
+      // A flag (--insecure, --heap) has no value: the next argument is an option or nothing.
+      if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        options.put(args[i].substring(2), args[++i]);
+      } else {
+        options.put(args[i].substring(2), "true");
+      }
     }
     LoadGen gen = new LoadGen(options);
     switch (args[0]) {
@@ -357,22 +432,42 @@ public final class LoadGen {
     int n = integer("n", 10_000);
     int perRoom = integer("per-room", 10);
     int hold = integer("hold", 10);
+    boolean heap = options.containsKey("heap");
     ServerFigures.JsonHealth start = health();
+    long heapBefore = heap ? ServerFigures.liveHeap(options.get("pid")) : -1;
     ServerFigures.ProcessStats before = ServerFigures.ProcessStats.read(options.get("pid"));
     long t0 = System.nanoTime();
     List<Client> open = connectAll(n, i -> "density-" + i / perRoom, null);
     double connectSeconds = (System.nanoTime() - t0) / 1e9;
+    ServerFigures.ProcessStats connected = ServerFigures.ProcessStats.read(options.get("pid"));
     out.printf(Locale.ROOT, "opened %d of %d sessions in %.1f s (%.0f/s); failures %d%n",
         open.size(), n, connectSeconds, open.size() / connectSeconds, n - open.size());
     out.printf("holding %d s (heartbeats run)...%n", hold);
     Thread.sleep(hold * 1000L);
     ServerFigures.JsonHealth held = health();
     ServerFigures.ProcessStats after = ServerFigures.ProcessStats.read(options.get("pid"));
+    long heapHeld = heap ? ServerFigures.liveHeap(options.get("pid")) : -1;
     out.printf("health while held: %s (before: %s)%n", held, start);
+    int sessions = Math.max(1, open.size());
+    double rssKb = -1;
+    double heapKb = -1;
+    double cpuMs = -1;
     if (before != null && after != null) {
+      rssKb = (after.rss() - before.rss()) / 1000.0 / sessions;
       out.printf(Locale.ROOT, "server RSS %d -> %d MiB: %.1f KB per session%n", before.rss() >> 20,
-          after.rss() >> 20, (after.rss() - before.rss()) / 1000.0 / Math.max(1, open.size()));
+          after.rss() >> 20, rssKb);
+      cpuMs = (connected.cpuSeconds() - before.cpuSeconds()) * 1000 / sessions;
+      out.printf(Locale.ROOT, "server CPU while connecting: %.2f ms per session%n", cpuMs);
     }
+    if (heapBefore >= 0 && heapHeld >= 0) {
+      heapKb = (heapHeld - heapBefore) / 1000.0 / sessions;
+      out.printf(Locale.ROOT, "server live heap %d -> %d KiB: %.1f KB per session%n",
+          heapBefore >> 10, heapHeld >> 10, heapKb);
+    }
+    out.printf(Locale.ROOT,
+        "density-summary sessions=%d connect_per_s=%.0f rss_kb_per_session=%.1f"
+            + " heap_kb_per_session=%.1f cpu_ms_per_connect=%.2f%n",
+        open.size(), open.size() / connectSeconds, rssKb, heapKb, cpuMs);
     long dropped = open.stream().filter(c -> c.closed.isDone()).count();
     out.printf("closed by the server while idle: %d%n", dropped);
     open.forEach(Client::close);

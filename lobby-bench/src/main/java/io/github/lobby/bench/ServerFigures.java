@@ -50,4 +50,45 @@ final class ServerFigures {
       return new ProcessStats(cpu, rss);
     }
   }
+
+  /**
+   * The live heap of a process (the first of {@code pids}) in bytes: a full GC through the JDK's
+   * {@code jcmd}, then the used sizes of {@code jstat -gc}; -1 when either tool fails.
+   */
+  static long liveHeap(String pids) {
+    if (pids == null) {
+      return -1;
+    }
+    String pid = pids.split(",")[0].strip();
+    Path bin = Path.of(System.getProperty("java.home"), "bin");
+    try {
+      run(bin.resolve("jcmd").toString(), pid, "GC.run");
+      String[] lines = run(bin.resolve("jstat").toString(), "-gc", pid).strip().split("\n");
+      String[] names = lines[0].strip().split("\\s+");
+      String[] values = lines[lines.length - 1].strip().split("\\s+");
+      double kb = 0;
+      for (int i = 0; i < names.length && i < values.length; i++) {
+        if (java.util.Set.of("S0U", "S1U", "EU", "OU").contains(names[i])) {
+          kb += Double.parseDouble(values[i].replace(',', '.'));
+        }
+      }
+      return (long) (kb * 1024);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static String run(String... command) throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IOException(String.join(" ", command) + " failed: " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+    return out;
+  }
 }

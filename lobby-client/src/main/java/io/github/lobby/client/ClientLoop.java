@@ -73,7 +73,12 @@ final class ClientLoop implements Connection.Owner {
     this.connectTimeout = builder.connectTimeout;
     this.idleTimeoutMs = builder.idleTimeout.toMillis();
     this.listener = builder.listener;
-    this.http = builder.httpClient != null ? builder.httpClient : SharedThreads.sharedHttp();
+    this.http =
+        builder.httpClient != null
+            ? builder.httpClient
+            : builder.sslContext != null
+                ? SharedThreads.httpWith(builder.sslContext)
+                : SharedThreads.sharedHttp();
     this.callbacks =
         new Callbacks(builder.executor != null ? builder.executor : SharedThreads.POOL, listener);
     this.sends = new Sends(builder.maxQueued, builder.maxInFlight, callbacks);

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * A client of one Lobby room, in JSON mode ({@value #SUBPROTOCOL}), that keeps its session
@@ -241,6 +242,7 @@ public final class LobbyClient {
     Executor executor;
     Listener listener = new Listener() {};
     HttpClient httpClient;
+    SSLContext sslContext;
 
     private Builder(URI baseUri, String room) {
       this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
@@ -355,8 +357,27 @@ public final class LobbyClient {
       return this;
     }
 
-    /** A client with this configuration, not yet connected (state {@link State#CLOSED}). */
+    /**
+     * The TLS context of {@code wss://} connections, to trust a server certificate the JDK's
+     * default trust store does not (a self-signed or private CA certificate). Clients given the
+     * same context one after the other share one HttpClient. Not with {@link #httpClient}: set it on that client
+     * instead. Default: the JDK's default context.
+     */
+    public Builder sslContext(SSLContext sslContext) {
+      this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+      return this;
+    }
+
+    /**
+     * A client with this configuration, not yet connected (state {@link State#CLOSED}).
+     *
+     * @throws IllegalStateException when both {@link #httpClient} and {@link #sslContext} are set
+     */
     public LobbyClient build() {
+      if (httpClient != null && sslContext != null) {
+        throw new IllegalStateException(
+            "set either httpClient or sslContext, not both (give the HttpClient the SSLContext)");
+      }
       return new LobbyClient(this);
     }
   }

@@ -52,6 +52,24 @@ final class SharedThreads {
     return client;
   }
 
+  /**
+   * An HttpClient with this TLS context: the last one made when it was made for the same context
+   * (so that clients built with one context share a selector thread), a new one otherwise. One
+   * slot, so that an application that makes a context per client keeps nothing it dropped.
+   */
+  static HttpClient httpWith(javax.net.ssl.SSLContext context) {
+    synchronized (SharedThreads.class) {
+      HttpClient last = lastWithContext;
+      if (last == null || last.sslContext() != context) {
+        last = HttpClient.newBuilder().executor(POOL).sslContext(context).build();
+        lastWithContext = last;
+      }
+      return last;
+    }
+  }
+
+  private static HttpClient lastWithContext;
+
   private static ScheduledThreadPoolExecutor timer() {
     ScheduledThreadPoolExecutor timer =
         new ScheduledThreadPoolExecutor(

@@ -32,6 +32,8 @@ import java.util.List;
  * @param maxConnectionsPerIp connection limit per client address ({@link Integer#MAX_VALUE}
  *     when unlimited)
  * @param metricsPublic whether {@code GET /metrics} is served without the admin token
+ * @param tls {@code lobby.http.tls}: how {@code LobbyServer} serves TLS, {@link
+ *     TlsSettings#enabled()} or not
  */
 public record HttpSettings(
     String host,
@@ -48,7 +50,8 @@ public record HttpSettings(
     int backlog,
     List<String> allowedOrigins,
     int maxConnectionsPerIp,
-    boolean metricsPublic) {
+    boolean metricsPublic,
+    TlsSettings tls) {
 
   /**
    * The least length of a configured admin token, in characters. A short token can be guessed;
@@ -112,7 +115,8 @@ public record HttpSettings(
         c.getInt("backlog"),
         origins(c),
         perIp(c),
-        c.getBoolean("metrics-public"));
+        c.getBoolean("metrics-public"),
+        TlsSettings.fromConfig(config));
   }
 
   /**
@@ -143,7 +147,8 @@ public record HttpSettings(
         backlog,
         allowedOrigins,
         maxConnectionsPerIp,
-        metricsPublic);
+        metricsPublic,
+        tls);
   }
 
   /** Why a configured token is too short, or null when it is blank (unset) or long enough. */
@@ -200,6 +205,6 @@ public record HttpSettings(
         + ", shutdownTimeout=" + shutdownTimeout + ", unbindDelay=" + unbindDelay
         + ", maxConnections=" + maxConnections
         + ", backlog=" + backlog + ", allowedOrigins=" + allowedOrigins
-        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", metricsPublic=" + metricsPublic + "]";
+        + ", maxConnectionsPerIp=" + maxConnectionsPerIp + ", metricsPublic=" + metricsPublic + ", tls=" + tls + "]";
   }
 }

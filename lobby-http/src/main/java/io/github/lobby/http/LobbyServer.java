@@ -9,6 +9,9 @@ import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.http.internal.guard.HeadGuard;
 import io.github.lobby.http.internal.lean.LeanBinding;
+import io.github.lobby.http.internal.routes.ListenerBinding;
+import io.github.lobby.http.internal.tls.ReloadingSslContext;
+import io.github.lobby.http.internal.tls.TlsBinding;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -33,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * A running Lobby server inside an ActorSystem you own: the Lobby actor, the routes and the HTTP
  * binding, with a clean stop that closes every session with 1001 before the binding goes.
  *
+ * <p>The binding is plaintext (the lean path) unless {@code lobby.http.tls} configures a
+ * certificate or {@link Builder#sslContext} gives one: then the port serves HTTPS and {@code
+ * wss://} only, through Pekko HTTP's engine path ({@code docs/DEPLOYING.md}, TLS on the listener).
+ *
  * <pre>{@code
  * LobbyServer server =
  *     LobbyServer.builder(system).routes(myRoutes).start().toCompletableFuture().join();
@@ -47,7 +55,7 @@ public final class LobbyServer {
   private final ActorSystem<?> system;
   private final ActorRef<Lobby.Command> lobby;
   private final LobbyRoutes routes;
-  private final LeanBinding binding;
+  private final ListenerBinding binding;
   private final InetSocketAddress address;
   private final AtomicReference<CompletableFuture<Done>> stopping = new AtomicReference<>();
   private final AtomicReference<CompletableFuture<Done>> notReadying = new AtomicReference<>();
@@ -59,7 +67,7 @@ public final class LobbyServer {
       ActorSystem<?> system,
       ActorRef<Lobby.Command> lobby,
       LobbyRoutes routes,
-      LeanBinding binding) {
+      ListenerBinding binding) {
     this.system = system;
     this.lobby = lobby;
     this.routes = routes;
@@ -90,6 +98,7 @@ public final class LobbyServer {
     private Route own;
     private Federation federation;
     private MeterRegistry registry;
+    private Supplier<SSLContext> sslContext;
 
     private Builder(ActorSystem<?> system) {
       this.system = Objects.requireNonNull(system, "system");
@@ -140,6 +149,18 @@ public final class LobbyServer {
      */
     public Builder metricsRoute(Supplier<String> scrape) {
       routes.metricsRoute(scrape);
+      return this;
+    }
+
+    /**
+     * Serves TLS (HTTPS and {@code wss://}) on {@code lobby.http.host:port} with the context
+     * {@code contexts} gives, asked once per new connection, so that you may hand out a new one
+     * when your certificate changes. Overrides {@code lobby.http.tls}'s key store or certificate
+     * (and its reload); {@code lobby.http.tls.protocols} still applies. Default: what {@code
+     * lobby.http.tls} configures, plaintext when it configures nothing.
+     */
+    public Builder sslContext(Supplier<SSLContext> contexts) {
+      this.sslContext = Objects.requireNonNull(contexts, "contexts");
       return this;
     }
 
@@ -195,25 +216,65 @@ public final class LobbyServer {
           .httpSettings(http)
           .metrics(metrics)
           .authentication(auth);
-      return bind(system, lobby, routes.build(), own, http, guard);
+      return bind(system, lobby, routes.build(), own, http, guard, sslContext);
     }
   }
 
-  /** Binds the lean path with the routes (yours first), then hooks the stop into shutdown. */
+  /**
+   * Binds the lean path with the routes (yours first), or the TLS binding when TLS is configured
+   * or {@code contexts} given, then hooks the stop into shutdown.
+   */
   private static CompletionStage<LobbyServer> bind(
       ActorSystem<?> system,
       ActorRef<Lobby.Command> lobby,
       LobbyRoutes routes,
       Route own,
       HttpSettings http,
-      HeadGuard guard) {
+      HeadGuard guard,
+      Supplier<SSLContext> contexts) {
     Route route = own == null ? routes.route() : Directives.concat(own, routes.route());
-    return LeanBinding.bind(system, routes.context(), guard, route, LobbyServer.class)
+    CompletionStage<? extends ListenerBinding> bound;
+    if (contexts != null || http.tls().enabled()) {
+      Supplier<SSLContext> tls = contexts;
+      Runnable stopReload = () -> {};
+      if (tls == null) {
+        ReloadingSslContext reloading = new ReloadingSslContext(http.tls());
+        reloading.start(system);
+        tls = reloading;
+        stopReload = reloading::stop;
+      }
+      Runnable stopped = stopReload;
+      // Each TLS connection's decrypted bytes pass the same request-head guard as the lean
+      // path's (one head budget for both), and count against the same per-address limit.
+      bound =
+          TlsBinding.bind(
+                  system,
+                  http,
+                  route,
+                  tls,
+                  http.tls().protocols(),
+                  routes.context().admission(),
+                  remote -> guard.bidiFlow(),
+                  stopped,
+                  LobbyServer.class)
+              .whenComplete(
+                  (b, error) -> {
+                    if (error != null) {
+                      stopped.run();
+                    }
+                  });
+    } else {
+      bound = LeanBinding.bind(system, routes.context(), guard, route, LobbyServer.class);
+    }
+    return bound
         .thenApply(
             binding -> {
               LobbyServer server = new LobbyServer(system, lobby, routes, binding);
               server.stopOnShutdown();
-              log.info("Lobby listening on {}", server.address);
+              log.info(
+                  "Lobby listening on {}{}",
+                  server.address,
+                  binding instanceof TlsBinding ? " (TLS)" : "");
               if (http.adminTokenGenerated()) {
                 log.info(
                     "No lobby.http.admin-token configured; generated admin token for this run: {}",

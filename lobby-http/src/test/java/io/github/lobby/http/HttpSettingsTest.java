@@ -96,7 +96,8 @@ class HttpSettingsTest {
                     ok.backlog(),
                     ok.allowedOrigins(),
                     ok.maxConnectionsPerIp(),
-                    ok.metricsPublic()));
+                    ok.metricsPublic(),
+                    ok.tls()));
     assertTrue(direct.getMessage().contains("at least 16 characters"), direct.getMessage());
   }
 

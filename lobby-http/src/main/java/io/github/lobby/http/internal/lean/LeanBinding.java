@@ -2,6 +2,7 @@ package io.github.lobby.http.internal.lean;
 
 import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.internal.guard.HeadGuard;
+import io.github.lobby.http.internal.routes.ListenerBinding;
 import io.github.lobby.http.internal.ws.ConnectionContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import org.apache.pekko.pattern.Patterns;
  * lobby.http.host:port} whose connections serve WebSocket upgrades themselves and hand every
  * other request to Pekko HTTP with the route tree; and the two steps of its stop.
  */
-public final class LeanBinding {
+public final class LeanBinding implements ListenerBinding {
 
   private static final AtomicInteger LISTENERS = new AtomicInteger();
 
@@ -65,12 +66,12 @@ public final class LeanBinding {
     return bound.thenApply(address -> new LeanBinding(system, listener, address));
   }
 
-  /** The address the listener is bound to (useful with port 0). */
+  @Override
   public InetSocketAddress localAddress() {
     return address;
   }
 
-  /** Stops accepting connections; completes once unbound, or after {@code timeout}. */
+  @Override
   public CompletionStage<Done> unbind(Duration timeout) {
     return Patterns.ask(listener, LeanListener.Command.UNBIND, timeout)
         .handle((unbound, error) -> Done.getInstance());
@@ -80,6 +81,7 @@ public final class LeanBinding {
    * Lets plain HTTP connections answer what they have received and close, waits up to {@code
    * deadline} for every connection to end, then stops the listener (which drops what is left).
    */
+  @Override
   public CompletionStage<Done> terminate(Duration deadline) {
     listener.tell(LeanListener.Command.TERMINATE, ActorRef.noSender());
     CompletableFuture<Done> done = new CompletableFuture<>();
@@ -102,5 +104,11 @@ public final class LeanBinding {
                     });
     check[0].run();
     return done;
+  }
+
+  @Override
+  public CompletionStage<Integer> openConnections() {
+    return Patterns.ask(listener, LeanListener.Command.OPEN, Duration.ofSeconds(1))
+        .thenApply(open -> (Integer) open);
   }
 }

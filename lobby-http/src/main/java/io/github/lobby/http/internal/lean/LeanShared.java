@@ -1,12 +1,10 @@
 package io.github.lobby.http.internal.lean;
 
-import com.typesafe.config.Config;
-import io.github.lobby.http.JsonParsingErrorHandler;
 import io.github.lobby.http.internal.guard.HeadGuard;
+import io.github.lobby.http.internal.routes.ServerLayerSettings;
 import io.github.lobby.http.internal.ws.ConnectionContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
@@ -61,18 +59,7 @@ record LeanShared(
       HeadGuard guard,
       Route route,
       Class<?> logSource) {
-    ServerSettings defaults = ServerSettings.create(system.settings().config());
-    ServerSettings settings =
-        defaults
-            // Plain HTTP connections rarely repeat header values: caching them only copies the
-            // header parser's tables into every connection.
-            .withParserSettings(
-                defaults
-                    .getParserSettings()
-                    .withHeaderValueCacheLimits(Map.<String, Object>of("default", 0)))
-            // The per-address connection limit needs the peer address of each request.
-            .withRemoteAddressAttribute(true)
-            .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
+    ServerSettings settings = ServerLayerSettings.create(system);
     Flow<HttpRequest, HttpResponse, NotUsed> handler = route.flow(system);
     Http pekkoHttp = Http.get(system);
     LoggingAdapter log = Logging.getLogger(system.classicSystem(), logSource);
@@ -98,14 +85,7 @@ record LeanShared(
         Materializer.matFromSystem(system),
         maxHead,
         (int) Math.min(Integer.MAX_VALUE, settings.getParserSettings().getMaxUriLength()),
-        pekkoIdleTimeout(system),
+        ServerLayerSettings.idleTimeout(system),
         guard);
-  }
-
-  /** Pekko HTTP's {@code idle-timeout}, which plain connections and unfinished heads get too. */
-  private static Duration pekkoIdleTimeout(ActorSystem<?> system) {
-    Config c = system.settings().config();
-    String path = "pekko.http.server.idle-timeout";
-    return "infinite".equals(c.getString(path)) ? Duration.ofDays(3650) : c.getDuration(path);
   }
 }

@@ -37,6 +37,11 @@ public final class Admission {
     this.maxPerAddress = maxPerAddress;
   }
 
+  /** The most connections one address may hold ({@link Integer#MAX_VALUE}: unlimited). */
+  public int maxPerAddress() {
+    return maxPerAddress;
+  }
+
   /** Connections admitted and not yet released. */
   public int total() {
     return total.get();
