@@ -62,13 +62,14 @@ describe('permessage-deflate', () => {
     const before = ws._socket.bytesRead;
     const toA = next(a, 'message', (m) => Array.isArray(m.msg));
     const toP = next(p.client, 'message', (m) => Array.isArray(m.msg));
-    a.send(rows);
-    const [atA, atP] = await Promise.all([toA, toP]);
+    const sent = a.send(rows);
+    const [atA, atP, ack] = await Promise.all([toA, toP, sent]);
     const read = ws._socket.bytesRead - before;
 
     assert.deepEqual(atP.msg, rows, 'the plain client gets the message intact');
     assert.deepEqual(atA.msg, rows, 'the compressing client gets it intact');
     assert.ok(read * 4 < size, `${read} bytes on the wire for ${size} characters`);
+    assert.ok(ack, 'the server acknowledged the compressed message');
     assert.equal(aLog.error.length, 0);
   });
 });
