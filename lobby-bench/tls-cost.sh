@@ -54,7 +54,7 @@ run() {
     tls_env=(LOBBY_TLS_KEYSTORE="$work/server.p12" LOBBY_TLS_KEYSTORE_PASSWORD="$password")
     loadgen_tls=(--trust-store "$work/server.p12" --trust-store-password "$password")
   fi
-  env LOBBY_PORT="$port" LOBBY_ADMIN_TOKEN=tls-cost "${tls_env[@]}" \
+  env LOBBY_PORT="$port" LOBBY_ADMIN_TOKEN=tls-cost-admin-token "${tls_env[@]}" \
     java -XX:+UseSerialGC -Xms128m -Xmn64m -XX:TieredStopAtLevel=1 \
     -Dlobby.http.max-connections-per-ip=unlimited \
     -jar "$server_jar" > "$work/$mode-server.log" 2>&1 &
