@@ -347,21 +347,7 @@ public final class LobbyServer {
   /** Completes when no WebSocket connection is left, or after {@code patience}. */
   private static CompletionStage<Done> connectionsClosed(
       ActorSystem<?> system, LobbyRoutes routes, Duration patience) {
-    CompletableFuture<Done> done = new CompletableFuture<>();
-    long deadline = System.nanoTime() + patience.toNanos();
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () -> {
-          if (routes.activeConnections() == 0 || System.nanoTime() >= deadline) {
-            done.complete(Done.getInstance());
-          } else {
-            system
-                .scheduler()
-                .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
-          }
-        };
-    check[0].run();
-    return done;
+    return ListenerBinding.pollUntil(system, () -> routes.activeConnections() == 0, patience);
   }
 
   /** The address the server is bound to (useful with port 0). */

@@ -312,24 +312,14 @@ public final class TlsBinding implements ListenerBinding {
   public CompletionStage<Done> terminate(Duration deadline) {
     connections.draining = true;
     connections.open.forEach(connections::drain);
-    CompletableFuture<Done> done = new CompletableFuture<>();
-    long end = System.nanoTime() + deadline.toNanos();
-    Runnable[] check = new Runnable[1];
-    check[0] =
-        () -> {
-          if (connections.open.isEmpty() || System.nanoTime() >= end) {
-            connections.open.forEach(
-                conn -> conn.end.abort(new IllegalStateException("Lobby server terminated")));
-            onTerminated.run();
-            done.complete(Done.getInstance());
-          } else {
-            system
-                .scheduler()
-                .scheduleOnce(Duration.ofMillis(20), check[0], system.executionContext());
-          }
-        };
-    check[0].run();
-    return done;
+    return ListenerBinding.pollUntil(system, connections.open::isEmpty, deadline)
+        .thenApply(
+            ended -> {
+              connections.open.forEach(
+                  conn -> conn.end.abort(new IllegalStateException("Lobby server terminated")));
+              onTerminated.run();
+              return ended;
+            });
   }
 
   @Override

@@ -4,7 +4,6 @@ import io.github.lobby.core.Lobby;
 import io.github.lobby.core.LobbyMetrics;
 import io.github.lobby.core.LobbySettings;
 import io.github.lobby.core.auth.Authenticator;
-import io.github.lobby.http.CompressionSettings;
 import io.github.lobby.http.HttpSettings;
 import io.github.lobby.http.internal.deflate.Compression;
 import java.util.Optional;
@@ -29,25 +28,4 @@ public record ConnectionContext(
     Admission admission,
     LobbyMetrics metrics,
     Optional<Authenticator> authenticator,
-    Compression compression) {
-
-  /** Without compression. */
-  public ConnectionContext(
-      ActorRef<Lobby.Command> lobby,
-      Scheduler scheduler,
-      LobbySettings settings,
-      HttpSettings http,
-      Admission admission,
-      LobbyMetrics metrics,
-      Optional<Authenticator> authenticator) {
-    this(
-        lobby,
-        scheduler,
-        settings,
-        http,
-        admission,
-        metrics,
-        authenticator,
-        new Compression(CompressionSettings.DISABLED));
-  }
-}
+    Compression compression) {}

@@ -14,7 +14,9 @@ import io.github.lobby.core.RoomId;
 import io.github.lobby.core.auth.AuthResult;
 import io.github.lobby.core.auth.Authenticator;
 import io.github.lobby.core.auth.Principal;
+import io.github.lobby.http.CompressionSettings;
 import io.github.lobby.http.HttpSettings;
+import io.github.lobby.http.internal.deflate.Compression;
 import io.github.lobby.http.internal.ws.AcceptedUpgrade;
 import io.github.lobby.http.internal.ws.Admission;
 import io.github.lobby.http.internal.ws.ConnectionContext;
@@ -67,7 +69,8 @@ class UpgradeGateTest {
                 ConfigFactory.parseString(http).withFallback(ConfigFactory.load())),
             admission,
             LobbyMetrics.NONE,
-            Optional.ofNullable(authenticator));
+            Optional.ofNullable(authenticator),
+            new Compression(CompressionSettings.DISABLED));
     LeanShared shared =
         new LeanShared(
             context,

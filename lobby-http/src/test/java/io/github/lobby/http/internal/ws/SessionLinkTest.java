@@ -17,7 +17,9 @@ import io.github.lobby.core.ResumeKey;
 import io.github.lobby.core.RoomId;
 import io.github.lobby.core.Session;
 import io.github.lobby.core.SessionId;
+import io.github.lobby.http.CompressionSettings;
 import io.github.lobby.http.HttpSettings;
+import io.github.lobby.http.internal.deflate.Compression;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -56,7 +58,8 @@ class SessionLinkTest {
             ConfigFactory.parseString(http).withFallback(ConfigFactory.load())),
         admission,
         LobbyMetrics.NONE,
-        Optional.empty());
+        Optional.empty(),
+        new Compression(CompressionSettings.DISABLED));
   }
 
   static AcceptedUpgrade upgrade(Optional<Resume> resume) {
