@@ -30,6 +30,12 @@ final class SessionLink {
   private boolean admitted;
   private boolean directReply;
 
+  /**
+   * How the connection ended, for a session whose answer comes after the end: written before
+   * {@link #handoff} is set to STOPPED, read after a hand-over finds it so.
+   */
+  private Session.Command ending = Session.TransportClosed.INSTANCE;
+
   SessionLink(ConnectionContext context, AcceptedUpgrade upgrade) {
     this.context = context;
     this.upgrade = upgrade;
@@ -80,7 +86,10 @@ final class SessionLink {
               } else if (handoff.compareAndSet(null, ref)) {
                 owner.signal(new WsSignal.SessionReady(ref));
               } else {
-                ref.tell(Session.TransportClosed.INSTANCE); // the connection ended first
+                // The connection ended first. A resumed session is told how (lost without a close
+                // handshake, it waits out its grace again: its client may not have seen the
+                // welcome); a new one, that it is closed, as its client has no key to come back.
+                ref.tell(upgrade.resume().isPresent() ? ending : Session.TransportClosed.INSTANCE);
               }
             },
             Runnable::run);
@@ -102,8 +111,11 @@ final class SessionLink {
    * The connection has stopped: gives its place back (telling the Lobby when its answer is still
    * to come) and returns the session to tell how it ended, or null when there is none yet (a late
    * answer is then told at once, see {@link #handOver} and {@link #connect}).
+   *
+   * @param how how the connection ended, as its session is to be told
    */
-  ActorRef<Session.Command> stopped() {
+  ActorRef<Session.Command> stopped(Session.Command how) {
+    ending = how;
     if (admitted) {
       admitted = false;
       context.admission().release(upgrade.address());

@@ -199,9 +199,10 @@ public final class WsConnection implements FrameDecoder.Handler {
     }
     outbox.close(true);
     decoder.release();
-    ActorRef<Session.Command> told = link.stopped();
+    Session.Command how = ending(ioFailure);
+    ActorRef<Session.Command> told = link.stopped(how);
     if (told != null) {
-      told.tell(ending(ioFailure));
+      told.tell(how);
     }
   }
 

@@ -87,7 +87,10 @@ class SessionLinkTest {
 
     TestProbe<Session.Command> session = testKit.createTestProbe();
     assertTrue(link.handOver(session.ref()));
-    assertEquals(session.ref(), link.stopped(), "the session to tell how the connection ended");
+    assertEquals(
+        session.ref(),
+        link.stopped(Session.TransportClosed.INSTANCE),
+        "the session to tell how the connection ended");
     assertEquals(0, admission.total(), "the place is given back");
     lobby.expectNoMessage(Duration.ofMillis(200));
   }
@@ -100,7 +103,7 @@ class SessionLinkTest {
     link.connect(outbox(), signals::add, answer.ref());
     SessionId id = lobby.expectMessageClass(Lobby.Connect.class).id();
 
-    assertNull(link.stopped(), "no session yet");
+    assertNull(link.stopped(new Session.TransportLost(null)), "no session yet");
     assertEquals(new Lobby.Disconnected(id), lobby.expectMessageClass(Lobby.Disconnected.class));
     assertEquals(0, admission.total());
 
@@ -127,6 +130,38 @@ class SessionLinkTest {
   }
 
   @Test
+  void aResumedSessionWhoseConnectionWasLostBeforeTheAnswerIsToldItWasLost() {
+    // The session writes its welcome itself, so a client can read it and lose its connection
+    // before the Lobby's answer reaches the connection: the session must then wait out its grace
+    // again, not leave as if the client had closed.
+    Resume resume = new Resume(SessionId.random(), new ResumeKey("k"));
+    SessionLink link = new SessionLink(context(""), upgrade(Optional.of(resume)));
+    link.admit();
+    link.connect(outbox(), signals::add, null);
+    Lobby.Connect connect = lobby.expectMessageClass(Lobby.Connect.class);
+    Session.TransportLost lost = new Session.TransportLost("Connection reset");
+    assertNull(link.stopped(lost), "no session yet");
+
+    TestProbe<Session.Command> late = testKit.createTestProbe();
+    connect.replyTo().tell(late.ref());
+    late.expectMessage(lost);
+    assertTrue(signals.isEmpty(), "nothing for a connection that has stopped");
+  }
+
+  @Test
+  void aNewSessionWhoseConnectionEndedBeforeTheAnswerIsClosed() {
+    SessionLink link = new SessionLink(context(""), upgrade(Optional.empty()));
+    link.admit();
+    link.connect(outbox(), signals::add, null); // through the ask, as on the engine path
+    Lobby.Connect connect = lobby.expectMessageClass(Lobby.Connect.class);
+    assertNull(link.stopped(new Session.TransportLost(null)));
+
+    TestProbe<Session.Command> late = testKit.createTestProbe();
+    connect.replyTo().tell(late.ref());
+    late.expectMessage(Session.TransportClosed.INSTANCE);
+  }
+
+  @Test
   void aLobbyThatDoesNotAnswerInTimeIsAConnectFailedSignal() throws InterruptedException {
     SessionLink link =
         new SessionLink(context("lobby.http.ask-timeout = 100ms"), upgrade(Optional.empty()));
@@ -142,13 +177,13 @@ class SessionLinkTest {
     assertEquals(Optional.empty(), first.admit());
     SessionLink second = new SessionLink(context(""), upgrade(Optional.empty()));
     assertEquals(Optional.of(Admission.Refusal.SERVER_FULL), second.admit());
-    assertNull(second.stopped());
+    assertNull(second.stopped(Session.TransportClosed.INSTANCE));
     assertEquals(1, admission.total(), "a refused link gives back no place");
 
     SessionLink already = new SessionLink(context(""), upgrade(Optional.empty()));
     already.alreadyAdmitted();
     assertEquals(Optional.empty(), already.admit());
-    already.stopped();
+    already.stopped(Session.TransportClosed.INSTANCE);
     assertEquals(0, admission.total(), "the place the glue took goes back with the link");
   }
 }
