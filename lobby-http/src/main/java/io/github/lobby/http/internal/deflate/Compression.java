@@ -52,7 +52,9 @@ public final class Compression {
 
   /** The agreement on a {@code Sec-WebSocket-Extensions} offer; empty when off or declined. */
   public Optional<PerMessageDeflate.Agreement> negotiate(String extensions) {
-    return settings.enabled() ? PerMessageDeflate.negotiate(extensions, settings.clientContextTakeover()) : Optional.empty();
+    return settings.enabled()
+        ? PerMessageDeflate.negotiate(extensions, settings.clientContextTakeover())
+        : Optional.empty();
   }
 
   /**

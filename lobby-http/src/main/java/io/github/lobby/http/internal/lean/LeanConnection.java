@@ -92,11 +92,7 @@ final class LeanConnection extends UntypedAbstractActor implements WsConnection.
     tcp.tell(TcpMessage.register(getSelf(), true, false), getSelf());
     if (!shared.context().admission().openConnection(remote.getAddress())) {
       refuse(
-          HttpErrors.responseBytes(
-              429,
-              "this address holds "
-                  + shared.context().http().maxConnectionsPerIp()
-                  + " connections already"));
+          HttpErrors.responseBytes(429, shared.context().admission().addressFullMessage()));
       return;
     }
     counted = true;

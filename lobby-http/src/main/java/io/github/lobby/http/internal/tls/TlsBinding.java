@@ -274,10 +274,7 @@ public final class TlsBinding implements ListenerBinding {
               request -> {
                 request.discardEntityBytes(materializer);
                 return HttpErrors.error(
-                        StatusCodes.TOO_MANY_REQUESTS,
-                        "this address holds "
-                            + admission.maxPerAddress()
-                            + " connections already")
+                        StatusCodes.TOO_MANY_REQUESTS, admission.addressFullMessage())
                     .addHeader(Connection.create("close"));
               });
     }

@@ -37,9 +37,9 @@ public final class Admission {
     this.maxPerAddress = maxPerAddress;
   }
 
-  /** The most connections one address may hold ({@link Integer#MAX_VALUE}: unlimited). */
-  public int maxPerAddress() {
-    return maxPerAddress;
+  /** What a listener answers (429) to a connection {@link #openConnection} did not count. */
+  public String addressFullMessage() {
+    return "this address holds " + maxPerAddress + " connections already";
   }
 
   /** Connections admitted and not yet released. */
